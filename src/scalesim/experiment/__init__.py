@@ -1,0 +1,1 @@
+"""Experiments: random streams per run, results store (and, as it grows, replications and executors)."""

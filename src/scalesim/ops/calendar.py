@@ -1,0 +1,58 @@
+"""Working calendars: when a team is at work, and when a piece of work started now will be finished.
+
+Time is in days from a Monday 00:00. A team works ``hours_per_day`` from ``start_hour`` on the first
+``days_per_week`` days of each week; work in progress pauses outside the shift and resumes at the next one.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scalesim.scenario.schema import Calendar
+
+
+class WorkCalendar:
+    """Converts working hours into calendar time for one team."""
+
+    __slots__ = ("always_open", "days_per_week", "shift_len", "shift_start")
+
+    def __init__(self, spec: Calendar) -> None:
+        self.always_open = spec.always_open
+        self.shift_start = spec.start_hour / 24.0
+        self.shift_len = spec.hours_per_day / 24.0
+        self.days_per_week = spec.days_per_week
+
+    def finish(self, now: float, hours: float) -> float:
+        """Calendar time at which ``hours`` of work begun (or queued) at ``now`` are done."""
+        if self.always_open:
+            return now + hours / 24.0
+        need = hours / 24.0
+        day = math.floor(now)
+        while True:
+            if day % 7 < self.days_per_week:
+                begin = max(now, day + self.shift_start)
+                end = day + self.shift_start + self.shift_len
+                if begin <= end:
+                    if need <= end - begin + 1e-12:  # tolerate rounding at the shift end
+                        return begin + need
+                    need -= end - begin
+            day += 1
+
+    def open_hours(self, start: float, end: float) -> float:
+        """Working hours available to one person between two calendar times."""
+        if self.always_open:
+            return (end - start) * 24.0
+        total = 0.0
+        for day in range(math.floor(start), math.ceil(end)):
+            if day % 7 < self.days_per_week:
+                lo = max(start, day + self.shift_start)
+                hi = min(end, day + self.shift_start + self.shift_len)
+                total += max(0.0, hi - lo)
+        return total * 24.0
+
+
+def next_tick(now: float, every: float, offset: float = 0.0) -> float:
+    """The first time ``offset + k * every`` (k = 0, 1, ...) at or after ``now``: batch runs, publications."""
+    if now <= offset:
+        return offset
+    return offset + math.ceil((now - offset) / every - 1e-12) * every

@@ -1,0 +1,250 @@
+"""The case flow through one environment under one design (DESIGN.md, operations model steps 1-9).
+
+Each case is a SimPy process: score -> exception check -> deliver -> handoffs -> approval -> act -> value.
+Every decision compares the case's own pre-drawn uniform with a probability read *at decision time* from
+:class:`OperatingState`, so mechanisms that move accuracy or adoption over time act on the same cases.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+
+import simpy
+
+from scalesim.ops.calendar import next_tick
+from scalesim.ops.cases import Cases
+from scalesim.ops.ledger import Fate, Ledger
+from scalesim.ops.teams import Station
+from scalesim.scenario.schema import Committee, Decay, Design, Environment, Handoff, Scenario
+
+Process = Generator[simpy.Event, object, None]
+
+
+@dataclass
+class OperatingState:
+    """The quantities decisions read at the moment they are made (mutable, so dynamics can move them)."""
+
+    accuracy: float
+    hard_accuracy: float
+    adoption: float
+
+
+def decay_factor(decay: Decay, lead_time: float) -> float:
+    """Share of a case's value left after ``lead_time`` days (cost of delay)."""
+    if decay.kind == "half_life":
+        return math.exp(-math.log(2.0) * lead_time / decay.days)
+    if decay.kind == "deadline":
+        return 1.0 if lead_time <= decay.days else 0.0
+    return 1.0
+
+
+class CommitteeQueue:
+    """Approval requests wait for the next meeting; each meeting decides at most ``slots`` of them, FIFO."""
+
+    def __init__(self, env: simpy.Environment, spec: Committee) -> None:
+        self.env = env
+        self.spec = spec
+        self.waiting: deque[simpy.Event] = deque()
+        env.process(self._meetings())
+
+    def request(self) -> simpy.Event:
+        decided = self.env.event()
+        self.waiting.append(decided)
+        return decided
+
+    def _meetings(self) -> Process:
+        yield self.env.timeout(self.spec.first_meeting_day)
+        while True:
+            slots = self.spec.slots
+            for _ in range(len(self.waiting) if slots is None else min(slots, len(self.waiting))):
+                self.waiting.popleft().succeed()
+            yield self.env.timeout(self.spec.every_days)
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One handoff with its per-case draws resolved (shared across designs by team name)."""
+
+    station: Station
+    transfer: list[float]
+    loss_u: list[float]
+    loss_probability: float
+    service: list[float]
+
+
+class Operation:
+    """One environment working the shared cases under one design, writing fates into a ledger."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        environment: Environment,
+        design: Design,
+        cases: Cases,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.environment = environment
+        self.design = design
+        self.cases = cases
+        self.ledger = Ledger(cases.arrival)
+        self.state = OperatingState(
+            accuracy=environment.accuracy,
+            hard_accuracy=environment.accuracy_on_hard,
+            adoption=environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner,
+        )
+        self.stations = {name: Station(env, name, team) for name, team in environment.teams.items()}
+        self.route = self._resolve_route(design.handoffs or environment.handoffs)
+        approval = design.approval
+        self.committee = CommitteeQueue(env, approval.committee) if approval.policy == "committee" else None
+        self._approvers = self._staffed_step(approval.team)
+        self._triage = self._staffed_step(design.exception_handling.team)
+        self._u = {
+            name: cases.uniform(name)
+            for name in ("data_quality", "exception", "correct", "pickup", "reject", "adopt", "recover", "bounces")
+        }
+        self._exception_draws = self._exception_streams()
+
+    def _resolve_route(self, handoffs: list[Handoff]) -> list[RouteStep]:
+        seen: dict[str, int] = {}
+        steps = []
+        for h in handoffs:
+            seen[h.team] = seen.get(h.team, 0) + 1
+            key = h.team if seen[h.team] == 1 else f"{h.team}#{seen[h.team]}"
+            steps.append(
+                RouteStep(
+                    station=self.stations[h.team],
+                    transfer=self.cases.draws(f"transfer:{key}", h.transfer_delay_days),
+                    loss_u=self.cases.uniform(f"loss:{key}"),
+                    loss_probability=h.loss_probability,
+                    service=self.cases.draws(f"service:{key}", self.environment.teams[h.team].service_hours),
+                )
+            )
+        return steps
+
+    def used_stations(self) -> list[Station]:
+        """Teams this design actually sends work to (route, approvers, triage), in route order."""
+        used = [step.station for step in self.route]
+        used += [step[0] for step in (self._approvers, self._triage) if step is not None]
+        return list(dict.fromkeys(used))
+
+    def _staffed_step(self, team: str | None) -> tuple[Station, list[float]] | None:
+        """A team outside the route (approvers, triage) with its per-case service draws."""
+        if team is None or team not in self.environment.teams:
+            return None
+        return self.stations[team], self.cases.draws(f"service:{team}", self.environment.teams[team].service_hours)
+
+    def _exception_streams(self) -> dict[str, Iterator[float]]:
+        """Draws for rework loops, whose number depends on the run: block streams, not per-case arrays."""
+        handling = self.design.exception_handling
+        blocks = self.cases.streams.blocks
+        draws = {
+            "delay": blocks("exception:bounce_delay", handling.bounce_delay_days.sample),
+            "team": blocks("exception:team", lambda rng, n: rng.random(n)),
+            "drop": blocks("exception:drop", lambda rng, n: rng.random(n)),
+        }
+        for name, team in self.environment.teams.items():
+            draws[f"rework:{name}"] = blocks(f"exception:rework:{name}", team.service_hours.sample)
+        return draws
+
+    # ------------------------------------------------------------------ the case process
+
+    def arrivals(self) -> Process:
+        env = self.env
+        for i, t in enumerate(self.cases.arrival.tolist()):
+            yield env.timeout(t - env.now)
+            env.process(self.case(i))
+
+    def case(self, i: int) -> Process:
+        env, u, environment = self.env, self._u, self.environment
+        arrival = env.now
+        # 2. score: missing inputs make the case an exception the model cannot score
+        if u["data_quality"][i] >= environment.data_quality:
+            recovered = yield from self.exception_path(i, Fate.NO_SCORE)
+            if not recovered:
+                return
+        # 3. exception check: out-of-scope / edge cases leave the model path
+        if u["exception"][i] < environment.exception_rate:
+            yield from self.exception_path(i, Fate.EXCEPTION)
+            return
+        scoring = environment.scoring
+        if scoring.mode == "batch":
+            yield env.timeout(next_tick(env.now, scoring.batch_every_days) - env.now)
+        if scoring.latency_days:
+            yield env.timeout(scoring.latency_days)
+        state = self.state
+        correct = u["correct"][i] < (state.hard_accuracy if self.cases.hard[i] else state.accuracy)
+        # 4. deliver: a side channel publishes at a cadence and is read only sometimes
+        side = self.design.side_channel if self.design.integration_point == "side_channel" else None
+        if side is not None:
+            yield env.timeout(next_tick(env.now, side.every_days) - env.now)
+            if u["pickup"][i] >= side.pickup_probability:
+                self.ledger.close(i, Fate.ORPHANED, 0.0, env.now)
+                return
+        # 5. handoffs
+        for step in self.route:
+            delay = step.transfer[i]
+            if delay:
+                yield env.timeout(delay)
+            if step.loss_u[i] < step.loss_probability:
+                self.ledger.close(i, Fate.LOST_IN_HANDOFF, 0.0, env.now)
+                return
+            yield from step.station.work(step.service[i])
+        # 6. approval
+        approval = self.design.approval
+        if approval.policy != "none":
+            needs = approval.policy != "risk_based" or self.cases.value[i] > approval.threshold
+            if needs:
+                if self.committee is not None:
+                    yield self.committee.request()
+                elif self._approvers is not None:
+                    approvers, service = self._approvers
+                    yield from approvers.work(service[i])
+                if u["reject"][i] < approval.rejection_rate:
+                    self.ledger.close(i, Fate.REJECTED, 0.0, env.now)
+                    return
+        # 7. act, 8. value
+        self.act(i, correct, env.now - arrival)
+
+    def act(self, i: int, correct: bool, lead_time: float) -> None:
+        now = self.env.now
+        if self._u["adopt"][i] >= self.state.adoption:
+            self.ledger.close(i, Fate.NOT_ADOPTED, 0.0, now)
+        elif correct:
+            value = self.cases.value[i] * decay_factor(self.scenario.value.decay, lead_time)
+            self.ledger.close(i, Fate.REALIZED, value, now)
+        else:
+            cost = self.cases.value[i] * self.scenario.value.wrong_action_cost_share
+            self.ledger.close(i, Fate.WRONG_ACTION, -cost, now)
+
+    def exception_path(self, i: int, cause: Fate) -> Generator[simpy.Event, object, bool]:
+        """Work an exception; return True if triage repaired its inputs and it rejoins the model path.
+
+        The case's value is lost (to ``cause``) as soon as it leaves the model path; the work that follows
+        matters for the *load* it puts on staff, which is what slows every other case.
+        """
+        handling = self.design.exception_handling
+        env = self.env
+        if handling.mode == "defined":
+            recovered = cause is Fate.NO_SCORE and self._u["recover"][i] < handling.recover_probability
+            if not recovered:
+                self.ledger.close(i, cause, 0.0, env.now)
+            if self._triage is not None:
+                triage, service = self._triage
+                yield from triage.work(service[i])
+            return recovered
+        self.ledger.close(i, cause, 0.0, env.now)
+        p = 1.0 / (1.0 + handling.mean_bounces)
+        bounces = 0 if p >= 1.0 else int(math.log(1.0 - self._u["bounces"][i]) / math.log(1.0 - p))
+        draws = self._exception_draws
+        for _ in range(bounces):
+            yield env.timeout(next(draws["delay"]))
+            step = self.route[int(next(draws["team"]) * len(self.route))]
+            yield from step.station.work(next(draws[f"rework:{step.station.name}"]))
+            if next(draws["drop"]) < handling.drop_probability:
+                break
+        return False

@@ -1,0 +1,61 @@
+"""Run one scenario: the shared cases through the pilot environment and through production per design."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import simpy
+
+from scalesim.errors import ScenarioError
+from scalesim.ops.cases import Cases
+from scalesim.ops.flow import Operation
+from scalesim.ops.result import EnvironmentRun, RunResult
+from scalesim.ops.streams import Streams
+from scalesim.scenario.schema import Design, Environment, Scenario
+
+
+def simulate(
+    scenario: Scenario,
+    designs: Iterable[str] | None = None,
+    seed: int | np.random.SeedSequence | None = None,
+) -> RunResult:
+    """One run: the same cases through the pilot and through production under each named design.
+
+    ``seed`` defaults to the scenario's ``run.seed``; a ``SeedSequence`` (e.g. one replication spawned by an
+    experiment) is used as given. All designs and the pilot share the run's named streams.
+    """
+    names = select_designs(scenario, designs)
+    seed = scenario.run.seed if seed is None else seed
+    cases = Cases(scenario, Streams(seed))
+    pilot = run_environment(scenario, scenario.pilot, scenario.pilot.design, cases)
+    production = {name: run_environment(scenario, scenario.production, scenario.designs[name], cases) for name in names}
+    return RunResult(scenario=scenario, seed=seed, cases=cases, pilot=pilot, production=production)
+
+
+def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[str]:
+    """The designs to run, in the order asked (all of the scenario's when none are named)."""
+    if designs is None:
+        return list(scenario.designs)
+    names = list(dict.fromkeys(designs))
+    unknown = [n for n in names if n not in scenario.designs]
+    if unknown:
+        raise ScenarioError(
+            f"--design {unknown[0]!r}: no such design in scenario {scenario.name!r}; "
+            f"designs: {', '.join(scenario.designs)}"
+        )
+    return names
+
+
+def run_environment(scenario: Scenario, environment: Environment, design: Design, cases: Cases) -> EnvironmentRun:
+    """Simulate one environment until arrivals stop plus the drain period; return its ledger and team stats."""
+    env = simpy.Environment()
+    operation = Operation(env, scenario, environment, design, cases)
+    env.process(operation.arrivals())
+    end = scenario.run.horizon_days + scenario.run.drain_days
+    env.run(until=end)
+    return EnvironmentRun(
+        design=design,
+        ledger=operation.ledger,
+        teams=[station.stats(end) for station in operation.used_stations()],
+    )

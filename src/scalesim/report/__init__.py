@@ -1,0 +1,1 @@
+"""Presenting results: terminal tables now; figures and HTML/Markdown reports as they are added."""

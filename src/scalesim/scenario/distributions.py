@@ -1,0 +1,172 @@
+"""Duration and value distributions a scenario can name.
+
+Each is a small pydantic model with a ``dist`` tag, its mean (used for capacity estimates and docs) and a
+vectorised ``sample``. A bare number in a scenario file means ``{dist: fixed, value: number}``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, model_validator
+
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @property
+    def mean(self) -> float:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: NonNegative
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        # Consume the stream anyway, so switching a distribution to fixed and back keeps the others aligned.
+        rng.random(n)
+        return np.full(n, self.value)
+
+
+class Exponential(_Dist):
+    """Memoryless; the textbook service time (M/M/c checks use it)."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean_: PositiveFloat = Field(alias="mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.standard_exponential(n) * self.mean_
+
+
+class _MeanCv(_Dist):
+    mean_: PositiveFloat = Field(alias="mean")
+    cv: PositiveFloat = Field(description="coefficient of variation: standard deviation / mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+
+class Lognormal(_MeanCv):
+    """Right-skewed, the usual shape of human task times; parameterised by mean and cv, not mu/sigma."""
+
+    dist: Literal["lognormal"] = "lognormal"
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = math.log1p(self.cv**2)
+        return rng.lognormal(math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2), n)
+
+
+class Gamma(_MeanCv):
+    """Right-skewed with a lighter tail than the lognormal; cv = 1 is the exponential."""
+
+    dist: Literal["gamma"] = "gamma"
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean_ / shape, n)
+
+
+class Triangular(_Dist):
+    """Three-point estimate (lowest, most likely, highest), as teams usually give durations."""
+
+    dist: Literal["triangular"] = "triangular"
+    low: NonNegative
+    mode: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                f"needs low <= mode <= high and low < high, got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+
+class Uniform(_Dist):
+    """Anything between two bounds, equally likely."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+
+class Empirical(_Dist):
+    """Resample observed values (e.g. last quarter's handling times), each equally likely."""
+
+    dist: Literal["empirical"] = "empirical"
+    values: list[NonNegative] = Field(min_length=1)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.asarray(self.values, dtype=float)[rng.integers(0, len(self.values), n)]
+
+
+def _number_means_fixed(value: object) -> object:
+    """A bare number (or numeric text such as YAML's unquoted ``1e-3``) is a fixed distribution."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_means_fixed),
+]
+"""A duration or value distribution: a number, or a mapping with ``dist`` and its parameters."""
+
+DIST_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical")

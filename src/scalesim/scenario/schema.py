@@ -1,0 +1,284 @@
+"""The scenario file as typed, immutable models.
+
+A scenario describes one AI use case: its workload and value, a clean *pilot* environment, a real
+*production* environment, and named *designs* (integration-design choices applied to production).
+Validation is strict — unknown keys are rejected, probabilities live in [0, 1], durations and capacities
+are positive, and names that refer to teams must exist — so that a typo cannot silently become a default.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+from scalesim.scenario.distributions import Distribution, Fixed
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- organisation (environments)
+
+
+class Calendar(Model):
+    """When a team works. Service times count working hours only; work pauses outside the shift."""
+
+    hours_per_day: Annotated[float, Field(gt=0, le=24)] = 8.0
+    days_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+    start_hour: Annotated[float, Field(ge=0, lt=24)] = 9.0
+
+    @model_validator(mode="after")
+    def _shift_fits_in_day(self) -> Calendar:
+        if self.start_hour + self.hours_per_day > 24:
+            raise ValueError(
+                f"a shift must end by midnight: start_hour {self.start_hour} + hours_per_day {self.hours_per_day} > 24"
+            )
+        return self
+
+    @property
+    def always_open(self) -> bool:
+        return self.hours_per_day == 24 and self.days_per_week == 7
+
+
+class Team(Model):
+    """A staffed group that works cases one at a time per person (a SimPy resource of ``staff`` servers)."""
+
+    staff: PositiveInt
+    service_hours: Distribution = Field(description="working hours one person spends on one case")
+    calendar: Calendar = Calendar()
+    cost_per_staff_year: NonNegative = 0.0
+
+
+class Handoff(Model):
+    """One step of the route: the case is transferred to ``team`` and worked there."""
+
+    team: str
+    transfer_delay_days: Distribution = Fixed(value=0.0)
+    loss_probability: Probability = 0.0
+
+
+class Scoring(Model):
+    """How the model scores a case: at once (``real_time``) or at the next scheduled batch run."""
+
+    mode: Literal["real_time", "batch"] = "real_time"
+    batch_every_days: PositiveFloat = 1.0
+    latency_days: NonNegative = 0.0
+
+
+class Adoption(Model):
+    """Probability that the acting role follows the model's output, with and without a named process owner."""
+
+    with_owner: Probability
+    without_owner: Probability
+
+    @model_validator(mode="after")
+    def _owner_helps(self) -> Adoption:
+        if self.without_owner > self.with_owner:
+            raise ValueError(f"without_owner ({self.without_owner}) cannot exceed with_owner ({self.with_owner})")
+        return self
+
+
+class Environment(Model):
+    """Operating conditions that cases flow through (the organisation, not the design choices)."""
+
+    data_quality: Probability = Field(description="share of cases whose inputs let the model score them")
+    exception_rate: Probability = Field(description="share of scored cases that are out of scope / edge cases")
+    accuracy: Probability = Field(description="share of ordinary cases on which the model's output is right")
+    hard_case_accuracy: Probability | None = Field(
+        default=None, description="accuracy on hard cases (defaults to accuracy)"
+    )
+    adoption: Adoption
+    scoring: Scoring = Scoring()
+    teams: dict[str, Team] = Field(min_length=1)
+    handoffs: list[Handoff] = Field(min_length=1, description="the route to the acting team, in order")
+
+    @property
+    def accuracy_on_hard(self) -> float:
+        return self.accuracy if self.hard_case_accuracy is None else self.hard_case_accuracy
+
+
+# --------------------------------------------------------------------------- design levers
+
+
+class SideChannel(Model):
+    """Output published on a dashboard/report at a cadence and picked up only sometimes."""
+
+    every_days: PositiveFloat = 1.0
+    pickup_probability: Probability
+
+
+class Committee(Model):
+    """Approvals batched at a meeting every ``every_days``, deciding at most ``slots`` cases (unset: no limit)."""
+
+    every_days: PositiveFloat = 7.0
+    slots: PositiveInt | None = None
+    first_meeting_day: NonNegative = 0.0
+
+
+class Approval(Model):
+    """Approval policy (lever). ``all`` and ``risk_based`` use an approvers team; ``committee`` meets."""
+
+    policy: Literal["none", "all", "risk_based", "committee"] = "none"
+    team: str | None = Field(default=None, description="approvers team for 'all' and 'risk_based'")
+    threshold: NonNegative = Field(default=0.0, description="'risk_based': cases above this value need approval")
+    committee: Committee | None = None
+    rejection_rate: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _policy_needs(self) -> Approval:
+        if self.policy in ("all", "risk_based") and self.team is None:
+            raise ValueError(f"policy '{self.policy}' needs 'team' (the approvers team)")
+        if self.policy == "committee" and self.committee is None:
+            raise ValueError("policy 'committee' needs 'committee' (every_days, slots)")
+        return self
+
+
+class ExceptionHandling(Model):
+    """How exceptions are handled (lever).
+
+    ``defined``: a triage team with its own capacity works each exception once and can repair missing
+    inputs (``recover_probability``) so the case rejoins the model path. ``ad_hoc``: the exception bounces
+    between the route's teams (``mean_bounces`` rework loops on average), loading the same staff as the main
+    path, and may be dropped on each bounce.
+    """
+
+    mode: Literal["defined", "ad_hoc"] = "ad_hoc"
+    team: str | None = Field(default=None, description="'defined': the triage team")
+    recover_probability: Probability = 0.0
+    mean_bounces: NonNegative = 2.0
+    bounce_delay_days: Distribution = Fixed(value=0.5)
+    drop_probability: Probability = 0.1
+
+    @model_validator(mode="after")
+    def _defined_needs_team(self) -> ExceptionHandling:
+        if self.mode == "defined" and self.team is None:
+            raise ValueError("mode 'defined' needs 'team' (the triage team)")
+        return self
+
+
+class Costs(Model):
+    """What a design costs on top of the organisation's existing teams."""
+
+    one_off: NonNegative = 0.0
+    recurring_per_year: NonNegative = 0.0
+
+
+class Design(Model):
+    """A set of integration-design choices applied to an environment."""
+
+    description: str = ""
+    integration_point: Literal["embedded", "side_channel"] = "embedded"
+    side_channel: SideChannel | None = None
+    process_owner: bool = True
+    approval: Approval = Approval()
+    exception_handling: ExceptionHandling = ExceptionHandling()
+    handoffs: list[Handoff] | None = Field(
+        default=None, description="replaces the environment's route (e.g. a redesign that removes a handoff)"
+    )
+    costs: Costs = Costs()
+
+    @model_validator(mode="after")
+    def _side_channel_needs(self) -> Design:
+        if self.integration_point == "side_channel" and self.side_channel is None:
+            raise ValueError("integration_point 'side_channel' needs 'side_channel' (every_days, pickup_probability)")
+        return self
+
+
+PILOT_DESIGN = Design(description="pilot: output handed straight to a dedicated team, approvals waived")
+
+
+class Pilot(Environment):
+    """The pilot environment, with the (usually ideal) way the pilot itself was run."""
+
+    design: Design = PILOT_DESIGN
+
+
+# --------------------------------------------------------------------------- the use case
+
+
+class Workload(Model):
+    """Cases arriving: a Poisson stream, optionally shaped by day of week."""
+
+    arrival_rate: PositiveFloat = Field(description="mean cases per calendar day")
+    weekly_pattern: list[NonNegative] = Field(
+        default=[1.0] * 7, min_length=7, max_length=7, description="relative arrival rate Monday..Sunday"
+    )
+    hard_case_share: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _some_day_open(self) -> Workload:
+        if sum(self.weekly_pattern) <= 0:
+            raise ValueError("weekly_pattern needs at least one day with a positive rate")
+        return self
+
+
+class Decay(Model):
+    """How a case's value decays with lead time (cost of delay)."""
+
+    kind: Literal["none", "half_life", "deadline"] = "none"
+    days: PositiveFloat = 30.0
+
+
+class Value(Model):
+    """What a case is worth when the model's output is acted on."""
+
+    uplift: Distribution = Field(description="value realized by acting on a correct output, per case")
+    wrong_action_cost_share: NonNegative = Field(
+        default=0.0, description="cost of acting on a wrong output, as a share of the case's uplift"
+    )
+    decay: Decay = Decay()
+
+
+class RunSettings(Model):
+    """Horizon and seed of a run; cases arrive for ``horizon_days`` and may finish during ``drain_days``."""
+
+    horizon_days: PositiveFloat = 365.0
+    drain_days: NonNegative = 30.0
+    seed: Annotated[int, Field(ge=0)] = 1
+    amortisation_years: PositiveFloat = 3.0
+
+
+class Scenario(Model):
+    """One AI use case, its two environments and its named designs."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    currency: str = "EUR"
+    run: RunSettings = RunSettings()
+    workload: Workload
+    value: Value
+    pilot: Pilot
+    production: Environment
+    designs: dict[str, Design] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _teams_exist(self) -> Scenario:
+        """Every team a route, approval or exception path names must be defined in its environment."""
+        problems: list[str] = []
+
+        def check(env_name: str, env: Environment, design_path: str, design: Design) -> None:
+            known = sorted(env.teams)
+            refs: list[tuple[str, str | None]] = []
+            for i, h in enumerate(env.handoffs):
+                refs.append((f"{env_name}.handoffs.{i}.team", h.team))
+            for i, h in enumerate(design.handoffs or []):
+                refs.append((f"{design_path}.handoffs.{i}.team", h.team))
+            if design.approval.policy in ("all", "risk_based"):
+                refs.append((f"{design_path}.approval.team", design.approval.team))
+            if design.exception_handling.mode == "defined":
+                refs.append((f"{design_path}.exception_handling.team", design.exception_handling.team))
+            for path, team in refs:
+                if team not in env.teams:
+                    problems.append(f"{path}: unknown team {team!r}; teams defined in {env_name}.teams: {known}")
+
+        check("pilot", self.pilot, "pilot.design", self.pilot.design)
+        for name, design in self.designs.items():
+            check("production", self.production, f"designs.{name}", design)
+        if problems:
+            raise ValueError("\n  ".join(dict.fromkeys(problems)))
+        return self

@@ -1,0 +1,66 @@
+"""Shared builders: a small, fully specified scenario that tests reshape one field at a time."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scalesim.scenario.load import apply_override, validate
+from scalesim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+ALWAYS_OPEN = {"hours_per_day": 24, "days_per_week": 7, "start_hour": 0}
+
+BASE: dict[str, Any] = {
+    "name": "tiny",
+    "run": {"horizon_days": 60, "drain_days": 10, "seed": 3},
+    "workload": {"arrival_rate": 20},
+    "value": {"uplift": 10.0},
+    "pilot": {
+        "data_quality": 1.0,
+        "exception_rate": 0.0,
+        "accuracy": 1.0,
+        "adoption": {"with_owner": 1.0, "without_owner": 1.0},
+        "teams": {"squad": {"staff": 50, "service_hours": 0.1, "calendar": ALWAYS_OPEN}},
+        "handoffs": [{"team": "squad"}],
+    },
+    "production": {
+        "data_quality": 1.0,
+        "exception_rate": 0.0,
+        "accuracy": 1.0,
+        "adoption": {"with_owner": 1.0, "without_owner": 1.0},
+        "teams": {
+            "desk": {"staff": 50, "service_hours": 0.1, "calendar": ALWAYS_OPEN},
+            "approvers": {"staff": 50, "service_hours": 0.1, "calendar": ALWAYS_OPEN},
+            "triage": {"staff": 50, "service_hours": 0.1, "calendar": ALWAYS_OPEN, "cost_per_staff_year": 1000},
+        },
+        "handoffs": [{"team": "desk"}],
+    },
+    "designs": {"plain": {}},
+}
+
+
+def tiny(*overrides: str, **replace: Any) -> Scenario:
+    """The base scenario with ``path=value`` overrides and top-level replacements applied."""
+    raw = copy.deepcopy(BASE)
+    raw.update(copy.deepcopy(replace))
+    for item in overrides:
+        apply_override(raw, item)
+    return validate(raw, source="tiny")
+
+
+@pytest.fixture
+def tiny_raw() -> dict[str, Any]:
+    return copy.deepcopy(BASE)
+
+
+@pytest.fixture(scope="session")
+def bundled_short_runs():
+    """Each bundled scenario run for 60 days (shared by the tests that only read results)."""
+    from scalesim.api import run
+
+    return {path.stem: run(path, days=60) for path in sorted(SCENARIOS.glob("*.yaml"))}

@@ -1,0 +1,52 @@
+"""The library path the CLI uses, and docs that cannot drift from the schema silently."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import BaseModel
+
+import scalesim
+from scalesim.scenario import schema
+
+from conftest import ROOT, SCENARIOS, tiny
+
+
+def test_run_accepts_a_scenario_object_with_overrides():
+    base = tiny()
+    result = scalesim.run(base, seed=11, days=5, overrides=["production.accuracy=0.5"])
+    assert result.scenario.run.seed == 11 and result.scenario.run.horizon_days == 5
+    assert result.scenario.production.accuracy == 0.5
+    assert base.production.accuracy == 1.0  # the original is untouched
+    assert scalesim.resolve(base) is base
+
+
+def test_run_from_a_path_with_designs():
+    result = scalesim.run(SCENARIOS / "claims-triage.yaml", ["redesigned"], days=5)
+    assert result.designs == ["redesigned"]
+
+
+def test_bad_override_on_an_object_names_the_scenario():
+    with pytest.raises(scalesim.ScenarioError, match=r"scenario 'tiny'(.|\n)*production\.accuracy"):
+        scalesim.run(tiny(), overrides=["production.accuracy=2"])
+
+
+def _all_models() -> list[type[BaseModel]]:
+    return [
+        obj
+        for obj in vars(schema).values()
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == schema.__name__
+    ]
+
+
+def test_scenario_reference_documents_every_field():
+    text = (ROOT / "docs" / "reference" / "scenario.md").read_text()
+    documented = {part for token in re.findall(r"`([a-z_.]+)`", text) for part in token.split(".")}
+    missing = [
+        f"{model.__name__}.{field.alias or name}"
+        for model in _all_models()
+        for name, field in model.model_fields.items()
+        if (field.alias or name) not in documented
+    ]
+    assert not missing, f"fields missing from docs/reference/scenario.md: {missing}"
