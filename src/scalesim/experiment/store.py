@@ -121,13 +121,24 @@ def write_run(
     summary = result.summary()
 
     def fill(folder: Path) -> None:
-        files = ["manifest.json", "summary.json", "summary.csv", "teams.csv"]
+        files = [
+            "manifest.json",
+            "summary.json",
+            "summary.csv",
+            "teams.csv",
+            "weekly.csv",
+            "weekly_teams.csv",
+            "events.csv",
+        ]
         if ledger:
             result.ledger_table().to_parquet(folder / "ledger.parquet", index=False)
             files.append("ledger.parquet")
         (folder / "summary.json").write_text(dumps(summary))
         result.summary_table().to_csv(folder / "summary.csv", index=False)
         result.teams_table().to_csv(folder / "teams.csv", index=False)
+        result.weekly_table().to_csv(folder / "weekly.csv", index=False)
+        result.weekly_teams_table().to_csv(folder / "weekly_teams.csv", index=False)
+        result.events_table().to_csv(folder / "events.csv", index=False)
         (folder / "manifest.json").write_text(dumps(manifest(result, command, {"files": files})))
 
     return write_atomically(destination, fill)

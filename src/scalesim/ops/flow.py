@@ -16,20 +16,12 @@ import simpy
 
 from scalesim.ops.calendar import next_tick
 from scalesim.ops.cases import Cases
+from scalesim.ops.dynamics import Dynamics, OperatingState
 from scalesim.ops.ledger import Fate, Ledger
 from scalesim.ops.teams import Station
 from scalesim.scenario.schema import Committee, Decay, Design, Environment, Handoff, Scenario
 
 Process = Generator[simpy.Event, object, None]
-
-
-@dataclass
-class OperatingState:
-    """The quantities decisions read at the moment they are made (mutable, so dynamics can move them)."""
-
-    accuracy: float
-    hard_accuracy: float
-    adoption: float
 
 
 def decay_factor(decay: Decay, lead_time: float) -> float:
@@ -99,13 +91,24 @@ class Operation:
         )
         self.stations = {name: Station(env, name, team) for name, team in environment.teams.items()}
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
+        self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
         approval = design.approval
         self.committee = CommitteeQueue(env, approval.committee) if approval.policy == "committee" else None
         self._approvers = self._staffed_step(approval.team)
         self._triage = self._staffed_step(design.exception_handling.team)
         self._u = {
             name: cases.uniform(name)
-            for name in ("data_quality", "exception", "correct", "pickup", "reject", "adopt", "recover", "bounces")
+            for name in (
+                "routed",
+                "data_quality",
+                "exception",
+                "correct",
+                "pickup",
+                "reject",
+                "adopt",
+                "recover",
+                "bounces",
+            )
         }
         self._exception_draws = self._exception_streams()
 
@@ -127,9 +130,12 @@ class Operation:
         return steps
 
     def used_stations(self) -> list[Station]:
-        """Teams this design actually sends work to (route, approvers, triage), in route order."""
+        """Teams this design sends work to (route, approvers, triage, monitoring, reviews), in route order."""
         used = [step.station for step in self.route]
         used += [step[0] for step in (self._approvers, self._triage) if step is not None]
+        for lever in (self.design.monitoring, self.design.accountability):
+            if lever is not None and lever.team is not None:
+                used.append(self.stations[lever.team])
         return list(dict.fromkeys(used))
 
     def _staffed_step(self, team: str | None) -> tuple[Station, list[float]] | None:
@@ -160,8 +166,15 @@ class Operation:
             env.process(self.case(i))
 
     def case(self, i: int) -> Process:
-        env, u, environment = self.env, self._u, self.environment
+        env, u, environment, state = self.env, self._u, self.environment, self.state
         arrival = env.now
+        # 1. arrive: after a reversion, or before the roll-out reaches it, the case goes the old way
+        if state.reverted:
+            self.ledger.close(i, Fate.REVERTED, 0.0, env.now)
+            return
+        if u["routed"][i] >= self.dynamics.routed_share():
+            self.ledger.close(i, Fate.NOT_ROUTED, 0.0, env.now)
+            return
         # 2. score: missing inputs make the case an exception the model cannot score
         if u["data_quality"][i] >= environment.data_quality:
             recovered = yield from self.exception_path(i, Fate.NO_SCORE)
@@ -176,8 +189,8 @@ class Operation:
             yield env.timeout(next_tick(env.now, scoring.batch_every_days) - env.now)
         if scoring.latency_days:
             yield env.timeout(scoring.latency_days)
-        state = self.state
         correct = u["correct"][i] < (state.hard_accuracy if self.cases.hard[i] else state.accuracy)
+        self.dynamics.scored(correct)
         # 4. deliver: a side channel publishes at a cadence and is read only sometimes
         side = self.design.side_channel if self.design.integration_point == "side_channel" else None
         if side is not None:
@@ -212,9 +225,14 @@ class Operation:
 
     def act(self, i: int, correct: bool, lead_time: float) -> None:
         now = self.env.now
+        if self.state.reverted:
+            self.ledger.close(i, Fate.REVERTED, 0.0, now)
+            return
         if self._u["adopt"][i] >= self.state.adoption:
             self.ledger.close(i, Fate.NOT_ADOPTED, 0.0, now)
-        elif correct:
+            return
+        self.dynamics.followed(i, correct)
+        if correct:
             value = self.cases.value[i] * decay_factor(self.scenario.value.decay, lead_time)
             self.ledger.close(i, Fate.REALIZED, value, now)
         else:

@@ -17,14 +17,16 @@ class Fate(IntEnum):
     """How a case ended. Every fate but ``REALIZED`` is a cause of lost value."""
 
     REALIZED = 0
-    NO_SCORE = 1
-    EXCEPTION = 2
-    ORPHANED = 3
-    LOST_IN_HANDOFF = 4
-    REJECTED = 5
-    NOT_ADOPTED = 6
-    WRONG_ACTION = 7
-    UNFINISHED = 8
+    NOT_ROUTED = 1  # still handled the old way during the roll-out ramp
+    NO_SCORE = 2
+    EXCEPTION = 3
+    ORPHANED = 4
+    LOST_IN_HANDOFF = 5
+    REJECTED = 6
+    NOT_ADOPTED = 7
+    WRONG_ACTION = 8
+    REVERTED = 9  # the organisation had gone back to the old process
+    UNFINISHED = 10
 
     @property
     def label(self) -> str:

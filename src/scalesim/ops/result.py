@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 
 from scalesim.ops.cases import Cases
+from scalesim.ops.dynamics import Trace
 from scalesim.ops.ledger import FATES, Ledger, erosion_by_cause, lead_time_summary
+from scalesim.ops.series import weekly_state, weekly_teams
+from scalesim.ops.stall import Stall, verdict
 from scalesim.ops.teams import TeamStats
 from scalesim.scenario.schema import Design, Scenario
 
@@ -23,6 +26,7 @@ class EnvironmentRun:
     design: Design
     ledger: Ledger
     teams: list[TeamStats]
+    trace: Trace
 
 
 @dataclass(frozen=True)
@@ -53,20 +57,37 @@ class RunResult:
         }
 
     def costs(self, name: str) -> dict[str, float]:
-        """A design's costs: its own one-off and recurring costs plus the staff of a dedicated triage team."""
+        """A design's costs: its own one-off and recurring costs, the staff of a dedicated triage team, monitoring."""
         design = self.production[name].design
         handling = design.exception_handling
         staff = 0.0
         if handling.mode == "defined" and handling.team is not None:
             team = self.scenario.production.teams[handling.team]
             staff = team.staff * team.cost_per_staff_year
-        annual = design.costs.recurring_per_year + staff + design.costs.one_off / self.scenario.run.amortisation_years
+        monitoring = design.monitoring.cost_per_year if design.monitoring is not None else 0.0
+        recurring = design.costs.recurring_per_year
+        annual = recurring + staff + monitoring + design.costs.one_off / self.scenario.run.amortisation_years
         return {
             "one_off": design.costs.one_off,
-            "recurring_per_year": design.costs.recurring_per_year,
+            "recurring_per_year": recurring,
             "staff_per_year": staff,
+            "monitoring_per_year": monitoring,
             "annualised_total": annual,
         }
+
+    def stall(self, name: str, retention: float | None) -> Stall:
+        """The stall verdict of one design's production run."""
+        run = self.production[name]
+        length = self.scenario.run.horizon_days + self.scenario.run.drain_days
+        return verdict(
+            daily=run.trace.daily(),
+            events=run.trace.event_table(),
+            served_per_day={t.team: t.served / length for t in run.teams},
+            horizon=self.scenario.run.horizon_days,
+            trained_accuracy=self.scenario.production.accuracy,
+            retention=retention,
+            criteria=self.scenario.stall,
+        )
 
     def design_summary(self, name: str) -> dict[str, Any]:
         """Pilot vs production for one design: value per case, retention, erosion by cause, net value, lead time."""
@@ -79,11 +100,13 @@ class RunResult:
         }
         costs = self.costs(name)
         pilot_value = pilot["value_per_case"]
+        retention = production["value_per_case"] / pilot_value if pilot_value else None
         return {
             "description": self.production[name].design.description,
             "pilot": pilot,
             "production": production,
-            "retention": production["value_per_case"] / pilot_value if pilot_value else None,
+            "retention": retention,
+            "stall": self.stall(name, retention).as_dict(),
             "erosion": erosion,
             "costs": costs,
             "net_value_per_year": production["value_per_year"] - costs["annualised_total"],
@@ -136,6 +159,27 @@ class RunResult:
             rows += [{"environment": "production", "design": name, **asdict(t)} for t in run.teams]
         return pd.DataFrame(rows)
 
+    def weekly_table(self) -> pd.DataFrame:
+        """Per design and week: arrivals, pilot-projected vs production value, trust, adoption, accuracy."""
+        frames = [
+            weekly_state(run.trace.daily(), self.cases.arrival, self.pilot.ledger, run.ledger).assign(design=name)
+            for name, run in self.production.items()
+        ]
+        return _design_first(pd.concat(frames, ignore_index=True))
+
+    def weekly_teams_table(self) -> pd.DataFrame:
+        """Per design, week and team: mean backlog (cases at the team) and utilisation."""
+        frames = []
+        for name, run in self.production.items():
+            teams = {t.team: self.scenario.production.teams[t.team] for t in run.teams}
+            frames.append(weekly_teams(run.trace.daily(), teams).assign(design=name))
+        return _design_first(pd.concat(frames, ignore_index=True))
+
+    def events_table(self) -> pd.DataFrame:
+        """Dated events per design: monitoring checks, retraining, complaints, reversion."""
+        frames = [run.trace.event_table().assign(design=name) for name, run in self.production.items()]
+        return _design_first(pd.concat(frames, ignore_index=True))
+
     def ledger_table(self) -> pd.DataFrame:
         """The case ledger: one row per case and design, pilot and production fate, value and lead time."""
         cases = self.cases
@@ -162,3 +206,7 @@ class RunResult:
                 )
             )
         return pd.concat(frames, ignore_index=True)
+
+
+def _design_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["design", *[c for c in frame.columns if c != "design"]]]

@@ -48,14 +48,16 @@ def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[st
 
 
 def run_environment(scenario: Scenario, environment: Environment, design: Design, cases: Cases) -> EnvironmentRun:
-    """Simulate one environment until arrivals stop plus the drain period; return its ledger and team stats."""
+    """Simulate one environment until arrivals stop plus the drain period: its ledger, team stats and trace."""
     env = simpy.Environment()
     operation = Operation(env, scenario, environment, design, cases)
     env.process(operation.arrivals())
     end = scenario.run.horizon_days + scenario.run.drain_days
     env.run(until=end)
+    operation.dynamics.finish()
     return EnvironmentRun(
         design=design,
         ledger=operation.ledger,
         teams=[station.stats(end) for station in operation.used_stations()],
+        trace=operation.dynamics.trace,
     )

@@ -49,7 +49,7 @@ class Station:
         self.served = 0
         self.wait_total = 0.0
         self.sojourn_total = 0.0
-        self.busy_hours = 0.0
+        self.busy_hours = 0.0  # of finished services
 
     def work(self, hours: float) -> Generator[simpy.Event, object, None]:
         """Queue for a person, then take ``hours`` of their working time."""
@@ -60,11 +60,22 @@ class Station:
         started = env.now
         self.started += 1
         self.wait_total += started - queued
-        self.busy_hours += hours
+        request.started, request.hours = started, hours  # type: ignore[attr-defined]  # read by work_done
         yield env.timeout(self.calendar.finish(started, hours) - started)
         self.resource.release(request)
+        self.busy_hours += hours
         self.served += 1
         self.sojourn_total += env.now - queued
+
+    def work_done(self, now: float) -> float:
+        """Working hours spent up to ``now``: finished services plus the part done of those in progress."""
+        in_progress = 0.0
+        for request in self.resource.users:
+            # a request is granted a moment before its process resumes and stamps it: skip it until then
+            started = getattr(request, "started", None)
+            if started is not None:
+                in_progress += min(request.hours, self.calendar.open_hours(started, now))  # type: ignore[attr-defined]
+        return self.busy_hours + in_progress
 
     def stats(self, until: float) -> TeamStats:
         capacity = self.spec.staff * self.calendar.open_hours(0.0, until)
@@ -74,5 +85,5 @@ class Station:
             served=self.served,
             mean_wait_days=self.wait_total / max(self.started, 1),
             mean_sojourn_days=self.sojourn_total / max(self.served, 1),
-            utilisation=self.busy_hours / capacity if capacity > 0 else float("nan"),
+            utilisation=self.work_done(until) / capacity if capacity > 0 else float("nan"),
         )

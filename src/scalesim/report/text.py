@@ -19,6 +19,12 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _verdict(stall: dict[str, Any]) -> str:
+    if stall["verdict"] != "stalled":
+        return stall["verdict"]
+    return f"stalled: {stall['reason']} (day {stall['day']:.0f})"
+
+
 def run_summary(summary: dict[str, Any]) -> str:
     """A fixed-width table of pilot vs production per design, the erosion by cause, costs and lead times."""
     designs: dict[str, Any] = summary["designs"]
@@ -28,6 +34,7 @@ def run_summary(summary: dict[str, Any]) -> str:
         ("pilot value per case", [_num(d["pilot"]["value_per_case"]) for d in designs.values()]),
         ("production value per case", [_num(d["production"]["value_per_case"]) for d in designs.values()]),
         ("retention", [_pct(d["retention"]) for d in designs.values()]),
+        ("verdict", [_verdict(d["stall"]) for d in designs.values()]),
         ("erosion per case, by cause:", ["" for _ in names]),
     ]
     for cause in EROSION_CAUSES:

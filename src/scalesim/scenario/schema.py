@@ -83,6 +83,62 @@ class Adoption(Model):
         return self
 
 
+class Visibility(Model):
+    """Which outcomes of followed outputs people get to see, and when: the raw material of trust and complaints."""
+
+    errors: Probability = Field(0.5, description="share of followed wrong outputs that become visible")
+    successes: Probability = Field(0.5, description="share of followed right outputs that become visible")
+    delay_days: NonNegative = Field(7.0, description="time for an outcome to become visible")
+
+
+class Trust(Model):
+    """Algorithm aversion (Dietvorst, Simmons & Massey 2015): trust falls with each *visible* error and recovers
+    slowly with visible successes. Adoption is the base adoption times trust (trust starts at 1)."""
+
+    loss_per_error: Probability = Field(0.02, description="share of trust lost per visible error")
+    gain_per_success: Probability = Field(0.01, description="share of the gap to full trust regained per success")
+    accountable_loss_factor: Probability = Field(
+        0.4, description="with an accountable owner, an error costs this share of the trust it otherwise would"
+    )
+
+
+class Drift(Model):
+    """Accuracy decays with the model's age; retraining restores it (Vela et al. 2022: 91% of models degrade)."""
+
+    per_year: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="relative accuracy lost per year without retraining"
+    )
+    retraining_days: PositiveFloat = Field(30.0, description="time from a detected drop to a retrained model")
+    complaints_to_retrain: Annotated[int, Field(ge=0)] = Field(
+        0, description="without monitoring: visible errors within the window that force a retrain (0: never)"
+    )
+    complaint_window_days: PositiveFloat = 30.0
+
+
+class Rollout(Model):
+    """Share of cases routed through the model grows along an S-curve over ``days`` (0: all from day 0)."""
+
+    days: NonNegative = 0.0
+
+
+class Reversion(Model):
+    """Implementation commitment (Repenning 2002): if adoption stays below ``commitment_threshold`` for
+    ``sustained_days``, the organisation reverts to the old process and outputs realize nothing from then on."""
+
+    commitment_threshold: Probability = 0.0
+    sustained_days: PositiveFloat = 60.0
+
+
+class Dynamics(Model):
+    """How the environment changes over a run. The default is static: no trust loss, drift, ramp or reversion."""
+
+    visibility: Visibility = Visibility()
+    trust: Trust | None = None
+    drift: Drift = Drift()
+    rollout: Rollout = Rollout()
+    reversion: Reversion = Reversion()
+
+
 class Environment(Model):
     """Operating conditions that cases flow through (the organisation, not the design choices)."""
 
@@ -96,6 +152,7 @@ class Environment(Model):
     scoring: Scoring = Scoring()
     teams: dict[str, Team] = Field(min_length=1)
     handoffs: list[Handoff] = Field(min_length=1, description="the route to the acting team, in order")
+    dynamics: Dynamics = Dynamics()
 
     @property
     def accuracy_on_hard(self) -> float:
@@ -161,6 +218,30 @@ class ExceptionHandling(Model):
         return self
 
 
+class Monitoring(Model):
+    """Lever *monitoring cadence*: every ``every_days`` someone measures recent accuracy; a drop of more than
+    ``threshold`` below the trained level starts retraining. The check is work for ``team`` and waits in its
+    queue like any case, so a team buried in backlog monitors late (the capability trap)."""
+
+    every_days: PositiveFloat = 30.0
+    threshold: Probability = Field(0.03, description="absolute accuracy drop that triggers retraining")
+    team: str | None = None
+    check_hours: NonNegative = 4.0
+    cost_per_year: NonNegative = 0.0
+
+
+class Accountability(Model):
+    """Lever *accountability*: an accountable owner's ``team`` reviews every visible error (``review_hours`` of
+    its time), so trust falls less and some root causes get fixed."""
+
+    team: str | None = None
+    review_hours: NonNegative = 1.0
+    fix_probability: Probability = Field(0.1, description="chance a reviewed error's root cause is fixed")
+    fix_gain: Probability = Field(
+        0.01, description="a fix closes this share of the gap between field accuracy and the pilot's accuracy"
+    )
+
+
 class Costs(Model):
     """What a design costs on top of the organisation's existing teams."""
 
@@ -180,6 +261,8 @@ class Design(Model):
     handoffs: list[Handoff] | None = Field(
         default=None, description="replaces the environment's route (e.g. a redesign that removes a handoff)"
     )
+    monitoring: Monitoring | None = None
+    accountability: Accountability | None = None
     costs: Costs = Costs()
 
     @model_validator(mode="after")
@@ -243,6 +326,15 @@ class RunSettings(Model):
     amortisation_years: PositiveFloat = 3.0
 
 
+class StallCriteria(Model):
+    """When a production run counts as ``eroded`` or ``stalled`` (see :mod:`scalesim.ops.stall`)."""
+
+    eroded_below: Probability = Field(0.5, description="retention below this is 'eroded'")
+    trust_collapse_below: Probability = Field(0.5, description="trust below this at the end is 'trust_collapse'")
+    drift_below: Probability = Field(0.85, description="accuracy below this share of its trained level is 'drift'")
+    sustained_days: PositiveFloat = Field(30.0, description="a condition must hold this long, to the end")
+
+
 class Scenario(Model):
     """One AI use case, its two environments and its named designs."""
 
@@ -255,6 +347,7 @@ class Scenario(Model):
     pilot: Pilot
     production: Environment
     designs: dict[str, Design] = Field(min_length=1)
+    stall: StallCriteria = StallCriteria()
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Scenario:
@@ -272,6 +365,10 @@ class Scenario(Model):
                 refs.append((f"{design_path}.approval.team", design.approval.team))
             if design.exception_handling.mode == "defined":
                 refs.append((f"{design_path}.exception_handling.team", design.exception_handling.team))
+            for lever in ("monitoring", "accountability"):
+                chosen = getattr(design, lever)
+                if chosen is not None and chosen.team is not None:
+                    refs.append((f"{design_path}.{lever}.team", chosen.team))
             for path, team in refs:
                 if team not in env.teams:
                     problems.append(f"{path}: unknown team {team!r}; teams defined in {env_name}.teams: {known}")
