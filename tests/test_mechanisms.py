@@ -196,3 +196,23 @@ def test_overloaded_team_leaves_cases_unfinished():
     )
     # capacity 48 cases a day against 200 arriving
     assert share(ledger, Fate.UNFINISHED) > 0.5
+
+
+def test_warmup_cases_are_simulated_but_not_counted():
+    full, _ = run()
+    warm, _ = run("run.warmup_days=21")
+    counted = full.cases.arrival >= 21
+    summary = warm.summary()
+    assert summary["cases"] == int(counted.sum()) < full.cases.count
+    assert summary["warmup_days"] == 21
+    per_case = warm.design_summary("plain")["production"]["value_per_case"]
+    assert per_case == pytest.approx(full.cases.value[counted].mean())
+    per_year = warm.design_summary("plain")["production"]["value_per_year"]
+    assert per_year == pytest.approx(full.cases.value[counted].sum() * 365 / (DAYS - 21))
+
+
+def test_warmup_must_be_shorter_than_the_horizon():
+    from scalesim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"warmup_days \(70\) must be shorter than horizon_days \(63\)"):
+        run("run.warmup_days=70")

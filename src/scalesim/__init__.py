@@ -7,7 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from scalesim.api import resolve, run
+from scalesim.api import compare, experiment, replicate, resolve, run, sweep
 from scalesim.errors import ScenarioError
 from scalesim.ops import RunResult, simulate
 from scalesim.scenario import Scenario, load_scenario
@@ -17,4 +17,17 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
     __version__ = "0.0.0"
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "__version__", "load_scenario", "resolve", "run", "simulate"]
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "compare",
+    "experiment",
+    "load_scenario",
+    "replicate",
+    "resolve",
+    "run",
+    "simulate",
+    "sweep",
+]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from scalesim.errors import ScenarioError
+from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, run_experiment
 from scalesim.ops.result import RunResult
-from scalesim.ops.run import simulate
+from scalesim.ops.run import select_designs, simulate
 from scalesim.scenario.load import apply_override, load_scenario, validate
 from scalesim.scenario.schema import Scenario
 
@@ -46,3 +49,66 @@ def run(
     """Run the pilot and each design's production environment over the same cases (one replication)."""
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     return simulate(resolved, designs)
+
+
+def experiment(
+    kind: Kind,
+    scenario: str | Path | Scenario,
+    designs: Iterable[str] | None = None,
+    *,
+    replications: int = 10,
+    grid: dict[str, list[Any]] | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    overrides: Iterable[str] = (),
+    out: str | Path = "results",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = True,
+    precision: float | None = None,
+    key_metric: str = "retention",
+    max_replications: int = 200,
+    command: list[str] | None = None,
+) -> ExperimentResult:
+    """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``."""
+    resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
+    names = tuple(select_designs(resolved, designs))
+    if kind == "sweep" and not grid:
+        raise ScenarioError("sweep: give at least one --grid path=v1,v2,... (or a sweep file with a grid)")
+    if replications < 2:
+        raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
+    if key_metric not in METRICS:
+        raise ScenarioError(f"--key {key_metric!r}: not a reported figure; choose one of {', '.join(METRICS)}")
+    if precision is not None and not 0 < precision < 1:
+        raise ScenarioError(f"--precision {precision}: must be a share between 0 and 1, e.g. 0.05")
+    spec = ExperimentSpec(kind, resolved, names, replications, dict(grid or {}), keep_weekly=kind != "sweep")
+    return run_experiment(
+        spec,
+        out,
+        jobs=jobs,
+        scheduler=scheduler,
+        quiet=quiet,
+        command=command,
+        precision=precision,
+        key_metric=key_metric,
+        max_replications=max_replications,
+    )
+
+
+def replicate(
+    scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Any
+) -> ExperimentResult:
+    """Replications of a run: every figure with a mean and a 95% confidence interval."""
+    return experiment("run", scenario, designs, **options)
+
+
+def compare(scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Any) -> ExperimentResult:
+    """Designs on common random numbers, with paired differences against the first design."""
+    return experiment("compare", scenario, designs, **options)
+
+
+def sweep(
+    scenario: str | Path | Scenario, grid: dict[str, list[Any]], designs: Iterable[str] | None = None, **options: Any
+) -> ExperimentResult:
+    """The full grid x designs x replications; one row per run in ``result.runs``."""
+    return experiment("sweep", scenario, designs, grid=grid, **options)

@@ -1,7 +1,7 @@
 """The ``scalesim`` command: parses options, calls the library, prints. No model logic lives here.
 
 Exit codes: 0 success, 2 bad input (scenario, override or option; one message on stderr, no traceback),
-1 an unexpected failure.
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,44 +9,49 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from scalesim import __version__
-from scalesim.api import resolve
+from scalesim.api import experiment, resolve
 from scalesim.errors import ScenarioError
+from scalesim.experiment.executors import default_jobs
+from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
 from scalesim.experiment.store import dumps, write_run
+from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.run import select_designs, simulate
-from scalesim.report.text import run_summary
+from scalesim.report.text import experiment_summary, run_summary, sweep_summary
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+def _number(kind: Callable[[str], Any], ok: Callable[[Any], bool], expected: str) -> Callable[[str], Any]:
+    """An argparse type: parse with ``kind``, accept if ``ok``; otherwise say what was expected."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
-    return value
+SEED = _number(int, lambda v: v >= 0, "a whole number >= 0")
+COUNT = _number(int, lambda v: v >= 1, "a whole number >= 1")
+DAYS = _number(float, lambda v: v > 0, "a number of days > 0")
+SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario file (YAML), e.g. scenarios/claims-triage.yaml")
-    p.add_argument("--seed", type=_positive_int, help="root seed (default: the scenario's run.seed)")
-    p.add_argument("--days", type=_positive_float, help="horizon in days (default: the scenario's run.horizon_days)")
+    p.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    p.add_argument("--days", type=DAYS, help="horizon in days (default: the scenario's run.horizon_days)")
     p.add_argument(
         "--set",
         dest="overrides",
@@ -57,7 +62,7 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--design",
-        dest="designs",
+        dest="design",
         action="append",
         metavar="NAME",
         help="run only this design (repeatable; default: all designs in the scenario)",
@@ -72,6 +77,43 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         help="text (a table) or json (the result on stdout, nothing else there)",
     )
     p.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_experiment_options(p: argparse.ArgumentParser, replications: int) -> None:
+    p.add_argument(
+        "--replications",
+        type=COUNT,
+        default=replications,
+        metavar="R",
+        help=f"replications, seeds spawned from the root seed (default {replications})",
+    )
+    p.add_argument(
+        "--precision",
+        type=SHARE,
+        metavar="P",
+        help="add replications until the key figure's 95%% half-width is within P of its mean",
+    )
+    p.add_argument("--max-replications", type=COUNT, default=200, metavar="N", help="cap for --precision (200)")
+    p.add_argument(
+        "--key",
+        default="retention",
+        choices=METRICS,
+        metavar="FIGURE",
+        help="the key figure for --precision (default retention)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=COUNT,
+        metavar="N",
+        help=f"worker processes (default {default_jobs()}, the cores here; 1 runs in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on dask.distributed: tcp://host:port, or 'local' to start a LocalCluster",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,8 +127,35 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pilot and each design's production environment on the same cases")
     _add_scenario_options(run)
     _add_output_options(run)
+    _add_experiment_options(run, replications=1)
     run.add_argument("--no-ledger", action="store_true", help="do not write the per-case ledger (big runs)")
     run.set_defaults(handler=cmd_run)
+
+    compare = sub.add_parser("compare", help="compare designs on common random numbers, with paired differences")
+    _add_scenario_options(compare)
+    compare.add_argument("--designs", metavar="A,B,...", help="designs to compare; the first is the baseline")
+    _add_output_options(compare)
+    _add_experiment_options(compare, replications=10)
+    compare.set_defaults(handler=cmd_compare)
+
+    sweep = sub.add_parser("sweep", help="run a grid of parameter values x designs x replications")
+    _add_scenario_options(sweep)
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="a field and the values to try (repeatable; the grid is the full product)",
+    )
+    sweep.add_argument(
+        "--sweep-file",
+        type=Path,
+        metavar="FILE",
+        help="YAML with grid: {path: [values]} and optional designs and replications",
+    )
+    _add_output_options(sweep)
+    _add_experiment_options(sweep, replications=5)
+    sweep.set_defaults(handler=cmd_sweep)
 
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
@@ -98,11 +167,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command() -> list[str]:
+    return ["scalesim", *sys.argv[1:]]
+
+
+def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None, **extra: Any) -> ExperimentResult:
+    return experiment(
+        kind,
+        args.scenario,
+        designs,
+        seed=args.seed,
+        days=args.days,
+        overrides=args.overrides,
+        out=args.out,
+        replications=args.replications,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        quiet=args.quiet,
+        precision=args.precision,
+        key_metric=args.key,
+        max_replications=args.max_replications,
+        command=_command(),
+        **extra,
+    )
+
+
+def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
+    data = result.to_dict()
+    if args.format == "json":
+        sys.stdout.write(dumps(data))
+    else:
+        print(sweep_summary(data) if result.spec.kind == "sweep" else experiment_summary(data))
+        print(f"\nresults: {result.folder} ({result.ran} tasks run now, {result.reused} reused)")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.replications > 1 or args.precision is not None:
+        if args.replications == 1:
+            args.replications = 5  # where --precision starts
+        return _report(args, _experiment(args, "run", args.design))
     scenario = resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
-    designs = select_designs(scenario, args.designs)
-    result = simulate(scenario, designs)
-    folder = write_run(result, args.out, ledger=not args.no_ledger, command=["scalesim", *sys.argv[1:]])
+    result = simulate(scenario, select_designs(scenario, args.design))
+    folder = write_run(result, args.out, ledger=not args.no_ledger, command=_command())
     summary = result.summary()
     if args.format == "json":
         sys.stdout.write(dumps(summary))
@@ -110,6 +217,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(run_summary(summary))
         print(f"\nresults: {folder}")
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else args.design
+    return _report(args, _experiment(args, "compare", designs))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    grid = parse_grid(args.grid)
+    designs = args.design
+    if args.sweep_file is not None:
+        spec = read_sweep_file(args.sweep_file)
+        grid = {**{path: list(values) for path, values in spec["grid"].items()}, **grid}
+        designs = designs or spec.get("designs")
+        if "replications" in spec and "--replications" not in sys.argv:
+            args.replications = COUNT(str(spec["replications"]))
+    return _report(args, _experiment(args, "sweep", designs, grid=grid))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -133,8 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"scalesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except argparse.ArgumentTypeError as exc:
+        print(f"scalesim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("scalesim: interrupted; nothing half-written was left in place", file=sys.stderr)
+        print("scalesim: interrupted; finished runs are kept, run the same command again to resume", file=sys.stderr)
         return 130
 
 

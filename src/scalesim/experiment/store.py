@@ -12,23 +12,25 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 import platform
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from scalesim.experiment import atomic
 from scalesim.ops.result import RunResult
 
 DEPENDENCIES = ("simpy", "numpy", "pandas", "pydantic", "pyarrow", "pyyaml", "matplotlib")
 
 
 def jsonable(value: Any) -> Any:
-    """Plain JSON data: NaN and infinities become null (JSON has no NaN), tuples become lists."""
+    """Plain JSON data: NaN and infinities become null (JSON has no NaN), tuples become lists, numpy scalars
+    (e.g. parameter values read back from Parquet) become Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -89,26 +91,6 @@ def manifest(result: RunResult, command: list[str] | None = None, extra: dict[st
     }
 
 
-def write_atomically(destination: Path, fill: Callable[[Path], None]) -> Path:
-    """Create ``destination`` (a folder) by letting ``fill`` write into a temporary sibling, then renaming it."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
-        fill(tmp)
-        if destination.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}-", dir=destination.parent))
-            os.replace(destination, retired / destination.name)
-            os.replace(tmp, destination)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(tmp, destination)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return destination
-
-
 def write_run(
     result: RunResult,
     root: str | Path = "results",
@@ -141,4 +123,4 @@ def write_run(
         result.events_table().to_csv(folder / "events.csv", index=False)
         (folder / "manifest.json").write_text(dumps(manifest(result, command, {"files": files})))
 
-    return write_atomically(destination, fill)
+    return atomic.write_folder(destination, fill)

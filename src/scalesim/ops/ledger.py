@@ -57,28 +57,31 @@ class Ledger:
         self.value[case] = value
         self.end[case] = now
 
-    def lead_times(self) -> np.ndarray:
-        """Arrival to the acting role's decision, for the cases that reached it."""
+    def lead_times(self, counted: np.ndarray | None = None) -> np.ndarray:
+        """Arrival to the acting role's decision, for the (counted) cases that reached it."""
         reached = np.isin(self.fate, REACHED_ACT)
+        if counted is not None:
+            reached &= counted
         return self.end[reached] - self.arrival[reached]
 
-    def fate_shares(self) -> dict[str, float]:
-        counts = np.bincount(self.fate, minlength=len(Fate))
-        n = max(len(self.fate), 1)
+    def fate_shares(self, counted: np.ndarray) -> dict[str, float]:
+        counts = np.bincount(self.fate[counted], minlength=len(Fate))
+        n = max(int(counted.sum()), 1)
         return {f.label: float(counts[f]) / n for f in Fate}
 
 
-def erosion_by_cause(pilot: Ledger, production: Ledger) -> dict[str, float]:
-    """Total erosion (pilot value minus production value) split by the production fate that caused it."""
-    gap = pilot.value - production.value
-    totals = np.bincount(production.fate, weights=gap, minlength=len(Fate))
+def erosion_by_cause(pilot: Ledger, production: Ledger, counted: np.ndarray) -> dict[str, float]:
+    """Total erosion (pilot value minus production value) of the counted cases, split by the production fate
+    that caused it."""
+    gap = (pilot.value - production.value)[counted]
+    totals = np.bincount(production.fate[counted], weights=gap, minlength=len(Fate))
     by_cause = {f.label: float(totals[f]) for f in Fate if f is not Fate.REALIZED}
     by_cause["delay"] = float(totals[Fate.REALIZED])
     return {cause: by_cause[cause] for cause in EROSION_CAUSES}
 
 
-def lead_time_summary(ledger: Ledger) -> dict[str, float | None]:
-    times = ledger.lead_times()
+def lead_time_summary(ledger: Ledger, counted: np.ndarray) -> dict[str, float | None]:
+    times = ledger.lead_times(counted)
     if len(times) == 0:
         return {"mean": None, "p50": None, "p90": None}
     return {

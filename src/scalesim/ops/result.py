@@ -43,17 +43,27 @@ class RunResult:
     def designs(self) -> list[str]:
         return list(self.production)
 
+    @property
+    def counted(self) -> np.ndarray:
+        """Cases that enter the statistics: those arriving after the warm-up."""
+        return self.cases.arrival >= self.scenario.run.warmup_days
+
+    @property
+    def counted_cases(self) -> int:
+        return int(self.counted.sum())
+
     def _per_year(self, total: float) -> float:
-        return total * DAYS_PER_YEAR / self.scenario.run.horizon_days
+        run = self.scenario.run
+        return total * DAYS_PER_YEAR / (run.horizon_days - run.warmup_days)
 
     def _environment_summary(self, run: EnvironmentRun) -> dict[str, Any]:
-        n = max(self.cases.count, 1)
-        total = float(run.ledger.value.sum())
+        counted = self.counted
+        total = float(run.ledger.value[counted].sum())
         return {
-            "value_per_case": total / n,
+            "value_per_case": total / max(int(counted.sum()), 1),
             "value_per_year": self._per_year(total),
-            "lead_time": lead_time_summary(run.ledger),
-            "fates": run.ledger.fate_shares(),
+            "lead_time": lead_time_summary(run.ledger, counted),
+            "fates": run.ledger.fate_shares(counted),
         }
 
     def costs(self, name: str) -> dict[str, float]:
@@ -91,13 +101,11 @@ class RunResult:
 
     def design_summary(self, name: str) -> dict[str, Any]:
         """Pilot vs production for one design: value per case, retention, erosion by cause, net value, lead time."""
-        n = max(self.cases.count, 1)
+        n = max(self.counted_cases, 1)
         pilot = self._environment_summary(self.pilot)
         production = self._environment_summary(self.production[name])
-        erosion = {
-            cause: total / n
-            for cause, total in erosion_by_cause(self.pilot.ledger, self.production[name].ledger).items()
-        }
+        ledgers = (self.pilot.ledger, self.production[name].ledger)
+        erosion = {cause: total / n for cause, total in erosion_by_cause(*ledgers, self.counted).items()}
         costs = self.costs(name)
         pilot_value = pilot["value_per_case"]
         retention = production["value_per_case"] / pilot_value if pilot_value else None
@@ -123,7 +131,8 @@ class RunResult:
             "currency": self.scenario.currency,
             "horizon_days": run.horizon_days,
             "drain_days": run.drain_days,
-            "cases": self.cases.count,
+            "warmup_days": run.warmup_days,
+            "cases": self.counted_cases,
             "designs": {name: self.design_summary(name) for name in self.designs},
         }
 
@@ -134,7 +143,7 @@ class RunResult:
             s = self.design_summary(name)
             row: dict[str, Any] = {
                 "design": name,
-                "cases": self.cases.count,
+                "cases": self.counted_cases,
                 "pilot_value_per_case": s["pilot"]["value_per_case"],
                 "production_value_per_case": s["production"]["value_per_case"],
                 "retention": s["retention"],

@@ -53,13 +53,7 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
     if not sep or not path.strip():
         raise ScenarioError(f"--set {item!r}: expected path.to.field=value, e.g. production.teams.intake.staff=4")
     keys = path.strip().split(".")
-    try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
-        value = text
-    if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text; a user typing it means a number
-        with contextlib.suppress(ValueError):
-            value = float(value)
+    value = parse_value(text)
     node: Any = raw
     for depth, key in enumerate(keys[:-1]):
         step = _child(node, key)
@@ -76,6 +70,18 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
         node[last] = value
     else:
         raise ScenarioError(f"--set {item!r}: {'.'.join(keys[:-1])} is a value, not a group of fields")
+
+
+def parse_value(text: str) -> Any:
+    """A value typed on the command line, read as YAML (3, true, [1, 2], {a: 1}); text if it is not YAML."""
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text; a user typing it means a number
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    return value
 
 
 def _child(node: Any, key: str) -> Any:

@@ -318,12 +318,25 @@ class Value(Model):
 
 
 class RunSettings(Model):
-    """Horizon and seed of a run; cases arrive for ``horizon_days`` and may finish during ``drain_days``."""
+    """Horizon and seed of a run; cases arrive for ``horizon_days`` and may finish during ``drain_days``.
+
+    Cases arriving before ``warmup_days`` are simulated but left out of every statistic, so a run that starts
+    empty does not flatter (or penalise) the steady state; see docs/how-to/replications.md for choosing it.
+    """
 
     horizon_days: PositiveFloat = 365.0
     drain_days: NonNegative = 30.0
+    warmup_days: NonNegative = 0.0
     seed: Annotated[int, Field(ge=0)] = 1
     amortisation_years: PositiveFloat = 3.0
+
+    @model_validator(mode="after")
+    def _warmup_inside_horizon(self) -> RunSettings:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days:g}) must be shorter than horizon_days ({self.horizon_days:g})"
+            )
+        return self
 
 
 class StallCriteria(Model):

@@ -1,0 +1,56 @@
+"""Atomic writes: a reader sees a file or folder whole, or not at all — never half-written.
+
+Everything is written under a temporary name in the destination's own folder (same file system) and renamed
+into place with ``os.replace``, which is atomic on POSIX and Windows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def _write_file(path: Path, write: Callable[[str], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    _write_file(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    _write_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_folder(destination: Path, fill: Callable[[Path], None]) -> Path:
+    """Create ``destination`` (a folder) by letting ``fill`` write into a temporary sibling, then renaming it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
+        fill(tmp)
+        if destination.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}-", dir=destination.parent))
+            os.replace(destination, retired / destination.name)
+            os.replace(tmp, destination)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(tmp, destination)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return destination

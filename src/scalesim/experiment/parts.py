@@ -1,0 +1,71 @@
+"""The resumable part of the results store: one file per finished task, merged when the experiment ends.
+
+A task's rows are written to ``parts/<key>.parquet`` under a temporary name and renamed into place, so a part
+either exists whole or not at all; its weekly series (if kept) is written first, so a rows file also means
+its series is there. Re-running the same experiment skips every key already in ``runs.parquet`` or ``parts/``;
+merging drops duplicate keys, so a run is never counted twice however often the experiment was interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from scalesim.experiment.atomic import write_parquet
+from scalesim.experiment.tasks import TaskOutput
+
+RUNS = "runs.parquet"
+WEEKLY = "weekly.parquet"
+
+
+class PartStore:
+    """Task outputs of one experiment folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parts = folder / "parts"
+
+    def done(self) -> set[str]:
+        keys: set[str] = set()
+        runs = self.folder / RUNS
+        if runs.exists():
+            keys |= set(pd.read_parquet(runs, columns=["key"])["key"])
+        if self.parts.exists():
+            keys |= {p.name.removesuffix(".rows.parquet") for p in self.parts.glob("*.rows.parquet")}
+        return keys
+
+    def save(self, output: TaskOutput) -> None:
+        self.parts.mkdir(parents=True, exist_ok=True)
+        if output.weekly is not None:
+            write_parquet(output.weekly.assign(key=output.key), self.parts / f"{output.key}.weekly.parquet")
+        write_parquet(output.rows, self.parts / f"{output.key}.rows.parquet")
+
+    def merge(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Fold the parts into ``runs.parquet`` (and ``weekly.parquet``), one row per run, sorted by key."""
+        runs = self._merge_one(RUNS, "rows", ["key", "design"])
+        done = set(runs["key"]) if len(runs) else set()
+        weekly = self._merge_one(WEEKLY, "weekly", ["key", "design", "week"], done=done)
+        if self.parts.exists():
+            for path in self.parts.iterdir():
+                path.unlink()
+            self.parts.rmdir()
+        return runs, weekly
+
+    def _merge_one(self, name: str, kind: str, unique: list[str], done: set[str] | None = None) -> pd.DataFrame:
+        frames = []
+        target = self.folder / name
+        if target.exists():
+            frames.append(pd.read_parquet(target))
+        if self.parts.exists():
+            frames += [pd.read_parquet(p) for p in sorted(self.parts.glob(f"*.{kind}.parquet"))]
+        if not frames:
+            return pd.DataFrame()
+        merged = pd.concat(frames, ignore_index=True)
+        if done is not None:
+            merged = merged[merged["key"].isin(done)]
+        # a stable sort on the key alone keeps each task's own order (designs as asked, weeks ascending)
+        merged = merged.drop_duplicates(subset=unique, keep="first").sort_values("key", kind="stable")
+        merged = merged.reset_index(drop=True)
+        write_parquet(merged, target)
+        return merged
