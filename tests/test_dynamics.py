@@ -24,6 +24,11 @@ from conftest import SCENARIOS, tiny
 DRIFT = ("production.dynamics.drift={per_year: 0.5, retraining_days: 5}", "production.accuracy=0.9")
 
 
+def events(*overrides: str) -> pd.DataFrame:
+    """The dated events (checks, retraining, complaints, reversion) of the tiny scenario's production run."""
+    return simulate(tiny(*overrides)).production["plain"].trace.event_table()
+
+
 def daily_accuracy(result, design: str = "plain") -> np.ndarray:
     return result.production[design].trace.daily()["accuracy"].to_numpy()
 
@@ -50,9 +55,9 @@ def test_more_frequent_monitoring_keeps_mean_accuracy_higher():
 
 def test_monitoring_check_detects_a_drop_and_retraining_restores_accuracy():
     scenario = tiny(*DRIFT, "run.horizon_days=200", "designs.plain.monitoring={every_days: 30, threshold: 0.02}")
-    events = simulate(scenario).production["plain"].trace.event_table()
-    starts = events[events["event"] == "retrain_start"]
-    ends = events[events["event"] == "retrain_end"]
+    table = simulate(scenario).production["plain"].trace.event_table()
+    starts = table[table["event"] == "retrain_start"]
+    ends = table[table["event"] == "retrain_end"]
     assert len(starts) >= 3 and len(ends) >= 3
     assert np.allclose(ends["day"].to_numpy()[:3] - starts["day"].to_numpy()[:3], 5.0)
     assert np.allclose(ends["value"], 0.9)
@@ -60,17 +65,14 @@ def test_monitoring_check_detects_a_drop_and_retraining_restores_accuracy():
 
 def test_complaints_force_a_retrain_without_monitoring():
     base = (*DRIFT, "run.horizon_days=200", "production.accuracy=0.6", "production.hard_case_accuracy=0.6")
-    quiet = simulate(tiny(*base)).production["plain"].trace.event_table()
-    loud = simulate(
-        tiny(
-            *base,
-            "production.dynamics.drift={per_year: 0.5, retraining_days: 5, "
-            "complaints_to_retrain: 20, complaint_window_days: 7}",
-        )
+    quiet = events(*base)
+    loud = events(
+        *base,
+        "production.dynamics.drift={per_year: 0.5, retraining_days: 5, "
+        "complaints_to_retrain: 20, complaint_window_days: 7}",
     )
-    events = loud.production["plain"].trace.event_table()
     assert quiet.empty
-    assert (events["event"] == "complaints").sum() >= 1 and (events["event"] == "retrain_end").sum() >= 1
+    assert (loud["event"] == "complaints").sum() >= 1 and (loud["event"] == "retrain_end").sum() >= 1
 
 
 def make_dynamics(*overrides: str) -> tuple[simpy.Environment, Dynamics]:
@@ -115,8 +117,8 @@ def test_reviews_fix_root_causes_toward_the_pilot_accuracy():
 def test_reversion_happens_only_after_adoption_stays_under_the_threshold_for_the_period():
     low = ("production.adoption={with_owner: 0.2, without_owner: 0.2}", "run.horizon_days=120")
     reverted = simulate(tiny(*low, "production.dynamics.reversion={commitment_threshold: 0.3, sustained_days: 30}"))
-    events = reverted.production["plain"].trace.event_table()
-    assert events.loc[events["event"] == "reverted", "day"].tolist() == [30.0]
+    table = reverted.production["plain"].trace.event_table()
+    assert table.loc[table["event"] == "reverted", "day"].tolist() == [30.0]
     ledger = reverted.production["plain"].ledger
     arrival = reverted.cases.arrival
     assert np.all(ledger.fate[arrival > 30.01] == Fate.REVERTED)
@@ -187,15 +189,12 @@ def test_capability_trap_a_swamped_team_monitors_late():
         "run.horizon_days=150",
         "designs.plain.monitoring={every_days: 30, threshold: 0.02, team: desk, check_hours: 1}",
     )
-    idle = simulate(tiny(*base)).production["plain"].trace.event_table()
-    swamped = simulate(
-        tiny(
-            *base,
-            "production.teams.desk={staff: 1, service_hours: 1.6, calendar: "
-            "{hours_per_day: 24, days_per_week: 7, start_hour: 0}}",
-        )
+    idle = events(*base)
+    late = events(
+        *base,
+        "production.teams.desk={staff: 1, service_hours: 1.6, calendar: "
+        "{hours_per_day: 24, days_per_week: 7, start_hour: 0}}",
     )
-    late = swamped.production["plain"].trace.event_table()
     first = lambda e: e.loc[e["event"] == "check", "day"].iloc[0]  # noqa: E731
     assert first(idle) == pytest.approx(30.0, abs=0.1)
     assert first(late) > first(idle) + 5

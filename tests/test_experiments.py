@@ -250,7 +250,23 @@ def test_compare_and_sweep_text_output(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "paired differences against bolt_on" in out and "pairing narrowed it" in out
     assert "net value per year" in out and "results:" in out
-    code = main(["sweep", str(CLAIMS), "--days", "10", "--replications", "2", "-j", "1", "--out", str(tmp_path),
-                 "--grid", "production.accuracy=0.7,0.9", "--design", "redesigned"])
+    code = main(
+        [
+            "sweep",
+            str(CLAIMS),
+            "--days",
+            "10",
+            "--replications",
+            "2",
+            "-j",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--grid",
+            "production.accuracy=0.7,0.9",
+            "--design",
+            "redesigned",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "2 points x 1 designs x 2 replications" in out and "production.accuracy" in out
