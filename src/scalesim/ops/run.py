@@ -52,12 +52,17 @@ def run_environment(scenario: Scenario, environment: Environment, design: Design
     env = simpy.Environment()
     operation = Operation(env, scenario, environment, design, cases)
     env.process(operation.arrivals())
-    end = scenario.run.horizon_days + scenario.run.drain_days
-    env.run(until=end)
+    horizon = scenario.run.horizon_days
+    end = horizon + scenario.run.drain_days
+    env.run(until=horizon)
+    for station in operation.stations.values():
+        station.mark_horizon()
+    if end > horizon:
+        env.run(until=end)
     operation.dynamics.finish()
     return EnvironmentRun(
         design=design,
         ledger=operation.ledger,
-        teams=[station.stats(end) for station in operation.used_stations()],
+        teams=[station.stats(end, horizon) for station in operation.used_stations()],
         trace=operation.dynamics.trace,
     )

@@ -20,23 +20,30 @@ class TeamStats:
     served: int
     mean_wait_days: float
     mean_sojourn_days: float
-    utilisation: float
+    utilisation: float  # over the arrival period (the horizon): the drain would dilute it
+    mean_in_system: float  # over the whole run: time-average number of cases at the team (L)
+    arrival_rate: float  # over the whole run: cases reaching the team per day (lambda)
+    in_system_at_end: int
 
 
 class Station:
     """One team: ``staff`` people working cases first come, first served, during their shifts."""
 
     __slots__ = (
+        "area",
         "busy_hours",
         "calendar",
         "env",
+        "last_change",
         "name",
+        "present",
         "resource",
         "served",
         "sojourn_total",
         "spec",
         "started",
         "wait_total",
+        "work_at_horizon",
     )
 
     def __init__(self, env: simpy.Environment, name: str, spec: Team) -> None:
@@ -50,11 +57,18 @@ class Station:
         self.wait_total = 0.0
         self.sojourn_total = 0.0
         self.busy_hours = 0.0  # of finished services
+        self.present = 0  # cases at the team now
+        self.area = 0.0  # integral of ``present`` over time, updated at every change
+        self.last_change = 0.0
+        self.work_at_horizon: float | None = None
 
     def work(self, hours: float) -> Generator[simpy.Event, object, None]:
         """Queue for a person, then take ``hours`` of their working time."""
         env = self.env
         queued = env.now
+        self.area += self.present * (queued - self.last_change)
+        self.last_change = queued
+        self.present += 1
         request = self.resource.request()
         yield request
         started = env.now
@@ -65,7 +79,11 @@ class Station:
         self.resource.release(request)
         self.busy_hours += hours
         self.served += 1
-        self.sojourn_total += env.now - queued
+        now = env.now
+        self.sojourn_total += now - queued
+        self.area += self.present * (now - self.last_change)
+        self.last_change = now
+        self.present -= 1
 
     def work_done(self, now: float) -> float:
         """Working hours spent up to ``now``: finished services plus the part done of those in progress."""
@@ -77,13 +95,21 @@ class Station:
                 in_progress += min(request.hours, self.calendar.open_hours(started, now))  # type: ignore[attr-defined]
         return self.busy_hours + in_progress
 
-    def stats(self, until: float) -> TeamStats:
-        capacity = self.spec.staff * self.calendar.open_hours(0.0, until)
+    def mark_horizon(self) -> None:
+        """Called when arrivals stop: utilisation is measured up to here."""
+        self.work_at_horizon = self.work_done(self.env.now)
+
+    def stats(self, until: float, horizon: float) -> TeamStats:
+        capacity = self.spec.staff * self.calendar.open_hours(0.0, horizon)
+        worked = self.work_at_horizon if self.work_at_horizon is not None else self.work_done(until)
         return TeamStats(
             team=self.name,
             staff=self.spec.staff,
             served=self.served,
             mean_wait_days=self.wait_total / max(self.started, 1),
             mean_sojourn_days=self.sojourn_total / max(self.served, 1),
-            utilisation=self.work_done(until) / capacity if capacity > 0 else float("nan"),
+            utilisation=worked / capacity if capacity > 0 else float("nan"),
+            mean_in_system=(self.area + self.present * (until - self.last_change)) / until,
+            arrival_rate=(self.started + len(self.resource.queue)) / until,
+            in_system_at_end=self.present,
         )
