@@ -8,6 +8,7 @@ named stream, so the difference between two environments is the organisation, no
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 
 import numpy as np
@@ -52,18 +53,23 @@ class Cases:
         self.count = len(self.arrival)
         self.value = scenario.value.uplift.sample(streams.generator("case:value"), self.count)
         self.hard = streams.generator("case:difficulty").random(self.count) < scenario.workload.hard_case_share
-        self._drawn: dict[tuple[str, str], list[float]] = {}
+        self._drawn: dict[tuple[str, str], array[float]] = {}
 
-    def uniform(self, name: str) -> list[float]:
-        """One U(0,1) per case from stream ``case:<name>`` (a Python list: fastest to index in the hot path)."""
+    def uniform(self, name: str) -> array[float]:
+        """One U(0,1) per case from stream ``case:<name>``.
+
+        Kept as ``array('d')``: 8 bytes a value (a list costs 32) and ~20 ns more per read than a list, against
+        ~20 us of simulation per case.
+        """
         return self._memo(name, "uniform", lambda rng: rng.random(self.count))
 
-    def draws(self, name: str, dist: Distribution) -> list[float]:
+    def draws(self, name: str, dist: Distribution) -> array[float]:
         """One draw of ``dist`` per case from stream ``name`` (e.g. a team's service hours)."""
         return self._memo(name, dist.model_dump_json(), lambda rng: dist.sample(rng, self.count))
 
-    def _memo(self, name: str, kind: str, draw: Callable[[np.random.Generator], np.ndarray]) -> list[float]:
+    def _memo(self, name: str, kind: str, draw: Callable[[np.random.Generator], np.ndarray]) -> array[float]:
         key = (name, kind)
         if key not in self._drawn:
-            self._drawn[key] = draw(self.streams.generator(f"case:{name}")).tolist()
+            values = np.ascontiguousarray(draw(self.streams.generator(f"case:{name}")), dtype=np.float64)
+            self._drawn[key] = array("d", values.tobytes())
         return self._drawn[key]

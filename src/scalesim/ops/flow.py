@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import simpy
@@ -61,10 +61,10 @@ class RouteStep:
     """One handoff with its per-case draws resolved (shared across designs by team name)."""
 
     station: Station
-    transfer: list[float]
-    loss_u: list[float]
+    transfer: Sequence[float]
+    loss_u: Sequence[float]
     loss_probability: float
-    service: list[float]
+    service: Sequence[float]
 
 
 class Operation:
@@ -138,7 +138,7 @@ class Operation:
                 used.append(self.stations[lever.team])
         return list(dict.fromkeys(used))
 
-    def _staffed_step(self, team: str | None) -> tuple[Station, list[float]] | None:
+    def _staffed_step(self, team: str | None) -> tuple[Station, Sequence[float]] | None:
         """A team outside the route (approvers, triage) with its per-case service draws."""
         if team is None or team not in self.environment.teams:
             return None
