@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 import scalesim
+from scalesim.portfolio import schema as portfolio_schema
 from scalesim.scenario import schema
 
 from conftest import ROOT, SCENARIOS, tiny
@@ -32,21 +33,22 @@ def test_bad_override_on_an_object_names_the_scenario():
         scalesim.run(tiny(), overrides=["production.accuracy=2"])
 
 
-def _all_models() -> list[type[BaseModel]]:
+def _models(module) -> list[type[BaseModel]]:
     return [
         obj
-        for obj in vars(schema).values()
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == schema.__name__
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__
     ]
 
 
-def test_scenario_reference_documents_every_field():
-    text = (ROOT / "docs" / "reference" / "scenario.md").read_text()
+@pytest.mark.parametrize(("module", "page"), [(schema, "scenario.md"), (portfolio_schema, "portfolio.md")])
+def test_reference_documents_every_field(module, page):
+    text = (ROOT / "docs" / "reference" / page).read_text()
     documented = {part for token in re.findall(r"`([a-z_.]+)`", text) for part in token.split(".")}
     missing = [
         f"{model.__name__}.{field.alias or name}"
-        for model in _all_models()
+        for model in _models(module)
         for name, field in model.model_fields.items()
         if (field.alias or name) not in documented
     ]
-    assert not missing, f"fields missing from docs/reference/scenario.md: {missing}"
+    assert not missing, f"fields missing from docs/reference/{page}: {missing}"

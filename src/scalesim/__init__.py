@@ -7,7 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from scalesim.api import compare, experiment, replicate, resolve, run, sweep
+from scalesim.api import compare, experiment, portfolio_experiment, replicate, resolve, run, sweep
 from scalesim.errors import ScenarioError
 from scalesim.ops import RunResult, simulate
 from scalesim.scenario import Scenario, load_scenario
@@ -25,6 +25,7 @@ __all__ = [
     "compare",
     "experiment",
     "load_scenario",
+    "portfolio_experiment",
     "replicate",
     "resolve",
     "run",

@@ -10,6 +10,9 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, run_experiment
 from scalesim.ops.result import RunResult
 from scalesim.ops.run import select_designs, simulate
+from scalesim.portfolio.experiment import PortfolioResult, run_portfolio
+from scalesim.portfolio.link import retention_by_design
+from scalesim.portfolio.load import load_portfolio
 from scalesim.scenario.load import apply_override, load_scenario, validate
 from scalesim.scenario.schema import Scenario
 
@@ -112,3 +115,31 @@ def sweep(
 ) -> ExperimentResult:
     """The full grid x designs x replications; one row per run in ``result.runs``."""
     return experiment("sweep", scenario, designs, grid=grid, **options)
+
+
+def portfolio_experiment(
+    scenario: str | Path,
+    *,
+    replications: int = 20,
+    years: float | None = None,
+    seed: int | None = None,
+    overrides: Iterable[str] = (),
+    out: str | Path = "results",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = True,
+    command: list[str] | None = None,
+) -> PortfolioResult:
+    """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value."""
+    items = list(overrides)
+    if years is not None:
+        items.append(f"run.years={years}")
+    if seed is not None:
+        items.append(f"run.seed={seed}")
+    spec = load_portfolio(scenario, items)
+    if replications < 2:
+        raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
+    retention = retention_by_design(spec, Path(scenario).resolve().parent)
+    return run_portfolio(
+        spec, retention, replications, out, jobs=jobs, scheduler=scheduler, quiet=quiet, command=command
+    )

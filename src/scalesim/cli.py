@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from scalesim import __version__
-from scalesim.api import experiment, resolve
+from scalesim.api import experiment, portfolio_experiment, resolve
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
 from scalesim.experiment.store import dumps, write_run
 from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.run import select_designs, simulate
-from scalesim.report.text import experiment_summary, run_summary, sweep_summary
+from scalesim.portfolio.experiment import compare_portfolios
+from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -157,6 +158,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_experiment_options(sweep, replications=5)
     sweep.set_defaults(handler=cmd_sweep)
 
+    portfolio = sub.add_parser("portfolio", help="why a portfolio of pilots stalls: the funnel from pilot to value")
+    portfolio.add_argument("scenario", type=Path, help="portfolio scenario, e.g. scenarios/portfolio-status-quo.yaml")
+    portfolio.add_argument(
+        "--against",
+        type=Path,
+        metavar="SCENARIO",
+        help="a second portfolio scenario, compared paired on the same proposals",
+    )
+    portfolio.add_argument("--years", type=DAYS, help="years of proposals (default: the scenario's run.years)")
+    portfolio.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    portfolio.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field of the (first) portfolio scenario",
+    )
+    portfolio.add_argument("--replications", type=COUNT, default=20, metavar="R", help="replications (default 20)")
+    portfolio.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
+    portfolio.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
+    _add_output_options(portfolio)
+    portfolio.set_defaults(handler=cmd_portfolio)
+
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -234,6 +259,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if "replications" in spec and "--replications" not in sys.argv:
             args.replications = COUNT(str(spec["replications"]))
     return _report(args, _experiment(args, "sweep", designs, grid=grid))
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    options = {
+        "replications": args.replications,
+        "years": args.years,
+        "seed": args.seed,
+        "out": args.out,
+        "jobs": args.jobs,
+        "scheduler": args.scheduler,
+        "quiet": args.quiet,
+        "command": _command(),
+    }
+    results = [portfolio_experiment(args.scenario, overrides=args.overrides, **options)]
+    if args.against is not None:
+        results.append(portfolio_experiment(args.against, **options))
+    comparisons = compare_portfolios(*results) if len(results) == 2 else None
+    data = [r.to_dict() for r in results]
+    if args.format == "json":
+        payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
+        sys.stdout.write(dumps(payload))
+    else:
+        print(portfolio_summary(data, comparisons))
+        print("\nresults: " + ", ".join(str(r.folder) for r in results))
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment.tasks import Task, TaskOutput, execute
+from scalesim.experiment.tasks import TaskOutput, execute
+
+TaskFunction = Callable[[Any], TaskOutput]
 
 
 def default_jobs() -> int:
@@ -22,27 +25,31 @@ def default_jobs() -> int:
 
 
 def run_tasks(
-    tasks: Sequence[Task],
+    tasks: Sequence[Any],
     jobs: int | None = None,
     scheduler: str | None = None,
+    fn: TaskFunction = execute,
 ) -> Iterator[TaskOutput]:
-    """Yield each task's output as it completes (order depends on the executor; callers sort by key)."""
+    """Yield ``fn(task)`` for each task as it completes (order depends on the executor; callers sort by key).
+
+    ``fn`` must be a module-level function and tasks picklable, so that worker processes can run them.
+    """
     if not tasks:
         return
     if scheduler is not None:
-        yield from _dask(tasks, jobs, scheduler)
+        yield from _dask(tasks, jobs, scheduler, fn)
     elif (jobs or default_jobs()) == 1 or len(tasks) == 1:
         for task in tasks:
-            yield execute(task)
+            yield fn(task)
     else:
-        yield from _pool(tasks, jobs or default_jobs())
+        yield from _pool(tasks, jobs or default_jobs(), fn)
 
 
-def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
+def _pool(tasks: Sequence[Any], jobs: int, fn: TaskFunction) -> Iterator[TaskOutput]:
     # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited threads.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(execute, task) for task in tasks]
+        futures = [pool.submit(fn, task) for task in tasks]
         try:
             for future in as_completed(futures):
                 yield future.result()
@@ -52,7 +59,7 @@ def _pool(tasks: Sequence[Task], jobs: int) -> Iterator[TaskOutput]:
             raise
 
 
-def _dask(tasks: Sequence[Task], jobs: int | None, scheduler: str) -> Iterator[TaskOutput]:
+def _dask(tasks: Sequence[Any], jobs: int | None, scheduler: str, fn: TaskFunction) -> Iterator[TaskOutput]:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
@@ -76,7 +83,7 @@ def _dask(tasks: Sequence[Task], jobs: int | None, scheduler: str) -> Iterator[T
         except OSError as exc:
             raise ScenarioError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc})") from None
     try:
-        futures = client.map(execute, list(tasks), pure=False)
+        futures = client.map(fn, list(tasks), pure=False)
         for future in dask_completed(futures):
             yield future.result()
     finally:

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from tqdm import tqdm
 
 from scalesim.experiment import atomic
-from scalesim.experiment.executors import run_tasks
-from scalesim.experiment.parts import PartStore
+from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
 from scalesim.experiment.store import dumps, versions
 from scalesim.experiment.sweep import as_override, grid_points
@@ -190,26 +188,15 @@ def run_experiment(
     atomic.write_text(folder / "manifest.json", dumps(manifest | {"status": "running"}))
     precision_report = None
     while True:
-        done = store.done()
         wanted = [
             Task(i, r, scenario, spec.designs, spec.seed, tuple(params.items()), spec.keep_weekly)
             for i, (params, scenario) in enumerate(points)
             for r in range(replications)
         ]
-        todo = [t for t in wanted if t.key not in done]
-        with tqdm(
-            total=len(todo) * len(spec.designs),
-            unit="run",
-            disable=quiet or not sys.stderr.isatty(),
-            delay=2.0,
-            file=sys.stderr,
-            desc=spec.kind,
-        ) as bar:
-            for output in run_tasks(todo, jobs=jobs, scheduler=scheduler):
-                store.save(output)
-                ran += 1
-                bar.update(len(spec.designs))
-        runs, weekly = store.merge()
+        runs, weekly, now_ran = complete(
+            store, wanted, runs_per_task=len(spec.designs), jobs=jobs, scheduler=scheduler, quiet=quiet, label=spec.kind
+        )
+        ran += now_ran
         runs = runs[runs["replication"] < replications].reset_index(drop=True)
         if precision is None:
             break

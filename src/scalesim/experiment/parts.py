@@ -8,12 +8,17 @@ merging drops duplicate keys, so a run is never counted twice however often the 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
 from scalesim.experiment.atomic import write_parquet
-from scalesim.experiment.tasks import TaskOutput
+from scalesim.experiment.executors import TaskFunction, run_tasks
+from scalesim.experiment.tasks import TaskOutput, execute
 
 RUNS = "runs.parquet"
 WEEKLY = "weekly.parquet"
@@ -69,3 +74,34 @@ class PartStore:
         merged = merged.reset_index(drop=True)
         write_parquet(merged, target)
         return merged
+
+
+def complete(
+    store: PartStore,
+    tasks: Sequence[Any],
+    *,
+    runs_per_task: int = 1,
+    fn: TaskFunction = execute,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = True,
+    label: str = "runs",
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Run the tasks not stored yet (progress on stderr), store each as it finishes, merge; also return how many ran."""
+    done = store.done()
+    todo = [t for t in tasks if t.key not in done]
+    ran = 0
+    with tqdm(
+        total=len(todo) * runs_per_task,
+        unit="run",
+        disable=quiet or not sys.stderr.isatty(),
+        delay=2.0,
+        file=sys.stderr,
+        desc=label,
+    ) as bar:
+        for output in run_tasks(todo, jobs=jobs, scheduler=scheduler, fn=fn):
+            store.save(output)
+            ran += 1
+            bar.update(runs_per_task)
+    runs, weekly = store.merge()
+    return runs, weekly, ran

@@ -209,3 +209,58 @@ def sweep_summary(data: dict[str, Any]) -> str:
     lines = [head, "", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
     return "\n".join(lines)
+
+
+PORTFOLIO_ROWS = (
+    ("initiatives proposed", "proposed", "count"),
+    ("pilots started", "started", "count"),
+    ("demoed", "demoed", "count"),
+    ("endorsed (funded)", "endorsed", "count"),
+    ("reached production", "reached_production", "count"),
+    ("delivering value after review", "delivering", "count"),
+    ("explicit kills", "explicit_kills", "count"),
+    ("quiet stalls (archived)", "quiet_stalls", "count"),
+    ("share of pilots reaching production", "share_reaching_production", "pct"),
+    ("time to production, mean (days)", "time_to_production_mean", "days"),
+    ("time to production, median (days)", "time_to_production_median", "days"),
+    ("time to production, p90 (days)", "time_to_production_p90", "days"),
+    ("spent on pilots never in production", "money_never_produced", "money"),
+    ("value delivered per year", "value_per_year", "money"),
+)
+
+
+def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str, Any]] | None = None) -> str:
+    """The funnel per portfolio scenario (columns), with intervals, and paired differences if compared."""
+    first = results[0]
+    head = (
+        f"portfolio · {first['years']:g} years · {first['replications']} replications · "
+        f"{first['confidence']:.0%} confidence intervals · money in {first['currency']}"
+    )
+    rows = [
+        (label, [_ci(r["figures"][key], "money" if kind == "count" else kind) for r in results])
+        for label, key, kind in PORTFOLIO_ROWS
+    ]
+    retention = "; ".join(f"{d} {v:.0%}" for d, v in first["retention_by_design"].items())
+    text = render(head, [r["scenario"] for r in results], rows)
+    text += f"\n\nproduction retention by design, from the operations model: {retention}"
+    if comparisons:
+        labels = {key: label for label, key, _ in PORTFOLIO_ROWS}
+        lines = [
+            f"\npaired differences, {comparisons[0]['scenario']} minus {comparisons[0]['baseline']} "
+            "(same proposals and draws in each replication):"
+        ]
+        for c in comparisons:
+            if c["figure"] in (
+                "share_reaching_production",
+                "time_to_production_mean",
+                "delivering",
+                "money_never_produced",
+                "value_per_year",
+                "quiet_stalls",
+            ):
+                scale, unit = (100, " points") if c["figure"] == "share_reaching_production" else (1, "")
+                lines.append(
+                    f"  {labels[c['figure']]:<38} {c['mean'] * scale:+,.1f} ± {c['half_width'] * scale:,.1f}{unit}"
+                )
+        text += "\n".join(lines)
+    return text

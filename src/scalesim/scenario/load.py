@@ -12,13 +12,15 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from scalesim.errors import ScenarioError
 from scalesim.scenario.schema import Scenario
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -96,16 +98,21 @@ def _child(node: Any, key: str) -> Any:
 
 def validate(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a raw mapping into a :class:`Scenario`, or raise one readable :class:`ScenarioError`."""
+    return validate_model(Scenario, raw, source)
+
+
+def validate_model(model: type[M], raw: Mapping[str, Any], source: str) -> M:
+    """Validate a raw mapping into ``model`` (a scenario or portfolio), or raise one readable error."""
     try:
-        return Scenario.model_validate(copy.deepcopy(dict(raw)))
+        return model.model_validate(copy.deepcopy(dict(raw)))
     except ValidationError as exc:
-        lines = [_explain(err) for err in exc.errors(include_url=False)]
+        lines = [_explain(err, model) for err in exc.errors(include_url=False)]
         head = f"{source}: invalid scenario ({len(lines)} problem{'s' if len(lines) > 1 else ''})"
         raise ScenarioError("\n  ".join([head, *lines])) from None
 
 
-def _explain(err: Mapping[str, Any]) -> str:
-    path, model = _display_path(err["loc"])
+def _explain(err: Mapping[str, Any], root: type[BaseModel]) -> str:
+    path, model = _display_path(err["loc"], root)
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = ", ".join(_field_names(model)) if model else "see `scalesim schema`"
@@ -123,14 +130,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _display_path(loc: tuple[Any, ...]) -> tuple[str, type[BaseModel] | None]:
+def _display_path(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
     """Turn a pydantic error location into a dotted field path, and the model that owns its last key.
 
     Discriminated unions insert their tag (e.g. ``lognormal``) into the location; it is dropped here so the
     path is what the user wrote. The owning model is used to list the allowed keys of an unknown field.
     """
     parts: list[str] = []
-    current: Any = Scenario
+    current: Any = root
     owner: type[BaseModel] | None = None
     for item in loc:
         owner = _model_in(current)

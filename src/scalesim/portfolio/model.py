@@ -1,0 +1,214 @@
+"""The programme-level model: initiatives moving (or not) from pilot to production (DESIGN.md, portfolio model).
+
+Each initiative is a SimPy process: [gate] -> pilot build -> demo -> endorsement at the next budget cycle ->
+integration by the shared team (longer for every attribute not settled before the pilot) -> governance board
+(which may send the work back) -> production -> value review. At every wait the sponsor may move on (a hazard
+growing with the time waited); a stalled initiative joins the archive after an idle limit. Explicit kills (demo,
+endorsement, governance, gate, review) are counted apart from these quiet stalls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from scalesim.ops.calendar import next_tick
+from scalesim.ops.streams import Streams
+from scalesim.portfolio.schema import READINESS, PortfolioScenario
+
+MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integration team, board meetings
+
+FATES = (
+    "delivering",  # in production and passed its value review
+    "in_production",  # in production, review still to come
+    "decommissioned",  # failed its value review (explicit kill)
+    "killed_at_demo",  # explicit kill
+    "not_endorsed",  # explicit kill at the budget cycle
+    "rejected_by_governance",  # explicit kill: sent back too often
+    "stopped_at_gate",  # no owner could be found before the pilot (explicit, cheap)
+    "archived",  # quiet stall, idle for longer than the limit
+    "stalled",  # quiet stall, not yet archived at the end
+    "in_progress",  # still moving at the end of the run
+)
+EXPLICIT_KILLS = ("decommissioned", "killed_at_demo", "not_endorsed", "rejected_by_governance", "stopped_at_gate")
+QUIET_STALLS = ("archived", "stalled")
+
+
+@dataclass
+class Initiative:
+    """What happened to one initiative (days from the start of the programme; NaN where not reached)."""
+
+    proposed: float
+    design: str = ""
+    pilot_start: float = math.nan
+    demo: float = math.nan
+    endorsed: float = math.nan
+    production: float = math.nan
+    fate: str = "in_progress"
+    fate_day: float = math.nan
+    spent: float = 0.0
+    retention: float = math.nan
+    pilot_value_per_year: float = 0.0
+    waits: int = field(default=0, repr=False)
+
+
+def patience(exp_draw: float, base: float, growth: float) -> float:
+    """Days until the sponsor moves on, for hazard ``base x (1 + w / growth)``: solve the cumulative hazard
+    ``base (w + w^2 / (2 growth)) = E`` for a unit exponential draw E."""
+    if base <= 0:
+        return math.inf
+    return growth * (math.sqrt(1.0 + 2.0 * exp_draw / (base * growth)) - 1.0)
+
+
+class Portfolio:
+    """The programme: proposals arrive, each runs as a process, shared resources are the integration team and
+    (with a WIP limit) the pilot slots."""
+
+    def __init__(
+        self, env: simpy.Environment, spec: PortfolioScenario, retention: dict[str, float], streams: Streams
+    ) -> None:
+        self.env = env
+        self.spec = spec
+        self.retention = retention
+        window = spec.run.years * 365.0
+        rng = streams.generator("portfolio:proposals")
+        gaps = rng.standard_exponential(int(spec.proposals_per_year * spec.run.years * 2 + 50))
+        arrivals = np.cumsum(gaps * 365.0 / spec.proposals_per_year)
+        self.arrivals = arrivals[arrivals < window].tolist()
+        n = len(self.arrivals)
+
+        def uniform(name: str) -> np.ndarray:
+            return streams.generator(f"portfolio:{name}").random(n)
+
+        def sample(name: str, dist) -> np.ndarray:  # type: ignore[no-untyped-def]
+            return dist.sample(streams.generator(f"portfolio:{name}"), n)
+
+        self.ready_u = {a: uniform(f"ready:{a}") for a in READINESS}
+        self.settle_u = {a: uniform(f"settle:{a}") for a in READINESS}
+        self.prep_days = sample("prep_days", spec.gate.prep_days)
+        self.pilot_days = sample("pilot_days", spec.pilot_days)
+        self.pilot_cost = sample("pilot_cost", spec.pilot_cost)
+        self.pilot_value = sample("pilot_value", spec.pilot_value_per_year)
+        self.integration_days = sample("integration_days", spec.integration.base_days)
+        self.demo_u = uniform("demo")
+        self.endorse_u = uniform("endorse")
+        self.review_z = streams.generator("portfolio:review").standard_normal(n)
+        self.send_back_u = streams.generator("portfolio:send_back").random((n, spec.integration.max_send_backs + 1))
+        self.patience_e = streams.generator("portfolio:patience").standard_exponential((n, MAX_WAITS))
+        self.integration_team = simpy.Resource(env, capacity=spec.integration.team_size)
+        self.pilot_slots = simpy.Resource(env, capacity=spec.wip_limit) if spec.wip_limit else None
+        self.initiatives = [Initiative(proposed=t) for t in self.arrivals]
+        env.process(self._proposals())
+
+    def _proposals(self) -> Generator[simpy.Event, object, None]:
+        for i, t in enumerate(self.arrivals):
+            yield self.env.timeout(t - self.env.now)
+            self.env.process(self._initiative(i))
+
+    def _close(self, i: int, fate: str) -> None:
+        self.initiatives[i].fate = fate
+        self.initiatives[i].fate_day = self.env.now
+
+    def _wait(self, i: int, event: simpy.Event) -> Generator[simpy.Event, object, bool]:
+        """Wait for ``event`` unless the sponsor moves on first; False means the initiative stalled."""
+        record = self.initiatives[i]
+        stall = self.spec.quiet_stall
+        draw = self.patience_e[i, min(record.waits, MAX_WAITS - 1)]
+        record.waits += 1
+        limit = patience(draw, stall.base_per_day, stall.growth_days)
+        if math.isinf(limit):
+            yield event
+            return True
+        timer = self.env.timeout(limit)
+        happened = yield event | timer
+        if event in happened:  # processed, not merely scheduled: a Timeout counts as triggered from creation
+            return True
+        if isinstance(event, simpy.resources.resource.Request):
+            if event.triggered:  # granted in the same instant the sponsor gave up: take it
+                return True
+            event.cancel()
+        self._close(i, "stalled")
+        return False
+
+    def _initiative(self, i: int) -> Generator[simpy.Event, object, None]:
+        spec, env, record = self.spec, self.env, self.initiatives[i]
+        ready = {a: self.ready_u[a][i] < getattr(spec.readiness, a) for a in READINESS}
+        if spec.gate.required:
+            yield env.timeout(self.prep_days[i])
+            for a in ("process_owner", "decision_change", "governance"):
+                ready[a] = ready[a] or self.settle_u[a][i] < spec.gate.settle_probability
+            if not ready["process_owner"]:
+                self._close(i, "stopped_at_gate")
+                return
+        record.design = next(r.design for r in spec.operations.rules if all(ready[a] for a in r.when))
+        record.pilot_value_per_year = float(self.pilot_value[i])
+        slot = self.pilot_slots.request() if self.pilot_slots is not None else None
+        if slot is not None and not (yield from self._wait(i, slot)):
+            return
+        try:
+            yield from self._pilot_to_production(i, ready)
+        finally:
+            if slot is not None:
+                self.pilot_slots.release(slot)  # type: ignore[union-attr]
+        if math.isnan(record.production):
+            return
+        # value flows from the first day in production at the retention its design implies (with spread)
+        sigma = math.sqrt(math.log1p(spec.review.noise_cv**2))
+        record.retention = self.retention[record.design] * math.exp(sigma * self.review_z[i] - sigma**2 / 2)
+        yield env.timeout(spec.review.after_days)
+        self._close(i, "delivering" if record.retention >= spec.review.min_share else "decommissioned")
+
+    def _pilot_to_production(self, i: int, ready: dict[str, bool]) -> Generator[simpy.Event, object, None]:
+        spec, env, record = self.spec, self.env, self.initiatives[i]
+        integration = spec.integration
+        record.pilot_start = env.now
+        record.spent += float(self.pilot_cost[i])
+        yield env.timeout(self.pilot_days[i])
+        record.demo = env.now
+        if self.demo_u[i] < spec.demo_kill_probability:
+            self._close(i, "killed_at_demo")
+            return
+        cycle = env.timeout(next_tick(env.now, spec.endorsement.budget_cycle_days) - env.now)
+        if not (yield from self._wait(i, cycle)):
+            return
+        if self.endorse_u[i] >= spec.endorsement.probability:
+            self._close(i, "not_endorsed")
+            return
+        record.endorsed = env.now
+        team = self.integration_team.request()
+        if not (yield from self._wait(i, team)):
+            return
+        work = float(self.integration_days[i])
+        work += 0 if ready["process_owner"] else integration.missing_owner_days
+        work += 0 if ready["decision_change"] else integration.missing_decision_days
+        work += 0 if ready["data_ready"] else integration.missing_data_days
+        record.spent += work * integration.cost_per_day
+        yield env.timeout(work)
+        self.integration_team.release(team)
+        if not ready["governance"]:
+            for attempt in range(integration.max_send_backs + 1):
+                board = env.timeout(next_tick(env.now, integration.board_every_days) - env.now)
+                if not (yield from self._wait(i, board)):
+                    return
+                if self.send_back_u[i, attempt] >= integration.send_back_probability:
+                    break
+                if attempt == integration.max_send_backs:
+                    self._close(i, "rejected_by_governance")
+                    return
+                record.spent += integration.rework_days * integration.cost_per_day
+                yield env.timeout(integration.rework_days)
+        record.production = env.now
+        self._close(i, "in_production")
+
+    def finish(self) -> list[Initiative]:
+        """Close the books at the end of the run: stalled initiatives past the idle limit are archived."""
+        end = self.env.now
+        for record in self.initiatives:
+            if record.fate == "stalled" and record.fate_day + self.spec.quiet_stall.idle_limit_days <= end:
+                record.fate = "archived"
+                record.fate_day += self.spec.quiet_stall.idle_limit_days
+        return self.initiatives

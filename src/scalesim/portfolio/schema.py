@@ -1,0 +1,134 @@
+"""The portfolio scenario: how an organisation proposes, pilots, funds, integrates and reviews AI initiatives.
+
+Every stage and wait is a parameter a programme office can recognise; the defaults of the bundled status-quo file
+are calibrated to published figures (docs/background/portfolio.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+
+from scalesim.scenario.distributions import Distribution, Fixed
+from scalesim.scenario.schema import Model, NonNegative, Probability
+
+READINESS = ("process_owner", "decision_change", "governance", "data_ready")
+
+
+class Readiness(Model):
+    """Probability that each attribute is settled before the pilot starts (the organisation's practice)."""
+
+    process_owner: Probability
+    decision_change: Probability
+    governance: Probability
+    data_ready: Probability
+
+
+class Gate(Model):
+    """Lever *require production design up front*: before a pilot may start, its owner, decision change and
+    governance must be settled. Preparing takes ``prep_days``; each missing attribute is settled with
+    ``settle_probability``; an initiative still without an owner is stopped at the gate (cheaply)."""
+
+    required: bool = False
+    prep_days: Distribution = Field(default=Fixed(value=30.0), description="time to prepare the production design")
+    settle_probability: Probability = 0.8
+
+
+class Endorsement(Model):
+    """After the demo, funding waits for the next budget cycle, where it is granted with ``probability``."""
+
+    budget_cycle_days: PositiveFloat = 90.0
+    probability: Probability = 0.85
+
+
+class Integration(Model):
+    """Turning a pilot into production: work for the shared integration team, longer for each missing attribute,
+    and a governance board (meeting every ``board_every_days``) that can send the work back."""
+
+    team_size: PositiveInt = Field(3, description="integrations the shared team can run at once")
+    base_days: Distribution
+    missing_owner_days: NonNegative = 45.0
+    missing_decision_days: NonNegative = 60.0
+    missing_data_days: NonNegative = 40.0
+    board_every_days: PositiveFloat = 30.0
+    send_back_probability: Probability = Field(0.4, description="without governance secured, per board meeting")
+    rework_days: NonNegative = 30.0
+    max_send_backs: Annotated[int, Field(ge=0)] = 3
+    cost_per_day: NonNegative = 2000.0
+
+
+class QuietStall(Model):
+    """At every wait the sponsor may move on: a hazard that grows with time waiting,
+    ``base_per_day x (1 + waited / growth_days)``. A stalled initiative is archived after ``idle_limit_days``."""
+
+    base_per_day: NonNegative = 0.002
+    growth_days: PositiveFloat = 60.0
+    idle_limit_days: NonNegative = 90.0
+
+
+class Review(Model):
+    """After ``after_days`` in production, an initiative whose realized value is below ``min_share`` of its
+    pilot value is decommissioned (an explicit kill)."""
+
+    after_days: PositiveFloat = 180.0
+    min_share: Probability = 0.25
+    noise_cv: NonNegative = Field(0.3, description="spread of retention between initiatives of one design")
+
+
+class DesignRule(Model):
+    """Initiatives whose ``when`` attributes were all settled before the pilot get ``design``'s retention."""
+
+    when: list[str] = Field(default_factory=list)
+    design: str
+
+    @model_validator(mode="after")
+    def _known_attributes(self) -> DesignRule:
+        unknown = [a for a in self.when if a not in READINESS]
+        if unknown:
+            raise ValueError(f"unknown readiness attribute {unknown[0]!r}; allowed: {', '.join(READINESS)}")
+        return self
+
+
+class OperationsLink(Model):
+    """Where production retention comes from: the operations model's retention for the design that an
+    initiative's readiness implies (first matching rule), computed once per design and reused."""
+
+    scenario: str = Field(description="operations scenario file, relative to this file")
+    rules: list[DesignRule] = Field(min_length=1)
+    days: PositiveFloat = 180.0
+    replications: PositiveInt = 3
+
+    @model_validator(mode="after")
+    def _catch_all_last(self) -> OperationsLink:
+        if self.rules[-1].when:
+            raise ValueError("the last rule must have an empty 'when' (it applies to every other initiative)")
+        return self
+
+
+class PortfolioRun(Model):
+    years: PositiveFloat = 3.0
+    follow_up_days: NonNegative = Field(540.0, description="initiatives proposed in the window may finish here")
+    seed: Annotated[int, Field(ge=0)] = 1
+
+
+class PortfolioScenario(Model):
+    """A programme of AI initiatives, its practice (readiness) and its levers."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    currency: str = "EUR"
+    run: PortfolioRun = PortfolioRun()
+    proposals_per_year: PositiveFloat
+    readiness: Readiness
+    gate: Gate = Gate()
+    wip_limit: PositiveInt | None = Field(None, description="most pilots in flight at once (pilot start to exit)")
+    pilot_days: Distribution
+    pilot_cost: Distribution
+    demo_kill_probability: Probability = 0.1
+    endorsement: Endorsement = Endorsement()
+    integration: Integration
+    quiet_stall: QuietStall = QuietStall()
+    review: Review = Review()
+    pilot_value_per_year: Distribution = Field(description="value per year the pilot projects if fully scaled")
+    operations: OperationsLink
