@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from scalesim.errors import ScenarioError
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, run_experiment
+from scalesim.experiment.sensitivity import Method, analyse, sample
 from scalesim.ops.result import RunResult
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import PortfolioResult, run_portfolio
 from scalesim.portfolio.link import retention_by_design
 from scalesim.portfolio.load import load_portfolio
 from scalesim.scenario.load import apply_override, load_scenario, validate
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.schema import Scenario, Sensitivity
 
 
 def resolve(
@@ -143,3 +147,79 @@ def portfolio_experiment(
     return run_portfolio(
         spec, retention, replications, out, jobs=jobs, scheduler=scheduler, quiet=quiet, command=command
     )
+
+
+@dataclass
+class SensitivityResult:
+    """The ranked table of a sensitivity analysis, with the experiment behind it."""
+
+    method: Method
+    spec: Sensitivity
+    table: pd.DataFrame
+    experiment: ExperimentResult
+    runs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "sensitivity",
+            "method": self.method,
+            "scenario": self.experiment.spec.scenario.name,
+            "design": self.spec.design,
+            "key": self.spec.key,
+            "points": len(self.experiment.spec.explicit_points),
+            "replications": self.experiment.replications,
+            "model_runs": self.runs,
+            "table": self.table.to_dict(orient="records"),
+        }
+
+
+def sensitivity(
+    scenario: str | Path | Scenario,
+    method: Method = "morris",
+    *,
+    samples: int = 16,
+    replications: int = 1,
+    seed: int | None = None,
+    days: float | None = None,
+    overrides: Iterable[str] = (),
+    out: str | Path = "results",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = True,
+    announce: Callable[[str], None] | None = None,
+    command: list[str] | None = None,
+) -> SensitivityResult:
+    """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
+
+    ``announce`` receives one line with the number of model runs before any run starts.
+    """
+    resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
+    spec = resolved.sensitivity
+    if spec is None:
+        raise ScenarioError(
+            f"scenario {resolved.name!r} has no 'sensitivity' block: add one with design, key and "
+            "parameters (see docs/how-to/sensitivity.md)"
+        )
+    if spec.key not in METRICS:
+        raise ScenarioError(f"sensitivity.key {spec.key!r}: not a reported figure; choose one of {', '.join(METRICS)}")
+    if method != "oat" and samples < 2:
+        raise ScenarioError(f"--samples {samples}: {method} needs at least 2")
+    design = sample(method, spec, samples, resolved.run.seed)
+    runs = len(design.points) * replications
+    if announce is not None:
+        announce(
+            f"{method}: {len(spec.parameters)} parameters, {len(design.points)} sample points x "
+            f"{replications} replication(s) = {runs} model runs"
+        )
+    exp_spec = ExperimentSpec(
+        "sensitivity",
+        resolved,
+        (spec.design,),
+        max(replications, 1),
+        keep_weekly=False,
+        explicit_points=tuple(design.points),
+    )
+    result = run_experiment(exp_spec, out, jobs=jobs, scheduler=scheduler, quiet=quiet, command=command)
+    y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
+    table = analyse(method, spec, design, y, resolved.run.seed)
+    return SensitivityResult(method, spec, table, result, runs)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scalesim import __version__
-from scalesim.api import experiment, portfolio_experiment, resolve
+from scalesim.api import experiment, portfolio_experiment, resolve, sensitivity
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
@@ -22,7 +22,14 @@ from scalesim.experiment.store import dumps, write_run
 from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import compare_portfolios
-from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
+from scalesim.report.files import write_sensitivity_figure
+from scalesim.report.text import (
+    experiment_summary,
+    portfolio_summary,
+    run_summary,
+    sensitivity_summary,
+    sweep_summary,
+)
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -182,6 +189,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(portfolio)
     portfolio.set_defaults(handler=cmd_portfolio)
 
+    sens = sub.add_parser("sensitivity", help="rank the scenario's uncertain parameters and levers by influence")
+    sens.add_argument("scenario", type=Path, help="a scenario with a 'sensitivity' block")
+    sens.add_argument("--method", choices=("oat", "morris", "sobol"), default="morris")
+    sens.add_argument(
+        "--samples",
+        type=COUNT,
+        default=16,
+        metavar="N",
+        help="morris: trajectories; sobol: base samples, a power of 2 (default 16)",
+    )
+    sens.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per sample point (1)")
+    sens.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    sens.add_argument("--days", type=DAYS, help="horizon in days")
+    sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    sens.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
+    sens.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
+    _add_output_options(sens)
+    sens.set_defaults(handler=cmd_sensitivity)
+
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -283,6 +309,32 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     else:
         print(portfolio_summary(data, comparisons))
         print("\nresults: " + ", ".join(str(r.folder) for r in results))
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    result = sensitivity(
+        args.scenario,
+        args.method,
+        samples=args.samples,
+        replications=args.replications,
+        seed=args.seed,
+        days=args.days,
+        overrides=args.overrides,
+        out=args.out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        quiet=args.quiet,
+        command=_command(),
+        announce=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    data = result.to_dict()
+    figure = write_sensitivity_figure(result)
+    if args.format == "json":
+        sys.stdout.write(dumps(data))
+    else:
+        print(sensitivity_summary(data))
+        print(f"\nresults: {result.experiment.folder} (figure: {figure.name})")
     return 0
 
 

@@ -32,6 +32,10 @@ def write_text(path: Path, text: str) -> None:
     _write_file(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    _write_file(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     _write_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
 

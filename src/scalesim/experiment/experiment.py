@@ -28,7 +28,7 @@ from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
 
-Kind = Literal["run", "compare", "sweep"]
+Kind = Literal["run", "compare", "sweep", "sensitivity"]
 METRICS = (
     "pilot_value_per_case",
     "production_value_per_case",
@@ -52,6 +52,7 @@ class ExperimentSpec:
     replications: int
     grid: dict[str, list[Any]] = field(default_factory=dict)
     keep_weekly: bool = True
+    explicit_points: tuple[dict[str, Any], ...] = ()  # sample points (sensitivity) instead of a grid
 
     @property
     def seed(self) -> int:
@@ -61,7 +62,7 @@ class ExperimentSpec:
         """Each grid point with its validated scenario; any bad value is reported before anything runs."""
         base = self.scenario.model_dump(mode="json", by_alias=True)
         points = []
-        for i, params in enumerate(grid_points(self.grid)):
+        for i, params in enumerate(self.explicit_points or grid_points(self.grid)):
             if not params:
                 points.append((params, self.scenario))
                 continue
@@ -77,6 +78,7 @@ class ExperimentSpec:
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
             "designs": list(self.designs),
             "grid": self.grid,
+            "points": list(self.explicit_points),
         }
 
     def folder(self, out: str | Path) -> Path:

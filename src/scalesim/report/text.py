@@ -264,3 +264,22 @@ def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str,
                 )
         text += "\n".join(lines)
     return text
+
+
+def sensitivity_summary(data: dict[str, Any]) -> str:
+    """The ranked table of a sensitivity analysis."""
+    head = (
+        f"{data['method']} sensitivity of {data['key']} ({data['design']}) · scenario {data['scenario']} · "
+        f"{data['model_runs']} model runs"
+    )
+    table = data["table"]
+    columns = [c for c in table[0] if c != "parameter"]
+    width = max(len("parameter"), *(len(str(r["parameter"])) for r in table))
+
+    def cell(value: Any) -> str:
+        return f"{value:>12.4g}" if isinstance(value, int | float) else f"{value!s:>12}"
+
+    lines = [head, "", "rank  " + "parameter".ljust(width) + "".join(f"{c:>12}" for c in columns)]
+    for rank, row in enumerate(table, 1):
+        lines.append(f"{rank:>4}  " + str(row["parameter"]).ljust(width) + "".join(cell(row[c]) for c in columns))
+    return "\n".join(lines)

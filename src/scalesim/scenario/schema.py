@@ -8,7 +8,7 @@ are positive, and names that refer to teams must exist — so that a typo cannot
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
@@ -339,6 +339,31 @@ class RunSettings(Model):
         return self
 
 
+class UncertainParameter(Model):
+    """A number known only within ``low``..``high``, or a lever with discrete ``values`` to choose from."""
+
+    low: float | None = None
+    high: float | None = None
+    values: list[Any] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> UncertainParameter:
+        if self.values is None:
+            if self.low is None or self.high is None or not self.low < self.high:
+                raise ValueError("give low < high (a range) or values (a list of options)")
+        elif self.low is not None or self.high is not None:
+            raise ValueError("give either low and high, or values, not both")
+        return self
+
+
+class Sensitivity(Model):
+    """What ``scalesim sensitivity`` varies (field paths, as for ``--set``) and which figure it explains."""
+
+    design: str = Field(description="the design whose key figure is analysed")
+    key: str = Field("retention", description="a figure of the run table, e.g. retention or net_value_per_year")
+    parameters: dict[str, UncertainParameter] = Field(min_length=1)
+
+
 class StallCriteria(Model):
     """When a production run counts as ``eroded`` or ``stalled`` (see :mod:`scalesim.ops.stall`)."""
 
@@ -361,6 +386,7 @@ class Scenario(Model):
     production: Environment
     designs: dict[str, Design] = Field(min_length=1)
     stall: StallCriteria = StallCriteria()
+    sensitivity: Sensitivity | None = None
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Scenario:
@@ -386,6 +412,10 @@ class Scenario(Model):
                 if team not in env.teams:
                     problems.append(f"{path}: unknown team {team!r}; teams defined in {env_name}.teams: {known}")
 
+        if self.sensitivity is not None and self.sensitivity.design not in self.designs:
+            problems.append(
+                f"sensitivity.design: unknown design {self.sensitivity.design!r}; designs: {', '.join(self.designs)}"
+            )
         check("pilot", self.pilot, "pilot.design", self.pilot.design)
         for name, design in self.designs.items():
             check("production", self.production, f"designs.{name}", design)

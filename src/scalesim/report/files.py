@@ -1,0 +1,35 @@
+"""Writing figures next to the results they show (atomically, like every result file)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from scalesim.experiment import atomic
+from scalesim.report.figures import SENSITIVITY_FIGURES
+
+if TYPE_CHECKING:
+    from scalesim.api import SensitivityResult
+
+
+def save_png(fig: Figure, path: Path, dpi: int = 130) -> Path:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_bytes(path, buffer.getvalue())
+    return path
+
+
+def write_sensitivity_figure(result: SensitivityResult) -> Path:
+    spec = result.experiment.spec
+    source = (
+        f"{spec.scenario.name} · design {result.spec.design} · seed {spec.seed} · {result.runs} model runs · "
+        f"{result.method}"
+    )
+    fig = SENSITIVITY_FIGURES[result.method](result.table, result.spec.key, source)
+    return save_png(fig, result.experiment.folder / f"sensitivity-{result.method}.png")
