@@ -13,6 +13,8 @@ from scalesim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+PORTFOLIOS = sorted(SCENARIOS.glob("portfolio-*.yaml"))
+OPERATIONS = sorted(set(SCENARIOS.glob("*.yaml")) - set(PORTFOLIOS))
 ALWAYS_OPEN = {"hours_per_day": 24, "days_per_week": 7, "start_hour": 0}
 
 BASE: dict[str, Any] = {
@@ -63,4 +65,4 @@ def bundled_short_runs():
     """Each bundled scenario run for 60 days (shared by the tests that only read results)."""
     from scalesim.api import run
 
-    return {path.stem: run(path, days=60) for path in sorted(SCENARIOS.glob("*.yaml"))}
+    return {path.stem: run(path, days=60) for path in OPERATIONS}

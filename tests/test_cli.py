@@ -157,3 +157,8 @@ def test_console_script_runs_without_traceback_on_bad_input(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"scalesim: error: {tmp_path / 'missing.yaml'}: no such scenario file"
+
+
+def test_validate_accepts_portfolio_files(capsys):
+    code, out, _ = run_cli(capsys, "validate", str(SCENARIOS / "portfolio-status-quo.yaml"))
+    assert code == 0 and "valid portfolio scenario 'portfolio-status-quo'" in out

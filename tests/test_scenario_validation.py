@@ -11,19 +11,23 @@ from scalesim.scenario import load_scenario
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
 
-from conftest import SCENARIOS, tiny
-
-BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
+from conftest import OPERATIONS, PORTFOLIOS, tiny
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.stem)
 def test_bundled_scenarios_validate(path):
     scenario = load_scenario(path)
     assert {"bolt_on", "redesigned"} <= set(scenario.designs)
 
 
 def test_at_least_three_bundled_scenarios():
-    assert len(BUNDLED) >= 3
+    assert len(OPERATIONS) >= 3 and len(PORTFOLIOS) == 2
+
+
+@pytest.mark.parametrize("path", PORTFOLIOS, ids=lambda p: p.stem)
+def test_a_portfolio_file_given_to_an_operations_command_says_what_to_run(path):
+    with pytest.raises(ScenarioError, match=f"this is a portfolio scenario; run it with: scalesim portfolio {path}"):
+        load_scenario(path)
 
 
 def _error(raw, source="f.yaml") -> str:

@@ -22,6 +22,7 @@ from scalesim.experiment.store import dumps, write_run
 from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import compare_portfolios
+from scalesim.portfolio.load import load_portfolio
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
     experiment_summary,
@@ -30,6 +31,7 @@ from scalesim.report.text import (
     sensitivity_summary,
     sweep_summary,
 )
+from scalesim.scenario.load import is_portfolio, read_yaml
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -339,6 +341,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if is_portfolio(read_yaml(args.scenario)):
+        portfolio = load_portfolio(args.scenario, args.overrides)
+        print(f"{args.scenario}: valid portfolio scenario {portfolio.name!r}")
+        return 0
     scenario = resolve(args.scenario, overrides=args.overrides)
     print(f"{args.scenario}: valid scenario {scenario.name!r} with designs: {', '.join(scenario.designs)}")
     return 0

@@ -26,9 +26,16 @@ M = TypeVar("M", bound=BaseModel)
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read a YAML scenario file, apply ``overrides`` (``"a.b.c=value"``) and validate it."""
     raw = read_yaml(path)
+    if is_portfolio(raw):
+        raise ScenarioError(f"{path}: this is a portfolio scenario; run it with: scalesim portfolio {path}")
     for item in overrides:
         apply_override(raw, item)
     return validate(raw, source=str(path))
+
+
+def is_portfolio(raw: Mapping[str, Any]) -> bool:
+    """Portfolio scenarios describe proposals of initiatives, operations scenarios a workload of cases."""
+    return "proposals_per_year" in raw and "workload" not in raw
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
