@@ -23,6 +23,7 @@ from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import compare_portfolios
 from scalesim.portfolio.load import load_portfolio
+from scalesim.report.build import build_report
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
     experiment_summary,
@@ -88,6 +89,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--report", action="store_true", help="also write report.html and report.md in the results folder")
 
 
 def _add_experiment_options(p: argparse.ArgumentParser, replications: int) -> None:
@@ -215,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     validate.set_defaults(handler=cmd_validate)
 
+    report = sub.add_parser("report", help="write a self-contained HTML report (and Markdown) for a results folder")
+    report.add_argument("folder", type=Path, help="a results folder, e.g. results/claims-triage/seed1-0123456789")
+    report.set_defaults(handler=cmd_report)
+
     schema = sub.add_parser("schema", help="print the scenario JSON Schema (for editor autocompletion)")
     schema.set_defaults(handler=cmd_schema)
     return parser
@@ -245,13 +251,22 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
     )
 
 
+def _with_report(args: argparse.Namespace, folder: Path) -> str:
+    """Build the report if asked; return a note for the text output."""
+    if not args.report:
+        return ""
+    html_path, _ = build_report(folder)
+    return f"\nreport: {html_path}"
+
+
 def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
     data = result.to_dict()
+    note = _with_report(args, result.folder)
     if args.format == "json":
         sys.stdout.write(dumps(data))
     else:
         print(sweep_summary(data) if result.spec.kind == "sweep" else experiment_summary(data))
-        print(f"\nresults: {result.folder} ({result.ran} tasks run now, {result.reused} reused)")
+        print(f"\nresults: {result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
     return 0
 
 
@@ -264,11 +279,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(scenario, select_designs(scenario, args.design))
     folder = write_run(result, args.out, ledger=not args.no_ledger, command=_command())
     summary = result.summary()
+    note = _with_report(args, folder)
     if args.format == "json":
         sys.stdout.write(dumps(summary))
     else:
         print(run_summary(summary))
-        print(f"\nresults: {folder}")
+        print(f"\nresults: {folder}{note}")
     return 0
 
 
@@ -305,12 +321,13 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         results.append(portfolio_experiment(args.against, **options))
     comparisons = compare_portfolios(*results) if len(results) == 2 else None
     data = [r.to_dict() for r in results]
+    notes = "".join(_with_report(args, r.folder) for r in results)
     if args.format == "json":
         payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
         sys.stdout.write(dumps(payload))
     else:
         print(portfolio_summary(data, comparisons))
-        print("\nresults: " + ", ".join(str(r.folder) for r in results))
+        print("\nresults: " + ", ".join(str(r.folder) for r in results) + notes)
     return 0
 
 
@@ -332,11 +349,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     data = result.to_dict()
     figure = write_sensitivity_figure(result)
+    note = _with_report(args, result.experiment.folder)
     if args.format == "json":
         sys.stdout.write(dumps(data))
     else:
         print(sensitivity_summary(data))
-        print(f"\nresults: {result.experiment.folder} (figure: {figure.name})")
+        print(f"\nresults: {result.experiment.folder} (figure: {figure.name}){note}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    html_path, md_path = build_report(args.folder)
+    print(f"report: {html_path}\nmarkdown: {md_path}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -38,11 +39,18 @@ def run_tasks(
         return
     if scheduler is not None:
         yield from _dask(tasks, jobs, scheduler, fn)
-    elif (jobs or default_jobs()) == 1 or len(tasks) == 1:
+    elif (jobs or default_jobs()) == 1 or len(tasks) == 1 or not _main_is_importable():
         for task in tasks:
             yield fn(task)
     else:
         yield from _pool(tasks, jobs or default_jobs(), fn)
+
+
+def _main_is_importable() -> bool:
+    """Spawned workers re-import the main module: impossible for code read from stdin (``python - <<EOF``).
+    Then the tasks run in this process instead, with identical results."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
 
 
 def _pool(tasks: Sequence[Any], jobs: int, fn: TaskFunction) -> Iterator[TaskOutput]:

@@ -116,35 +116,17 @@ class ExperimentResult:
                 out.append((params, design, rows[rows["design"] == design].sort_values("replication")))
         return out
 
-    def design_stats(self, rows: pd.DataFrame) -> dict[str, Any]:
-        stats: dict[str, Any] = {metric: mean_ci(rows[metric].to_numpy(dtype=float)) for metric in METRICS}
-        shares = rows["stall_verdict"].value_counts(normalize=True)
-        stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
-        return stats
-
-    def comparisons(self, rows_by_design: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
-        """Paired differences of each design against the first (the baseline), per compared metric."""
-        baseline, *others = self.spec.designs
-        base = rows_by_design[baseline]
-        out = []
-        for design in others:
-            rows = rows_by_design[design]
-            for metric in COMPARED:
-                diff = paired_difference(base[metric].to_numpy(float), rows[metric].to_numpy(float))
-                out.append({"design": design, "baseline": baseline, "metric": metric, **diff})
-        return out
-
     def to_dict(self) -> dict[str, Any]:
         points = []
         for params, design, rows in self.groups():
             if not points or points[-1]["parameters"] != params:
                 points.append({"parameters": params, "designs": {}, "_rows": {}})
-            points[-1]["designs"][design] = self.design_stats(rows)
+            points[-1]["designs"][design] = design_stats(rows)
             points[-1]["_rows"][design] = rows
         for point in points:
             rows_by_design = point.pop("_rows")
             if self.spec.kind == "compare" and len(self.spec.designs) > 1:
-                point["comparisons"] = self.comparisons(rows_by_design)
+                point["comparisons"] = paired_comparisons(rows_by_design, self.spec.designs)
         out: dict[str, Any] = {
             "kind": self.spec.kind,
             "scenario": self.spec.scenario.name,
@@ -162,6 +144,28 @@ class ExperimentResult:
         else:
             out |= {k: v for k, v in points[0].items() if k != "parameters"}
         return out
+
+
+def design_stats(rows: pd.DataFrame) -> dict[str, Any]:
+    """Mean and 95% half-width of every figure over a design's replications, and the share of each verdict."""
+    stats: dict[str, Any] = {metric: mean_ci(rows[metric].to_numpy(dtype=float)) for metric in METRICS}
+    shares = rows["stall_verdict"].value_counts(normalize=True)
+    stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
+    return stats
+
+
+def paired_comparisons(rows_by_design: dict[str, pd.DataFrame], designs: tuple[str, ...] | list[str]) -> list[dict]:
+    """Paired differences of each design against the first (the baseline), per compared metric, aligned by
+    replication."""
+    baseline, *others = designs
+    base = rows_by_design[baseline].sort_values("replication")
+    out = []
+    for design in others:
+        rows = rows_by_design[design].sort_values("replication")
+        for metric in COMPARED:
+            diff = paired_difference(base[metric].to_numpy(float), rows[metric].to_numpy(float))
+            out.append({"design": design, "baseline": baseline, "metric": metric, **diff})
+    return out
 
 
 def run_experiment(
@@ -195,7 +199,7 @@ def run_experiment(
             for i, (params, scenario) in enumerate(points)
             for r in range(replications)
         ]
-        runs, weekly, now_ran = complete(
+        runs, weekly, _, now_ran = complete(
             store, wanted, runs_per_task=len(spec.designs), jobs=jobs, scheduler=scheduler, quiet=quiet, label=spec.kind
         )
         ran += now_ran

@@ -9,7 +9,7 @@ merging drops duplicate keys, so a run is never counted twice however often the 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +42,30 @@ class PartStore:
 
     def save(self, output: TaskOutput) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
+        tables = dict(output.extra)
         if output.weekly is not None:
-            write_parquet(output.weekly.assign(key=output.key), self.parts / f"{output.key}.weekly.parquet")
+            tables["weekly"] = output.weekly
+        for name, table in tables.items():
+            write_parquet(table.assign(key=output.key), self.parts / f"{output.key}.{name}.parquet")
         write_parquet(output.rows, self.parts / f"{output.key}.rows.parquet")
 
-    def merge(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Fold the parts into ``runs.parquet`` (and ``weekly.parquet``), one row per run, sorted by key."""
+    def merge(
+        self, extra: Mapping[str, list[str]] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+        """Fold the parts into ``runs.parquet``, ``weekly.parquet`` and one file per ``extra`` table (name ->
+        the columns that identify a row), without duplicates, sorted by key."""
         runs = self._merge_one(RUNS, "rows", ["key", "design"])
         done = set(runs["key"]) if len(runs) else set()
         weekly = self._merge_one(WEEKLY, "weekly", ["key", "design", "week"], done=done)
+        tables = {
+            name: self._merge_one(f"{name}.parquet", name, ["key", *unique], done=done)
+            for name, unique in (extra or {}).items()
+        }
         if self.parts.exists():
             for path in self.parts.iterdir():
                 path.unlink()
             self.parts.rmdir()
-        return runs, weekly
+        return runs, weekly, tables
 
     def _merge_one(self, name: str, kind: str, unique: list[str], done: set[str] | None = None) -> pd.DataFrame:
         frames = []
@@ -86,7 +96,8 @@ def complete(
     scheduler: str | None = None,
     quiet: bool = True,
     label: str = "runs",
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    extra: Mapping[str, list[str]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame], int]:
     """Run the tasks not stored yet (progress on stderr), store each as it finishes, merge; also return how many ran."""
     done = store.done()
     todo = [t for t in tasks if t.key not in done]
@@ -103,5 +114,5 @@ def complete(
             store.save(output)
             ran += 1
             bar.update(runs_per_task)
-    runs, weekly = store.merge()
-    return runs, weekly, ran
+    runs, weekly, tables = store.merge(extra)
+    return runs, weekly, tables, ran

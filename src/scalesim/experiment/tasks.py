@@ -7,7 +7,7 @@ keeps them on common random numbers and makes tasks long enough (~1 s or more) t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,7 @@ class TaskOutput:
     key: str
     rows: pd.DataFrame
     weekly: pd.DataFrame | None
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables, e.g. the portfolio's initiatives
 
 
 def execute(task: Task) -> TaskOutput:

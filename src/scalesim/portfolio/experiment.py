@@ -114,7 +114,10 @@ def execute_portfolio(task: PortfolioTask) -> TaskOutput:
     initiatives = simulate_portfolio(spec, dict(task.retention), replication_seed(spec.run.seed, task.replication))
     row = {"key": task.key, "replication": task.replication, "design": spec.name} | figures(spec, initiatives)
     series = archive_series(spec, initiatives).assign(replication=task.replication, design=spec.name)
-    return TaskOutput(task.key, pd.DataFrame([row]), series.rename(columns={"month": "week"}))
+    table = pd.DataFrame([vars(x) for x in initiatives]).drop(columns="waits")
+    table.insert(0, "initiative", range(len(table)))
+    table.insert(0, "replication", task.replication)
+    return TaskOutput(task.key, pd.DataFrame([row]), series.rename(columns={"month": "week"}), {"initiatives": table})
 
 
 @dataclass
@@ -124,6 +127,7 @@ class PortfolioResult:
     folder: Path
     runs: pd.DataFrame
     monthly: pd.DataFrame
+    initiatives: pd.DataFrame
     ran: int
 
     def summary(self) -> dict[str, Any]:
@@ -181,15 +185,25 @@ def run_portfolio(
         "retention_by_design": retention,
         "command": command if command is not None else sys.argv,
         "versions": versions(),
-        "files": ["manifest.json", "runs.parquet", "weekly.parquet"],
+        "files": ["manifest.json", "runs.parquet", "weekly.parquet", "initiatives.parquet"],
         "resolved_scenario": spec.model_dump(mode="json", by_alias=True),
     }
     atomic.write_text(folder / "manifest.json", dumps(manifest | {"status": "running"}))
     tasks = [PortfolioTask(r, spec, tuple(retention.items())) for r in range(replications)]
-    runs, monthly, ran = complete(
-        store, tasks, fn=execute_portfolio, jobs=jobs, scheduler=scheduler, quiet=quiet, label="portfolio"
+    runs, monthly, tables, ran = complete(
+        store,
+        tasks,
+        fn=execute_portfolio,
+        jobs=jobs,
+        scheduler=scheduler,
+        quiet=quiet,
+        label="portfolio",
+        extra={"initiatives": ["initiative"]},
     )
-    runs = runs[runs["replication"] < replications].reset_index(drop=True)
+    keep = runs["replication"] < replications
+    runs = runs[keep].reset_index(drop=True)
     monthly = monthly[monthly["replication"] < replications].rename(columns={"week": "month"}).reset_index(drop=True)
+    initiatives = tables["initiatives"]
+    initiatives = initiatives[initiatives["replication"] < replications].reset_index(drop=True)
     atomic.write_text(folder / "manifest.json", dumps(manifest | {"status": "complete"}))
-    return PortfolioResult(spec, retention, folder, runs, monthly, ran)
+    return PortfolioResult(spec, retention, folder, runs, monthly, initiatives, ran)

@@ -11,10 +11,13 @@ import matplotlib
 matplotlib.use("Agg")  # files, not windows: figures are written by commands, tests and notebooks alike
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from scalesim import __version__
+from scalesim.experiment.stats import half_width
+from scalesim.ops.ledger import EROSION_CAUSES
 
 PALETTE = ("#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#30638e", "#003d5b")
 
@@ -116,3 +119,262 @@ def sobol(table: pd.DataFrame, key: str, source: str) -> Figure:
 
 
 SENSITIVITY_FIGURES = {"oat": tornado, "morris": morris, "sobol": sobol}
+
+
+def _finish(fig: Figure, source: str) -> Figure:
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    source_line(fig, source)
+    return fig
+
+
+def _mean_band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """Mean of ``y`` per ``x`` over replications, with the 95% half-width (0 for a single replication)."""
+    grouped = frame.groupby(x)[y]
+    return pd.DataFrame({"mean": grouped.mean(), "hw": grouped.agg(lambda v: np.nan_to_num(half_width(v)))})
+
+
+# ----------------------------------------------------------------------------------------------- operations
+
+
+def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
+    """Pilot value per case, minus each cause of erosion, equals production value per case: one panel a design.
+
+    ``table`` has one row per design (``design`` column) with the run table's value and erosion columns
+    (replications averaged beforehand).
+    """
+    designs = list(table["design"])
+    fig, axes = plt.subplots(1, len(designs), figsize=(4.2 * len(designs) + 1, 4.8), sharey=True, squeeze=False)
+    for ax, (_, row) in zip(axes[0], table.iterrows(), strict=True):
+        causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
+        labels = ["pilot", *causes, "production"]
+        level = row["pilot_value_per_case"]
+        ax.bar(0, level, color=PALETTE[0])
+        for i, cause in enumerate(causes, start=1):
+            loss = row[f"erosion_{cause}"]
+            ax.bar(i, -loss, bottom=level, color=PALETTE[1] if loss > 0 else PALETTE[4])
+            level -= loss
+        ax.bar(len(labels) - 1, row["production_value_per_case"], color=PALETTE[3])
+        ax.set_xticks(range(len(labels)), [_label(x) for x in labels], rotation=60, ha="right", fontsize=8)
+        ax.set_title(f"{row['design']}: {row['retention']:.0%} retained", fontsize=10)
+        ax.axhline(0, color="black", linewidth=0.6)
+    axes[0][0].set_ylabel(f"value per case ({currency})")
+    fig.suptitle("Where the pilot's value goes in production")
+    return _finish(fig, source)
+
+
+def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
+    """Pilot-projected against production value of each week's cases, per design (95% band over replications)."""
+    weekly = weekly[weekly["arrivals"] > 0]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    pilot = _mean_band(weekly[weekly["design"] == weekly["design"].iloc[0]], "week", "pilot_value")
+    ax.plot(pilot.index, pilot["mean"], color="black", linestyle="--", label="pilot-projected")
+    for colour, (design, rows) in zip(PALETTE, weekly.groupby("design", sort=False), strict=False):
+        band = _mean_band(rows, "week", "production_value")
+        ax.plot(band.index, band["mean"], color=colour, label=f"{design} (production)")
+        ax.fill_between(band.index, band["mean"] - band["hw"], band["mean"] + band["hw"], color=colour, alpha=0.2)
+    ax.set_xlabel("week (cases by week of arrival)")
+    ax.set_ylabel(f"value of the week's cases ({currency})")
+    ax.set_title("Value over time: what the pilot projected and what production realizes")
+    ax.legend(fontsize=8)
+    return _finish(fig, source)
+
+
+def _mark_stall(ax: plt.Axes, stall: dict | None) -> None:
+    if stall and stall.get("verdict") == "stalled" and stall.get("day") is not None:
+        ax.axvline(
+            stall["day"] / 7,
+            color=PALETTE[1],
+            linestyle=":",
+            linewidth=1.5,
+            label=f"stalled: {stall['reason']} (day {stall['day']:.0f})",
+        )
+
+
+def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: dict | None, source: str) -> Figure:
+    """Cases at each team (waiting or in service) and each team's utilisation, week by week."""
+    rows = weekly_teams[weekly_teams["design"] == design]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for colour, (team, t) in zip(PALETTE, rows.groupby("team", sort=False), strict=False):
+        backlog = _mean_band(t, "week", "backlog")
+        top.plot(backlog.index, backlog["mean"], color=colour, label=team)
+        util = _mean_band(t, "week", "utilisation")
+        bottom.plot(util.index, util["mean"], color=colour, label=team)
+    for ax in (top, bottom):
+        _mark_stall(ax, stall)
+    top.set_ylabel("cases at the team (mean)")
+    bottom.set_ylabel("utilisation (share of staff time)")
+    bottom.set_xlabel("week")
+    bottom.axhline(1.0, color="#999999", linewidth=0.6)
+    top.set_title(f"{design}: backlog and utilisation per team")
+    top.legend(fontsize=8, loc="upper left")
+    return _finish(fig, source)
+
+
+def state_over_time(weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str) -> Figure:
+    """Trust, adoption and accuracy week by week, with monitoring checks, retraining and reversion marked."""
+    rows = weekly[weekly["design"] == design]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for colour, column in zip((PALETTE[0], PALETTE[1], PALETTE[4]), ("trust", "adoption", "accuracy"), strict=True):
+        band = _mean_band(rows, "week", column)
+        ax.plot(band.index, band["mean"], color=colour, label=column)
+    marks = events[events["design"] == design] if "design" in events else events
+    if "replication" in marks:
+        marks = marks[marks["replication"] == marks["replication"].min()]
+    checks = marks[marks["event"] == "check"]
+    if len(checks):
+        ax.plot(
+            checks["day"] / 7, np.full(len(checks), 0.02), "|", color="black", markersize=10, label="monitoring check"
+        )
+    starts, ends = marks[marks["event"] == "retrain_start"], marks[marks["event"] == "retrain_end"]
+    for k, (a, b) in enumerate(zip(starts["day"], ends["day"], strict=False)):
+        ax.axvspan(a / 7, b / 7, color=PALETTE[2], alpha=0.25, label="retraining" if k == 0 else None)
+    for day in marks.loc[marks["event"] == "reverted", "day"]:
+        ax.axvline(day / 7, color=PALETTE[1], linestyle=":", label=f"reverted (day {day:.0f})")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("week")
+    ax.set_ylabel("share (0-1)")
+    ax.set_title(f"{design}: trust, adoption and accuracy over time")
+    ax.legend(fontsize=8, loc="lower left")
+    return _finish(fig, source)
+
+
+COMPARED_UNITS = {
+    "retention": ("retention", 100, "percentage points"),
+    "production_value_per_case": ("value per case", 1, "{currency}"),
+    "net_value_per_year": ("net value per year", 1, "{currency}"),
+    "lead_time_mean": ("mean lead time", 1, "days"),
+}
+
+
+def comparison(comparisons: list[dict], currency: str, source: str) -> Figure:
+    """Paired differences against the baseline design, with their 95% CI (thin: what independent seeds give)."""
+    metrics = list(dict.fromkeys(c["metric"] for c in comparisons))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics) + 1, 3.2), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        rows = [c for c in comparisons if c["metric"] == metric]
+        label, scale, unit = COMPARED_UNITS[metric]
+        y = range(len(rows))
+        ax.errorbar(
+            [c["mean"] * scale for c in rows],
+            y,
+            xerr=[c["unpaired_half_width"] * scale for c in rows],
+            fmt="none",
+            ecolor="#aaaaaa",
+            elinewidth=6,
+            label="independent seeds",
+        )
+        ax.errorbar(
+            [c["mean"] * scale for c in rows],
+            y,
+            xerr=[c["half_width"] * scale for c in rows],
+            fmt="o",
+            color=PALETTE[0],
+            capsize=4,
+            label="paired (common random numbers)",
+        )
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_yticks(list(y), [c["design"] for c in rows])
+        ax.set_xlabel(f"{label} ({unit.format(currency=currency)})", fontsize=8)
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.suptitle(f"Difference against {comparisons[0]['baseline']} (95% CI)")
+    return _finish(fig, source)
+
+
+def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str) -> Figure:
+    """One parameter: the key figure against it, a line per design; two: a heatmap per design."""
+    designs = list(dict.fromkeys(runs["design"]))
+    if len(parameters) == 1:
+        (param,) = parameters
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        for colour, design in zip(PALETTE, designs, strict=False):
+            band = _mean_band(runs[runs["design"] == design], param, key)
+            ax.errorbar(band.index, band["mean"], yerr=band["hw"], color=colour, marker="o", capsize=3, label=design)
+        ax.set_xlabel(param)
+        ax.set_ylabel(_label(key))
+        ax.set_title(f"{_label(key)} across {param} (95% CI)")
+        ax.legend(fontsize=8)
+        return _finish(fig, source)
+    a, b = parameters[:2]
+    grids = {d: runs[runs["design"] == d].groupby([a, b])[key].mean().unstack(b) for d in designs}
+    low = min(float(g.min().min()) for g in grids.values())
+    high = max(float(g.max().max()) for g in grids.values())
+    fig, axes = plt.subplots(1, len(designs), figsize=(4.5 * len(designs) + 1, 4.2), squeeze=False)
+    for ax, (design, grid) in zip(axes[0], grids.items(), strict=True):
+        values = grid.to_numpy(float)
+        image = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=low, vmax=high)
+        ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], fontsize=8)
+        ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index], fontsize=8)
+        for (i, j), value in np.ndenumerate(values):
+            light = high > low and (value - low) / (high - low) > 0.6
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="black" if light else "white", fontsize=8)
+        ax.set_xlabel(b, fontsize=8)
+        ax.set_ylabel(a, fontsize=8)
+        ax.set_title(design, fontsize=10)
+    fig.colorbar(image, ax=list(axes[0]), label=_label(key))
+    fig.suptitle(f"{_label(key)} over the grid (mean of replications; one colour scale)")
+    source_line(fig, source)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------- portfolio
+
+FUNNEL = (
+    ("started", "pilots started"),
+    ("demoed", "demoed"),
+    ("endorsed", "endorsed"),
+    ("reached_production", "in production"),
+    ("delivering", "delivering after review"),
+)
+
+
+def portfolio_funnel(results: list[dict], source: str) -> Figure:
+    """Initiatives left at each stage, per portfolio scenario (mean and 95% CI over replications)."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    width = 0.8 / len(results)
+    for k, (colour, result) in enumerate(zip(PALETTE, results, strict=False)):
+        xs = [i + (k - (len(results) - 1) / 2) * width for i in range(len(FUNNEL))]
+        figs = result["figures"]
+        ax.bar(
+            xs,
+            [figs[f]["mean"] for f, _ in FUNNEL],
+            width=width,
+            yerr=[figs[f]["half_width"] for f, _ in FUNNEL],
+            color=colour,
+            capsize=3,
+            label=result["scenario"],
+        )
+    ax.set_xticks(range(len(FUNNEL)), [label for _, label in FUNNEL])
+    ax.set_ylabel("initiatives (mean per programme)")
+    ax.set_title(f"The funnel from pilot to value ({results[0]['years']:g} years of proposals)")
+    ax.legend(fontsize=8)
+    return _finish(fig, source)
+
+
+def archive_growth(monthly: dict[str, pd.DataFrame], source: str) -> Figure:
+    """The archive of quietly stalled initiatives, and initiatives in production, month by month."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for colour, (name, rows) in zip(PALETTE, monthly.items(), strict=False):
+        for column, style in (("archived", "-"), ("in_production", "--")):
+            band = _mean_band(rows, "month", column)
+            ax.plot(band.index, band["mean"], style, color=colour, label=f"{name}: {_label(column)}")
+            ax.fill_between(band.index, band["mean"] - band["hw"], band["mean"] + band["hw"], color=colour, alpha=0.15)
+    ax.set_xlabel("month")
+    ax.set_ylabel("initiatives so far")
+    ax.set_title("The growing archive of pilots that never reached production")
+    ax.legend(fontsize=8)
+    return _finish(fig, source)
+
+
+def time_to_production(initiatives: dict[str, pd.DataFrame], source: str) -> Figure:
+    """Distribution of days from pilot start to production, per portfolio scenario (all replications)."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    days = {name: (t["production"] - t["pilot_start"]).dropna() for name, t in initiatives.items()}
+    bins = np.linspace(0, max(float(d.max()) for d in days.values() if len(d)) * 1.02, 30)
+    for colour, (name, d) in zip(PALETTE, days.items(), strict=False):
+        ax.hist(d, bins=bins, alpha=0.5, color=colour, label=f"{name} (mean {d.mean():.0f} days)")
+        ax.axvline(d.mean(), color=colour, linestyle="--")
+    ax.set_xlabel("days from pilot start to production")
+    ax.set_ylabel("initiatives (all replications)")
+    ax.set_title("Time to production")
+    ax.legend(fontsize=8)
+    return _finish(fig, source)

@@ -26,10 +26,13 @@ def save_png(fig: Figure, path: Path, dpi: int = 130) -> Path:
 
 
 def write_sensitivity_figure(result: SensitivityResult) -> Path:
+    """The ranked table (CSV) and its figure (PNG), next to the runs behind them."""
     spec = result.experiment.spec
     source = (
         f"{spec.scenario.name} · design {result.spec.design} · seed {spec.seed} · {result.runs} model runs · "
         f"{result.method}"
     )
     fig = SENSITIVITY_FIGURES[result.method](result.table, result.spec.key, source)
-    return save_png(fig, result.experiment.folder / f"sensitivity-{result.method}.png")
+    folder = result.experiment.folder
+    atomic.write_text(folder / f"sensitivity-{result.method}.csv", result.table.to_csv(index=False))
+    return save_png(fig, folder / f"sensitivity-{result.method}.png")

@@ -1,0 +1,292 @@
+"""``scalesim report RESULTS_DIR``: a self-contained HTML report and a Markdown twin for any result folder.
+
+The HTML embeds its figures (base64 PNG) and styles, so it opens offline and can be mailed as one file; the
+Markdown links the same figures, written to ``figures/`` next to it. Both show the text summary, the figures,
+the tables, the resolved scenario and the manifest, so a reader can trace every number.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from scalesim.errors import ScenarioError
+from scalesim.experiment import atomic
+from scalesim.experiment.experiment import design_stats, paired_comparisons
+from scalesim.experiment.stats import mean_ci
+from scalesim.portfolio.experiment import FIGURES
+from scalesim.report import figures as F
+from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
+
+
+@dataclass
+class Section:
+    title: str
+    text: str = ""
+    figures: list[tuple[str, Figure]] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+
+
+def build_report(folder: str | Path) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into a results folder."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise ScenarioError(f"{folder}: not a scalesim results folder (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("status") == "running":
+        raise ScenarioError(f"{folder}: the experiment is unfinished; run its command again to complete it")
+    kind = manifest["kind"]
+    if (folder / "summary.json").exists():
+        sections, title = _single_run(folder), f"Run of {manifest['scenario']}"
+    elif kind == "portfolio":
+        sections, title = _portfolio(folder, manifest), f"Portfolio {manifest['scenario']}"
+    else:
+        sections, title = _experiment(folder, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
+    sections.append(
+        Section(
+            "Scenario",
+            tables=[],
+            text="```yaml\n"
+            + yaml.safe_dump(manifest["resolved_scenario"], sort_keys=False, allow_unicode=True)
+            + "```",
+        )
+    )
+    shown = {k: v for k, v in manifest.items() if k != "resolved_scenario"}
+    sections.append(Section("Manifest", text="```json\n" + json.dumps(shown, indent=2) + "\n```"))
+    return _write(folder, title, sections)
+
+
+def _source(manifest: dict[str, Any], extra: str = "") -> str:
+    reps = f" · {manifest['replications']} replications" if "replications" in manifest else ""
+    return f"{manifest['scenario']} · seed {manifest['seed']}{reps}{extra}"
+
+
+def _single_run(folder: Path) -> list[Section]:
+    summary = json.loads((folder / "summary.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    source = _source(manifest)
+    table = pd.read_csv(folder / "summary.csv")
+    weekly = pd.read_csv(folder / "weekly.csv")
+    teams = pd.read_csv(folder / "weekly_teams.csv")
+    events = pd.read_csv(folder / "events.csv")
+    currency = summary["currency"]
+    sections = [
+        Section(
+            "Summary",
+            text="```\n" + run_summary(summary) + "\n```",
+            figures=[
+                ("waterfall", F.waterfall(table, currency, source)),
+                ("value-over-time", F.value_over_time(weekly, currency, source)),
+            ],
+            tables=[("Per design", table), ("Teams", pd.read_csv(folder / "teams.csv"))],
+        )
+    ]
+    for design, data in summary["designs"].items():
+        sections.append(
+            Section(
+                f"Design {design} over time",
+                figures=[
+                    (f"teams-{design}", F.teams_over_time(teams, design, data["stall"], source)),
+                    (f"state-{design}", F.state_over_time(weekly, events, design, source)),
+                ],
+            )
+        )
+    return sections
+
+
+def _experiment(folder: Path, manifest: dict[str, Any]) -> list[Section]:
+    runs = pd.read_parquet(folder / "runs.parquet")
+    source = _source(manifest)
+    currency = manifest["resolved_scenario"].get("currency", "EUR")
+    sections: list[Section] = []
+    for csv in sorted(folder.glob("sensitivity-*.csv")):
+        method = csv.stem.removeprefix("sensitivity-")
+        png = folder / f"sensitivity-{method}.png"
+        sections.append(
+            Section(
+                f"Sensitivity ({method})",
+                tables=[("Ranked", pd.read_csv(csv))],
+                text=f"![sensitivity]({png.name})" if png.exists() else "",
+            )
+        )
+    if manifest["kind"] == "sweep":
+        data = {
+            "grid": manifest["grid"],
+            "points": _points(runs, manifest),
+            "design_names": manifest["designs"],
+            "scenario": manifest["scenario"],
+            "replications": manifest["replications"],
+            "confidence": 0.95,
+            "currency": currency,
+        }
+        params = list(manifest["grid"])
+        figs = [
+            (f"sweep-{key}", F.sweep_plot(runs, params, key, source)) for key in ("retention", "net_value_per_year")
+        ]
+        sections.append(
+            Section("Sweep", text="```\n" + sweep_summary(data) + "\n```", figures=figs, tables=[("Runs", runs)])
+        )
+        return sections
+    if manifest["kind"] == "sensitivity":
+        sections.append(Section("Sample points", tables=[("Runs", runs)]))
+        return sections
+    designs = manifest["designs"]
+    by_design = {d: runs[runs["design"] == d] for d in designs}
+    stats = {d: design_stats(rows) for d, rows in by_design.items()}
+    data = {
+        "kind": manifest["kind"],
+        "scenario": manifest["scenario"],
+        "seed": manifest["seed"],
+        "replications": manifest["replications"],
+        "confidence": 0.95,
+        "currency": currency,
+        "design_names": designs,
+        "designs": stats,
+    }
+    figures = [
+        (
+            "waterfall",
+            F.waterfall(
+                runs.groupby("design", sort=False).mean(numeric_only=True).reindex(designs).reset_index(),
+                currency,
+                source,
+            ),
+        )
+    ]
+    if len(designs) > 1 and manifest["kind"] == "compare":
+        data["comparisons"] = paired_comparisons(by_design, designs)
+        figures.append(("comparison", F.comparison(data["comparisons"], currency, source)))
+    weekly_path = folder / "weekly.parquet"
+    if weekly_path.exists():
+        weekly = pd.read_parquet(weekly_path)
+        figures.append(("value-over-time", F.value_over_time(weekly, currency, source)))
+        no_events = pd.DataFrame(columns=["design", "day", "event", "value"])
+        figures += [(f"state-{d}", F.state_over_time(weekly, no_events, d, source)) for d in designs]
+    sections.append(
+        Section(
+            "Summary",
+            text="```\n" + experiment_summary(data) + "\n```",
+            figures=figures,
+            tables=[("Runs (one row per replication and design)", runs)],
+        )
+    )
+    return sections
+
+
+def _points(runs: pd.DataFrame, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    points = []
+    for _, rows in runs.groupby("point", sort=True):
+        params = {p: rows[p].iloc[0] for p in manifest["grid"]}
+        points.append(
+            {
+                "parameters": params,
+                "designs": {d: design_stats(rows[rows["design"] == d]) for d in manifest["designs"]},
+            }
+        )
+    return points
+
+
+def _portfolio(folder: Path, manifest: dict[str, Any]) -> list[Section]:
+    runs = pd.read_parquet(folder / "runs.parquet")
+    monthly = pd.read_parquet(folder / "weekly.parquet").rename(columns={"week": "month"})
+    initiatives = pd.read_parquet(folder / "initiatives.parquet")
+    data = {
+        "scenario": manifest["scenario"],
+        "replications": len(runs),
+        "confidence": 0.95,
+        "currency": manifest["resolved_scenario"].get("currency", "EUR"),
+        "years": manifest["resolved_scenario"]["run"]["years"],
+        "retention_by_design": manifest["retention_by_design"],
+        "figures": {f: mean_ci(runs[f].to_numpy(float)) for f in FIGURES},
+    }
+    source = _source(manifest)
+    name = manifest["scenario"]
+    return [
+        Section(
+            "Funnel",
+            text="```\n" + portfolio_summary([data]) + "\n```",
+            figures=[
+                ("funnel", F.portfolio_funnel([data], source)),
+                ("archive", F.archive_growth({name: monthly}, source)),
+                ("time-to-production", F.time_to_production({name: initiatives}, source)),
+            ],
+            tables=[("Replications", runs)],
+        )
+    ]
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _markdown_table(frame: pd.DataFrame, limit: int = 60) -> str:
+    shown = frame.head(limit)
+    cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, shown.columns)) + " |", "|" + "---|" * len(shown.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    if len(frame) > limit:
+        lines.append(f"\n({len(frame) - limit} more rows in the data files)")
+    return "\n".join(lines)
+
+
+STYLE = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}
+h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:12px}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+table{border-collapse:collapse;font-size:12px;margin:.5em 0;display:block;overflow-x:auto}
+td,th{border:1px solid #ddd;padding:3px 6px;text-align:right}th{background:#f0f0f0}"""
+
+
+def _write(folder: Path, title: str, sections: list[Section]) -> tuple[Path, Path]:
+    html_parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
+    ]
+    md_parts = [f"# {title}\n"]
+    for section in sections:
+        html_parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        md_parts.append(f"\n## {section.title}\n")
+        if section.text:
+            text = section.text
+            if text.startswith("```"):
+                body = text.split("\n", 1)[1].rsplit("```", 1)[0]
+                html_parts.append(f"<pre>{html.escape(body)}</pre>")
+            elif text.startswith("!["):
+                png = folder / text[text.index("(") + 1 : -1]
+                html_parts.append(
+                    f"<img alt='sensitivity' src='data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}'>"
+                )
+            md_parts.append(text + "\n")
+        for name, fig in section.figures:
+            data = _png(fig)
+            atomic.write_bytes(folder / "figures" / f"{name}.png", data)
+            html_parts.append(
+                f"<img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
+            )
+            md_parts.append(f"![{name}](figures/{name}.png)\n")
+        for caption, table in section.tables:
+            html_parts.append(
+                f"<h3>{html.escape(caption)}</h3>"
+                + table.head(200).to_html(index=False, float_format=lambda v: f"{v:.4g}")
+            )
+            md_parts.append(f"\n**{caption}**\n\n{_markdown_table(table)}\n")
+    html_parts.append("</body></html>")
+    html_path, md_path = folder / "report.html", folder / "report.md"
+    atomic.write_text(html_path, "\n".join(html_parts))
+    atomic.write_text(md_path, "\n".join(md_parts))
+    return html_path, md_path
