@@ -49,7 +49,7 @@ def check(fig, title: str, source: str = "scalesim") -> None:
     assert source in texts(fig)  # the source line
     for ax in fig.axes:
         if ax.get_label() != "<colorbar>":
-            assert ax.get_xlabel() or ax.get_ylabel(), "every panel says what it shows"
+            assert ax.get_xlabel() or ax.get_ylabel() or ax.get_title(), "every panel says what it shows"
     plt.close(fig)
 
 
