@@ -52,3 +52,14 @@ def test_reference_documents_every_field(module, page):
         if (field.alias or name) not in documented
     ]
     assert not missing, f"fields missing from docs/reference/{page}: {missing}"
+
+
+def test_every_relative_link_and_image_in_the_docs_exists():
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), ROOT / "results" / "README.md",
+             ROOT / "benchmarks" / "README.md"]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if not target.startswith(("http://", "https://", "mailto:")) and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken

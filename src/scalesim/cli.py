@@ -15,6 +15,7 @@ from typing import Any
 
 from scalesim import __version__
 from scalesim.api import experiment, portfolio_experiment, resolve, sensitivity
+from scalesim.canonical import CANONICAL, reproduce, result_folders, verify
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
@@ -221,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder", type=Path, help="a results folder, e.g. results/claims-triage/seed1-0123456789")
     report.set_defaults(handler=cmd_report)
 
+    repro = sub.add_parser("reproduce", help="regenerate the canonical results, or --check them against fresh runs")
+    repro.add_argument("--out", type=Path, default=CANONICAL, help=f"where they live (default {CANONICAL})")
+    repro.add_argument(
+        "--check", action="store_true", help="re-execute a sample of every stored result and compare; write nothing"
+    )
+    repro.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
+    repro.set_defaults(handler=cmd_reproduce)
+
     schema = sub.add_parser("schema", help="print the scenario JSON Schema (for editor autocompletion)")
     schema.set_defaults(handler=cmd_schema)
     return parser
@@ -356,6 +365,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(sensitivity_summary(data))
         print(f"\nresults: {result.experiment.folder} (figure: {figure.name}){note}")
     return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    if not args.check:
+        reproduce(main, args.out, args.jobs)
+        print(f"canonical results written to {args.out}")
+        return 0
+    folders = result_folders(args.out)
+    if not folders:
+        raise ScenarioError(f"{args.out}: no stored results to check; make them with: scalesim reproduce")
+    problems = [p for folder in folders for p in verify(folder)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"checked {len(folders)} stored results: {'all reproduced' if not problems else f'{len(problems)} differ'}")
+    return 1 if problems else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

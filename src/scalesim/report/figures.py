@@ -6,10 +6,8 @@ Every figure has a title, axis labels with units, a legend where there is more t
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # files, not windows: figures are written by commands, tests and notebooks alike
-
+# No backend is forced: notebooks keep their inline backend (figures show), and headless machines fall back to
+# Agg by themselves. Commands close every figure they save.
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
