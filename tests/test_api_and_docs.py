@@ -55,8 +55,12 @@ def test_reference_documents_every_field(module, page):
 
 
 def test_every_relative_link_and_image_in_the_docs_exists():
-    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), ROOT / "results" / "README.md",
-             ROOT / "benchmarks" / "README.md"]
+    pages = [
+        ROOT / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+        ROOT / "results" / "README.md",
+        ROOT / "benchmarks" / "README.md",
+    ]
     broken = []
     for page in pages:
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):

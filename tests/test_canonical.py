@@ -6,10 +6,11 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 from scalesim.canonical import COMMANDS, result_folders, verify
 from scalesim.cli import main
+
+from conftest import ROOT
 
 CANONICAL = ROOT / "results" / "canonical"
 FOLDERS = result_folders(CANONICAL)
