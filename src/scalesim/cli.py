@@ -268,15 +268,22 @@ def _with_report(args: argparse.Namespace, folder: Path) -> str:
     return f"\nreport: {html_path}"
 
 
-def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
-    data = result.to_dict()
-    note = _with_report(args, result.folder)
+def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], results: str) -> int:
+    """JSON on stdout and nothing else, or the text table followed by where the results are."""
     if args.format == "json":
         sys.stdout.write(dumps(data))
     else:
-        print(sweep_summary(data) if result.spec.kind == "sweep" else experiment_summary(data))
-        print(f"\nresults: {result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
+        print(text(data))
+        print(f"\nresults: {results}")
     return 0
+
+
+def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
+    note = _with_report(args, result.folder)
+    text = sweep_summary if result.spec.kind == "sweep" else experiment_summary
+    return _emit(
+        args, result.to_dict(), text, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}"
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -287,14 +294,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
     result = simulate(scenario, select_designs(scenario, args.design))
     folder = write_run(result, args.out, ledger=not args.no_ledger, command=_command())
-    summary = result.summary()
-    note = _with_report(args, folder)
-    if args.format == "json":
-        sys.stdout.write(dumps(summary))
-    else:
-        print(run_summary(summary))
-        print(f"\nresults: {folder}{note}")
-    return 0
+    return _emit(args, result.summary(), run_summary, f"{folder}{_with_report(args, folder)}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -331,13 +331,10 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     comparisons = compare_portfolios(*results) if len(results) == 2 else None
     data = [r.to_dict() for r in results]
     notes = "".join(_with_report(args, r.folder) for r in results)
-    if args.format == "json":
-        payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
-        sys.stdout.write(dumps(payload))
-    else:
-        print(portfolio_summary(data, comparisons))
-        print("\nresults: " + ", ".join(str(r.folder) for r in results) + notes)
-    return 0
+    payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
+    return _emit(
+        args, payload, lambda _: portfolio_summary(data, comparisons), ", ".join(str(r.folder) for r in results) + notes
+    )
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -356,15 +353,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         command=_command(),
         announce=lambda line: print(line, file=sys.stderr, flush=True),
     )
-    data = result.to_dict()
     figure = write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
-    if args.format == "json":
-        sys.stdout.write(dumps(data))
-    else:
-        print(sensitivity_summary(data))
-        print(f"\nresults: {result.experiment.folder} (figure: {figure.name}){note}")
-    return 0
+    return _emit(
+        args, result.to_dict(), sensitivity_summary, f"{result.experiment.folder} (figure: {figure.name}){note}"
+    )
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
