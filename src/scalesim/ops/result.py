@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,14 @@ class RunResult:
 
     def design_summary(self, name: str) -> dict[str, Any]:
         """Pilot vs production for one design: value per case, retention, erosion by cause, net value, lead time."""
+        return self._summaries[name]
+
+    @cached_property
+    def _summaries(self) -> dict[str, dict[str, Any]]:
+        """Each design's summary, computed once (the JSON, the tables and experiment rows all read it)."""
+        return {name: self._summarise(name) for name in self.designs}
+
+    def _summarise(self, name: str) -> dict[str, Any]:
         n = max(self.counted_cases, 1)
         pilot = self._environment_summary(self.pilot)
         production = self._environment_summary(self.production[name])
