@@ -270,3 +270,22 @@ def test_compare_and_sweep_text_output(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "2 points x 1 designs x 2 replications" in out and "production.accuracy" in out
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path, capsys):
+    code = main(
+        [
+            "compare",
+            str(CLAIMS),
+            "--days",
+            "5",
+            "--replications",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2 and "cannot reach the dask scheduler" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.json")) and not list(tmp_path.rglob("*.parquet"))

@@ -189,9 +189,10 @@ def run_experiment(
     stored = store.done()
     manifest = _manifest(spec, points, command, jobs, scheduler)
     previous = folder / "manifest.json"
-    if previous.exists():  # resuming: keep the experiment's birth date
+    # The manifest is written once the experiment is complete: until then the folder holds only parts, so a
+    # failure before the first run leaves nothing, and an interrupted run is resumed from its parts.
+    if previous.exists():  # adding replications to a finished experiment: keep its birth date
         manifest["created_utc"] = json.loads(previous.read_text()).get("created_utc", manifest["created_utc"])
-    atomic.write_text(folder / "manifest.json", dumps(manifest | {"status": "running"}))
     precision_report = None
     while True:
         wanted = [

@@ -188,7 +188,6 @@ def run_portfolio(
         "files": ["manifest.json", "runs.parquet", "weekly.parquet", "initiatives.parquet"],
         "resolved_scenario": spec.model_dump(mode="json", by_alias=True),
     }
-    atomic.write_text(folder / "manifest.json", dumps(manifest | {"status": "running"}))
     tasks = [PortfolioTask(r, spec, tuple(retention.items())) for r in range(replications)]
     runs, monthly, tables, ran = complete(
         store,

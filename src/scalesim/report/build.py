@@ -42,10 +42,10 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
+        if (folder / "parts").exists():
+            raise ScenarioError(f"{folder}: an unfinished experiment; run its command again to complete it")
         raise ScenarioError(f"{folder}: not a scalesim results folder (no manifest.json)")
     manifest = json.loads(manifest_path.read_text())
-    if manifest.get("status") == "running":
-        raise ScenarioError(f"{folder}: the experiment is unfinished; run its command again to complete it")
     kind = manifest["kind"]
     if (folder / "summary.json").exists():
         sections, title = _single_run(folder), f"Run of {manifest['scenario']}"
