@@ -19,6 +19,7 @@ import simpy
 from scalesim.ops.calendar import next_tick
 from scalesim.ops.streams import Streams
 from scalesim.portfolio.schema import READINESS, PortfolioScenario
+from scalesim.scenario.distributions import Distribution
 
 MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integration team, board meetings
 
@@ -84,7 +85,7 @@ class Portfolio:
         def uniform(name: str) -> np.ndarray:
             return streams.generator(f"portfolio:{name}").random(n)
 
-        def sample(name: str, dist) -> np.ndarray:  # type: ignore[no-untyped-def]
+        def sample(name: str, dist: Distribution) -> np.ndarray:
             return dist.sample(streams.generator(f"portfolio:{name}"), n)
 
         self.ready_u = {a: uniform(f"ready:{a}") for a in READINESS}
@@ -146,14 +147,15 @@ class Portfolio:
                 return
         record.design = next(r.design for r in spec.operations.rules if all(ready[a] for a in r.when))
         record.pilot_value_per_year = float(self.pilot_value[i])
-        slot = self.pilot_slots.request() if self.pilot_slots is not None else None
+        slots = self.pilot_slots
+        slot = slots.request() if slots is not None else None
         if slot is not None and not (yield from self._wait(i, slot)):
             return
         try:
             yield from self._pilot_to_production(i, ready)
         finally:
-            if slot is not None:
-                self.pilot_slots.release(slot)  # type: ignore[union-attr]
+            if slots is not None and slot is not None:
+                slots.release(slot)
         if math.isnan(record.production):
             return
         # value flows from the first day in production at the retention its design implies (with spread)
