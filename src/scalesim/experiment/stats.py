@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
@@ -55,16 +54,6 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict[str, float
         "narrowing": unpaired / paired if paired > 0 else math.inf,
         "n": len(x),
     }
-
-
-def summarise(runs: pd.DataFrame, by: list[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Long table: one row per group and metric with mean, half-width and n."""
-    rows = []
-    for keys, group in runs.groupby(by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        for metric in metrics:
-            rows.append(dict(zip(by, keys, strict=True)) | {"metric": metric} | mean_ci(group[metric]))
-    return pd.DataFrame(rows)
 
 
 def relative_precision(values: np.ndarray) -> float:

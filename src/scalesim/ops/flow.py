@@ -94,6 +94,7 @@ class Operation:
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
         approval = design.approval
         self.committee = CommitteeQueue(env, approval.committee) if approval.policy == "committee" else None
+        self._side_channel = design.side_channel if design.integration_point == "side_channel" else None
         self._approvers = self._staffed_step(approval.team)
         self._triage = self._staffed_step(design.exception_handling.team)
         self._u = {
@@ -192,7 +193,7 @@ class Operation:
         correct = u["correct"][i] < (state.hard_accuracy if self.cases.hard[i] else state.accuracy)
         self.dynamics.scored(correct)
         # 4. deliver: a side channel publishes at a cadence and is read only sometimes
-        side = self.design.side_channel if self.design.integration_point == "side_channel" else None
+        side = self._side_channel
         if side is not None:
             yield env.timeout(next_tick(env.now, side.every_days) - env.now)
             if u["pickup"][i] >= side.pickup_probability:

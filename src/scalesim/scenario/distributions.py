@@ -168,5 +168,3 @@ Distribution = Annotated[
     BeforeValidator(_number_means_fixed),
 ]
 """A duration or value distribution: a number, or a mapping with ``dist`` and its parameters."""
-
-DIST_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical")
