@@ -16,15 +16,15 @@ from conftest import ROOT, SCENARIOS, tiny
 
 def test_run_accepts_a_scenario_object_with_overrides():
     base = tiny()
-    result = scalesim.run(base, seed=11, days=5, overrides=["production.accuracy=0.5"])
-    assert result.scenario.run.seed == 11 and result.scenario.run.horizon_days == 5
+    result = scalesim.run(base, seed=11, days=7, overrides=["production.accuracy=0.5"])
+    assert result.scenario.run.seed == 11 and result.scenario.run.horizon_days == 7
     assert result.scenario.production.accuracy == 0.5
     assert base.production.accuracy == 1.0  # the original is untouched
     assert scalesim.resolve(base) is base
 
 
 def test_run_from_a_path_with_designs():
-    result = scalesim.run(SCENARIOS / "claims-triage.yaml", ["redesigned"], days=5)
+    result = scalesim.run(SCENARIOS / "claims-triage.yaml", ["redesigned"], days=7)
     assert result.designs == ["redesigned"]
 
 

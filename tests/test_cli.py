@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from scalesim.cli import main
-from scalesim.scenario.load import apply_override, read_yaml
+from scalesim.scenario.load import read_yaml
 
 from conftest import SCENARIOS
 
@@ -115,7 +115,11 @@ def test_no_ledger_skips_the_parquet(capsys, tmp_path):
 def test_bad_scenario_exits_2_with_one_message_and_writes_nothing(capsys, tmp_path, content, expected):
     raw = read_yaml(CLAIMS)
     path, value = content.split(": ")
-    apply_override(raw, f"{path}={value}")
+    *parents, key = path.split(".")
+    node = raw
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[key] = yaml.safe_load(value)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(raw))
     out_dir = tmp_path / "out"

@@ -25,9 +25,9 @@ calendars = st.sampled_from(
 def scenarios(draw):
     """A small valid scenario with every lever and environment parameter drawn at random."""
     overrides = [
-        f"workload.arrival_rate={draw(st.floats(2, 40))}",
+        f"workload.arrival_rate={draw(st.floats(3, 40))}",
         f"workload.hard_case_share={draw(prob)}",
-        f"run.horizon_days={draw(st.floats(3, 20))}",
+        f"run.horizon_days={draw(st.floats(7, 20))}",
         f"run.drain_days={draw(st.floats(0, 10))}",
         f"run.seed={draw(st.integers(0, 2**32))}",
         f"value.wrong_action_cost_share={draw(st.floats(0, 2))}",

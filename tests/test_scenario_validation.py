@@ -26,7 +26,8 @@ def test_at_least_three_bundled_scenarios():
 
 @pytest.mark.parametrize("path", PORTFOLIOS, ids=lambda p: p.stem)
 def test_a_portfolio_file_given_to_an_operations_command_says_what_to_run(path):
-    with pytest.raises(ScenarioError, match=f"this is a portfolio scenario; run it with: scalesim portfolio {path}"):
+    expected = f"this is a portfolio scenario, not an operations scenario; run it with: scalesim portfolio {path}"
+    with pytest.raises(ScenarioError, match=expected):
         load_scenario(path)
 
 
@@ -70,7 +71,7 @@ def test_design_referring_to_unknown_approvers(tiny_raw):
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ("production.teams.desk.staff", 0, "greater than 0"),
+        ("production.teams.desk.staff", 0, "greater than or equal to 1"),
         ("workload.arrival_rate", -1, "greater than 0"),
         ("production.teams.desk.service_hours", {"dist": "weibull", "mean": 1}, "weibull"),
         (
@@ -106,9 +107,14 @@ def test_overrides_parse_yaml_values_and_index_lists():
     ("item", "expected"),
     [
         ("no_equals_sign", "expected path.to.field=value"),
-        ("production.handoffs.7.team=x", "production.handoffs.7 does not exist"),
-        ("production.handoffs.7=x", "is not an index"),
-        ("workload.arrival_rate.x=1", "is a value, not a group"),
+        ("production.handoffs.7.team=x", "production.handoffs is a list of 1 items; give an index from 0 to 0"),
+        ("production.handoffs.7=x", "production.handoffs is a list of 1 items"),
+        ("workload.arrival_rate.x=1", "workload.arrival_rate is a single value, not a group"),
+        ("designs.plian.process_owner=true", r"designs.plian: no such design \(did you mean 'plain'\?\)"),
+        ("production.teams.dsk.staff=3", r"no such team \(did you mean 'desk'\?\); teams are desk, approvers, triage"),
+        ("production.acuracy=0.5", r"no field 'acuracy' in production \(did you mean 'accuracy'\?\)"),
+        ("production.teams.desk.service_hours.mean=3", "set it whole"),
+        ("designs.plain.approval.policy.x=1", "is a single value"),
     ],
 )
 def test_bad_overrides_are_explained(tiny_raw, item, expected):
@@ -116,9 +122,19 @@ def test_bad_overrides_are_explained(tiny_raw, item, expected):
         apply_override(tiny_raw, item)
 
 
-def test_override_of_unknown_field_is_rejected_by_validation():
-    with pytest.raises(ScenarioError, match=r"production\.teams\.desk\.speed: unknown field"):
+def test_override_of_unknown_field_is_refused_with_the_fields_there():
+    with pytest.raises(ScenarioError, match=r"production\.teams\.desk\.speed: no field 'speed'.*fields there: staff"):
         tiny("production.teams.desk.speed=3")
+
+
+def test_an_override_may_create_a_block_the_schema_defines_but_never_a_name(tiny_raw):
+    scenario = tiny("designs.plain.monitoring.every_days=14", "designs.plain.added_staff.desk=2")
+    assert scenario.designs["plain"].monitoring is not None and scenario.designs["plain"].monitoring.every_days == 14
+    assert scenario.designs["plain"].added_staff == {"desk": 2}
+    with pytest.raises(ScenarioError, match="unknown team 'dsk' \\(did you mean 'desk'\\?\\)"):
+        tiny("designs.plain.added_staff.dsk=2")
+    with pytest.raises(ScenarioError, match="no such design"):
+        tiny("designs.other.process_owner=true")
 
 
 def test_scenarios_are_immutable():

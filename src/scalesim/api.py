@@ -12,6 +12,7 @@ import pandas as pd
 from scalesim.errors import ScenarioError
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, run_experiment
 from scalesim.experiment.sensitivity import Method, analyse, sample
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size
 from scalesim.ops.result import RunResult
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import PortfolioResult, run_portfolio
@@ -52,9 +53,14 @@ def run(
     seed: int | None = None,
     days: float | None = None,
     overrides: Iterable[str] = (),
+    max_cases: int = DEFAULT_MAX_CASES,
 ) -> RunResult:
-    """Run the pilot and each design's production environment over the same cases (one replication)."""
+    """Run the pilot and each design's production environment over the same cases (one replication).
+
+    Refused (:class:`ScenarioError`) if the pilot cannot serve its cases or the run would exceed ``max_cases``.
+    """
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
+    check_size(resolved, select_designs(resolved, designs), max_cases)
     return simulate(resolved, designs)
 
 
@@ -75,11 +81,21 @@ def experiment(
     precision: float | None = None,
     key_metric: str = "retention",
     max_replications: int = 200,
+    max_cases: int = DEFAULT_MAX_CASES,
     command: list[str] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> ExperimentResult:
-    """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``."""
+    """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``.
+
+    ``announce`` receives one line with the expected size before a long experiment starts.
+    """
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     names = tuple(select_designs(resolved, designs))
+    if kind == "compare" and len(names) < 2:
+        raise ScenarioError(
+            f"compare needs at least two designs, got {', '.join(names)}; scenario {resolved.name!r} has: "
+            f"{', '.join(resolved.designs)} (use run for a single design)"
+        )
     if kind == "sweep" and not grid:
         raise ScenarioError("sweep: give at least one --grid path=v1,v2,... (or a sweep file with a grid)")
     if replications < 2:
@@ -89,6 +105,10 @@ def experiment(
     if precision is not None and not 0 < precision < 1:
         raise ScenarioError(f"--precision {precision}: must be a share between 0 and 1, e.g. 0.05")
     spec = ExperimentSpec(kind, resolved, names, replications, dict(grid or {}), keep_weekly=kind != "sweep")
+    size = check_size(resolved, names, max_cases)
+    runs = len(spec.points()) * replications
+    if announce is not None and size.seconds * runs > ANNOUNCE_SECONDS:
+        announce(f"{resolved.name}: {runs} runs, each {size.describe()}")
     return run_experiment(
         spec,
         out,

@@ -17,10 +17,13 @@ from scalesim import __version__
 from scalesim.api import experiment, portfolio_experiment, resolve, sensitivity
 from scalesim.canonical import CANONICAL, reproduce, result_folders, verify
 from scalesim.errors import ScenarioError
+from scalesim.experiment.atomic import check_writable
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
 from scalesim.experiment.store import dumps, write_run
 from scalesim.experiment.sweep import parse_grid, read_sweep_file
+from scalesim.ops.capacity import team_loads
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_pilot, check_size, estimate
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.experiment import compare_portfolios
 from scalesim.portfolio.load import load_portfolio
@@ -97,9 +100,16 @@ def _add_experiment_options(p: argparse.ArgumentParser, replications: int) -> No
     p.add_argument(
         "--replications",
         type=COUNT,
-        default=replications,
         metavar="R",
         help=f"replications, seeds spawned from the root seed (default {replications})",
+    )
+    p.set_defaults(default_replications=replications)
+    p.add_argument(
+        "--max-cases",
+        type=COUNT,
+        default=DEFAULT_MAX_CASES,
+        metavar="N",
+        help=f"refuse runs expected to exceed N cases (default {DEFAULT_MAX_CASES:,}); raise it for big runs",
     )
     p.add_argument(
         "--precision",
@@ -235,10 +245,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command() -> list[str]:
-    return ["scalesim", *sys.argv[1:]]
-
-
 def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None, **extra: Any) -> ExperimentResult:
     return experiment(
         kind,
@@ -255,9 +261,15 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
         precision=args.precision,
         key_metric=args.key,
         max_replications=args.max_replications,
-        command=_command(),
+        max_cases=args.max_cases,
+        command=args.command_line,
+        announce=_announce,
         **extra,
     )
+
+
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _with_report(args: argparse.Namespace, folder: Path) -> str:
@@ -287,18 +299,26 @@ def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.replications > 1 or args.precision is not None:
-        if args.replications == 1:
-            args.replications = 5  # where --precision starts
+    if (args.replications or 1) > 1 or args.precision is not None:
+        args.replications = args.replications or 5  # where --precision starts
         return _report(args, _experiment(args, "run", args.design))
     scenario = resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
-    result = simulate(scenario, select_designs(scenario, args.design))
-    folder = write_run(result, args.out, ledger=not args.no_ledger, command=_command())
+    designs = select_designs(scenario, args.design)
+    size = check_size(scenario, designs, args.max_cases)
+    check_pilot(scenario)
+    if size.seconds > ANNOUNCE_SECONDS:
+        _announce(f"{scenario.name}: {size.describe()}")
+    result = simulate(scenario, designs)
+    folder = write_run(result, args.out, ledger=not args.no_ledger, command=args.command_line)
     return _emit(args, result.summary(), run_summary, f"{folder}{_with_report(args, folder)}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else args.design
+    designs = args.design
+    if args.designs is not None:
+        designs = [d.strip() for d in args.designs.split(",")]
+        if not all(designs):
+            raise ScenarioError(f"--designs {args.designs!r}: expected names separated by commas, e.g. a,b")
     return _report(args, _experiment(args, "compare", designs))
 
 
@@ -309,8 +329,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         spec = read_sweep_file(args.sweep_file)
         grid = {**{path: list(values) for path, values in spec["grid"].items()}, **grid}
         designs = designs or spec.get("designs")
-        if "replications" in spec and "--replications" not in sys.argv:
+        if args.replications is None and "replications" in spec:  # an option given on the command line wins
             args.replications = COUNT(str(spec["replications"]))
+    args.replications = args.replications or args.default_replications
     return _report(args, _experiment(args, "sweep", designs, grid=grid))
 
 
@@ -323,7 +344,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
         "scheduler": args.scheduler,
         "quiet": args.quiet,
-        "command": _command(),
+        "command": args.command_line,
     }
     results = [portfolio_experiment(args.scenario, overrides=args.overrides, **options)]
     if args.against is not None:
@@ -350,8 +371,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         scheduler=args.scheduler,
         quiet=args.quiet,
-        command=_command(),
-        announce=lambda line: print(line, file=sys.stderr, flush=True),
+        command=args.command_line,
+        announce=_announce,
     )
     figure = write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
@@ -382,12 +403,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a file as thoroughly as a run would before it starts: fields, names, the pilot's capacity, size."""
     if is_portfolio(read_yaml(args.scenario)):
         portfolio = load_portfolio(args.scenario, args.overrides)
         print(f"{args.scenario}: valid portfolio scenario {portfolio.name!r}")
         return 0
     scenario = resolve(args.scenario, overrides=args.overrides)
+    check_pilot(scenario)
     print(f"{args.scenario}: valid scenario {scenario.name!r} with designs: {', '.join(scenario.designs)}")
+    print(f"  size: {estimate(scenario, list(scenario.designs)).describe()}")
+    for name, design in scenario.designs.items():
+        for load in team_loads(scenario, scenario.production, design):
+            if load.overloaded:
+                print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
     return 0
 
 
@@ -400,8 +428,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    args.command_line = ["scalesim", *words]
+    if getattr(args, "replications", 0) is None and hasattr(args, "default_replications") and args.command != "sweep":
+        args.replications = args.default_replications
     try:
+        if hasattr(args, "out") and args.command != "reproduce":
+            check_writable(args.out)
         return int(args.handler(args))
     except ScenarioError as exc:
         print(f"scalesim: error: {exc}", file=sys.stderr)
@@ -409,6 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except argparse.ArgumentTypeError as exc:
         print(f"scalesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # the disk, not the input: say so in one line
+        print(f"scalesim: error: {exc.strerror or exc} ({exc.filename or 'results'})", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("scalesim: interrupted; finished runs are kept, run the same command again to resume", file=sys.stderr)
         return 130

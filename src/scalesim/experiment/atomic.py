@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalesim.errors import ScenarioError
+
 
 def _write_file(path: Path, write: Callable[[str], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,3 +60,17 @@ def write_folder(destination: Path, fill: Callable[[Path], None]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return destination
+
+
+def check_writable(folder: Path, option: str = "--out") -> None:
+    """Refuse, before anything runs, a results folder that cannot be created or written (nothing is written)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(f"{option} {folder}: is a file, not a folder; give a folder for the results")
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ScenarioError(f"{option} {folder}: {existing} is a file, so no folder can be made inside it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ScenarioError(f"{option} {folder}: cannot write in {existing} (permission denied)")

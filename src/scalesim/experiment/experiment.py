@@ -18,12 +18,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
 from scalesim.experiment.store import dumps, versions
 from scalesim.experiment.sweep import as_override, grid_points
 from scalesim.experiment.tasks import Task
+from scalesim.ops.check import check_pilot
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
@@ -39,7 +41,7 @@ METRICS = (
     "lead_time_p90",
 )
 COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "lead_time_mean")
-VERDICTS = ("scaled", "eroded", "stalled")
+VERDICTS = ("scaled", "eroded", "stalled", "undefined")
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,14 @@ class ExperimentSpec:
                 continue
             raw = json.loads(json.dumps(base))
             for path, value in params.items():
-                apply_override(raw, as_override(path, value))
+                apply_override(raw, as_override(path, value), option="--grid")
             points.append((params, validate(raw, source=f"grid point {i} ({_describe(params)})")))
+        for i, (params, scenario) in enumerate(points):
+            try:
+                check_pilot(scenario)
+            except ScenarioError as exc:
+                where = f"grid point {i} ({_describe(params)}): " if params else ""
+                raise ScenarioError(f"{where}{exc}") from None
         return points
 
     def identity(self) -> dict[str, Any]:
@@ -149,6 +157,7 @@ class ExperimentResult:
 def design_stats(rows: pd.DataFrame) -> dict[str, Any]:
     """Mean and 95% half-width of every figure over a design's replications, and the share of each verdict."""
     stats: dict[str, Any] = {metric: mean_ci(rows[metric].to_numpy(dtype=float)) for metric in METRICS}
+    stats["retention"]["undefined"] = int(rows["retention"].isna().sum())
     shares = rows["stall_verdict"].value_counts(normalize=True)
     stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
     return stats

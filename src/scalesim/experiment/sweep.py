@@ -32,7 +32,7 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
 
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """A YAML sweep file: ``grid`` (path -> list of values), optional ``designs`` and ``replications``."""
-    raw = read_yaml(path)
+    raw = read_yaml(path, expect="sweep")
     unknown = sorted(set(raw) - set(SWEEP_FILE_KEYS))
     if unknown:
         raise ScenarioError(

@@ -28,7 +28,12 @@ class WorkCalendar:
             return now + hours / 24.0
         need = hours / 24.0
         day = math.floor(now)
+        week = self.days_per_week * self.shift_len
         while True:
+            if day % 7 == 0 and day >= now and need > 2 * week:  # skip whole weeks of a very long piece of work
+                weeks = math.floor(need / week) - 1
+                day += 7 * weeks
+                need -= weeks * week
             if day % 7 < self.days_per_week:
                 begin = max(now, day + self.shift_start)
                 end = day + self.shift_start + self.shift_len

@@ -53,6 +53,11 @@ class Cases:
         self.count = len(self.arrival)
         self.value = scenario.value.uplift.sample(streams.generator("case:value"), self.count)
         self.hard = streams.generator("case:difficulty").random(self.count) < scenario.workload.hard_case_share
+        share = scenario.pilot.sample_share
+        self.sampled: np.ndarray | None = (
+            None if share >= 1.0 else streams.generator("case:pilot_sample").random(self.count) < share
+        )
+        """The cases the pilot works (None: all of them)."""
         self._drawn: dict[tuple[str, str], array[float]] = {}
 
     def uniform(self, name: str) -> array[float]:

@@ -12,9 +12,11 @@ from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import simpy
 
 from scalesim.ops.calendar import next_tick
+from scalesim.ops.capacity import staff_of
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState
 from scalesim.ops.ledger import Fate, Ledger
@@ -77,6 +79,7 @@ class Operation:
         environment: Environment,
         design: Design,
         cases: Cases,
+        sample: np.ndarray | None = None,
     ) -> None:
         self.env = env
         self.scenario = scenario
@@ -89,7 +92,9 @@ class Operation:
             hard_accuracy=environment.accuracy_on_hard,
             adoption=environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner,
         )
-        self.stations = {name: Station(env, name, team) for name, team in environment.teams.items()}
+        staff = staff_of(environment, design)
+        self.stations = {name: Station(env, name, team, staff[name]) for name, team in environment.teams.items()}
+        self.sample = sample
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
         approval = design.approval
@@ -161,10 +166,20 @@ class Operation:
     # ------------------------------------------------------------------ the case process
 
     def arrivals(self) -> Process:
+        """Start each case at its arrival time (only the sampled cases, where the environment works a sample)."""
         env = self.env
-        for i, t in enumerate(self.cases.arrival.tolist()):
+        arrival = self.cases.arrival
+        indices = range(len(arrival)) if self.sample is None else np.flatnonzero(self.sample).tolist()
+        times = arrival.tolist() if self.sample is None else arrival[self.sample].tolist()
+        for i, t in zip(indices, times, strict=True):
             yield env.timeout(t - env.now)
             env.process(self.case(i))
+
+    def warmup(self, until: float) -> Process:
+        """At the end of the warm-up, every team's statistics start again from zero."""
+        yield self.env.timeout(until)
+        for station in self.stations.values():
+            station.clear_statistics()
 
     def case(self, i: int) -> Process:
         env, u, environment, state = self.env, self._u, self.environment, self.state

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalesim.ops.capacity import team_loads
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Trace
 from scalesim.ops.ledger import FATES, Ledger, erosion_by_cause, lead_time_summary
@@ -44,7 +45,7 @@ class RunResult:
     def designs(self) -> list[str]:
         return list(self.production)
 
-    @property
+    @cached_property
     def counted(self) -> np.ndarray:
         """Cases that enter the statistics: those arriving after the warm-up."""
         return self.cases.arrival >= self.scenario.run.warmup_days
@@ -53,43 +54,75 @@ class RunResult:
     def counted_cases(self) -> int:
         return int(self.counted.sum())
 
+    @cached_property
+    def paired(self) -> np.ndarray:
+        """Counted cases the pilot worked too: pilot and production are compared on exactly these."""
+        sampled = self.cases.sampled
+        return self.counted if sampled is None else self.counted & sampled
+
+    @property
+    def pilot_volume(self) -> float:
+        """The share of the counted cases the pilot worked (1 unless it worked a sample)."""
+        return int(self.paired.sum()) / self.counted_cases if self.counted_cases else 1.0
+
     def _per_year(self, total: float) -> float:
         run = self.scenario.run
         return total * DAYS_PER_YEAR / (run.horizon_days - run.warmup_days)
 
-    def _environment_summary(self, run: EnvironmentRun) -> dict[str, Any]:
-        counted = self.counted
-        total = float(run.ledger.value[counted].sum())
+    def _environment_summary(self, run: EnvironmentRun, volume: float = 1.0) -> dict[str, Any]:
+        """Per case on the paired cases; per year at the full volume (``volume``: the share the paired cases are
+        of the counted ones, to scale a sample up)."""
+        paired = self.paired
+        n = int(paired.sum())
+        total = float(run.ledger.value[paired].sum())
         return {
-            "value_per_case": total / max(int(counted.sum()), 1),
-            "value_per_year": self._per_year(total),
-            "lead_time": lead_time_summary(run.ledger, counted),
-            "fates": run.ledger.fate_shares(counted),
+            "value_per_case": total / n if n else None,
+            "value_per_year": self._per_year(total / volume) if n else None,
+            "lead_time": lead_time_summary(run.ledger, paired),
+            "fates": run.ledger.fate_shares(paired),
         }
 
     def costs(self, name: str) -> dict[str, float]:
-        """A design's costs: its own one-off and recurring costs, the staff of a dedicated triage team, monitoring."""
+        """What a design adds to today's operation, per item: staff of the teams it creates, the staff it adds to
+        existing teams, monitoring, recurring costs and one-off costs spread over the amortisation period.
+        Staff who work today are not charged: they cost the same with or without the model."""
         design = self.production[name].design
-        handling = design.exception_handling
-        staff = 0.0
-        if handling.mode == "defined" and handling.team is not None:
-            team = self.scenario.production.teams[handling.team]
-            staff = team.staff * team.cost_per_staff_year
+        teams = self.scenario.production.teams
+        new_teams = sum(
+            (teams[t.team].staff + design.added_staff.get(t.team, 0)) * teams[t.team].cost_per_staff_year
+            for t in self.production[name].teams
+            if not teams[t.team].existing
+        )
+        added = sum(
+            n * teams[team].cost_per_staff_year for team, n in design.added_staff.items() if teams[team].existing
+        )
         monitoring = design.monitoring.cost_per_year if design.monitoring is not None else 0.0
         recurring = design.costs.recurring_per_year
-        annual = recurring + staff + monitoring + design.costs.one_off / self.scenario.run.amortisation_years
+        one_off = design.costs.one_off / self.scenario.run.amortisation_years
         return {
             "one_off": design.costs.one_off,
+            "one_off_per_year": one_off,
             "recurring_per_year": recurring,
-            "staff_per_year": staff,
+            "new_teams_per_year": new_teams,
+            "added_staff_per_year": added,
             "monitoring_per_year": monitoring,
-            "annualised_total": annual,
+            "annualised_total": recurring + new_teams + added + monitoring + one_off,
+        }
+
+    def capacity(self, name: str) -> dict[str, dict[str, Any]]:
+        """Each team a design uses: offered load (expected, from the scenario) and measured utilisation."""
+        design = self.production[name].design
+        measured = {t.team: t.utilisation for t in self.production[name].teams}
+        return {
+            load.team: {**load.as_dict(), "utilisation": measured.get(load.team), "overloaded": load.overloaded}
+            for load in team_loads(self.scenario, self.scenario.production, design)
         }
 
     def stall(self, name: str, retention: float | None) -> Stall:
-        """The stall verdict of one design's production run."""
+        """The stall verdict of one design's production run; a backlog names its team and offered load."""
         run = self.production[name]
-        length = self.scenario.run.horizon_days + self.scenario.run.drain_days
+        length = self.scenario.run.horizon_days + self.scenario.run.drain_days - self.scenario.run.warmup_days
+        loads = {load.team: load for load in team_loads(self.scenario, self.scenario.production, run.design)}
         return verdict(
             daily=run.trace.daily(),
             events=run.trace.event_table(),
@@ -98,6 +131,7 @@ class RunResult:
             trained_accuracy=self.scenario.production.accuracy,
             retention=retention,
             criteria=self.scenario.stall,
+            load_notes={team: load.explain() for team, load in loads.items()},
         )
 
     def design_summary(self, name: str) -> dict[str, Any]:
@@ -110,30 +144,36 @@ class RunResult:
         return {name: self._summarise(name) for name in self.designs}
 
     def _summarise(self, name: str) -> dict[str, Any]:
-        n = max(self.counted_cases, 1)
-        pilot = self._environment_summary(self.pilot)
+        paired = self.paired
+        n = max(int(paired.sum()), 1)
+        pilot = self._environment_summary(self.pilot, self.pilot_volume)
         production = self._environment_summary(self.production[name])
+        production["value_per_year"] = self._per_year(float(self.production[name].ledger.value[self.counted].sum()))
         ledgers = (self.pilot.ledger, self.production[name].ledger)
-        erosion = {cause: total / n for cause, total in erosion_by_cause(*ledgers, self.counted).items()}
+        erosion = {cause: total / n for cause, total in erosion_by_cause(*ledgers, paired).items()}
         costs = self.costs(name)
-        pilot_value = pilot["value_per_case"]
-        retention = production["value_per_case"] / pilot_value if pilot_value else None
+        retention, note = judge_retention(pilot["value_per_case"], production["value_per_case"], erosion)
+        capacity = self.capacity(name)
         return {
             "description": self.production[name].design.description,
             "pilot": pilot,
             "production": production,
             "retention": retention,
+            "retention_note": note,
             "stall": self.stall(name, retention).as_dict(),
             "erosion": erosion,
             "costs": costs,
             "net_value_per_year": production["value_per_year"] - costs["annualised_total"],
             "lead_time": production["lead_time"],
+            "overloaded_teams": [team for team, c in capacity.items() if c["overloaded"]],
+            "capacity": capacity,
             "teams": {t.team: {k: v for k, v in asdict(t).items() if k != "team"} for t in self.production[name].teams},
         }
 
     def summary(self) -> dict[str, Any]:
         """Everything a user reads about the run, as JSON-ready data (deterministic for scenario + seed)."""
         run = self.scenario.run
+        pilot = self.scenario.pilot
         return {
             "scenario": self.scenario.name,
             "seed": self.seed if isinstance(self.seed, int) else repr(self.seed),
@@ -142,6 +182,11 @@ class RunResult:
             "drain_days": run.drain_days,
             "warmup_days": run.warmup_days,
             "cases": self.counted_cases,
+            "pilot_sample_share": pilot.sample_share,
+            "pilot_cases": int(self.paired.sum()),
+            "pilot_capacity": {
+                load.team: load.as_dict() for load in team_loads(self.scenario, pilot, pilot.design, pilot.sample_share)
+            },
             "designs": {name: self.design_summary(name) for name in self.designs},
         }
 
@@ -156,6 +201,7 @@ class RunResult:
                 "pilot_value_per_case": s["pilot"]["value_per_case"],
                 "production_value_per_case": s["production"]["value_per_case"],
                 "retention": s["retention"],
+                "retention_note": s["retention_note"],
             }
             row |= {f"erosion_{cause}": v for cause, v in s["erosion"].items()}
             row |= {
@@ -180,7 +226,14 @@ class RunResult:
     def weekly_table(self) -> pd.DataFrame:
         """Per design and week: arrivals, pilot-projected vs production value, trust, adoption, accuracy."""
         frames = [
-            weekly_state(run.trace.daily(), self.cases.arrival, self.pilot.ledger, run.ledger).assign(design=name)
+            weekly_state(
+                run.trace.daily(),
+                self.cases.arrival,
+                self.pilot.ledger,
+                run.ledger,
+                self.scenario.run.horizon_days,
+                self.pilot_volume,
+            ).assign(design=name)
             for name, run in self.production.items()
         ]
         return _design_first(pd.concat(frames, ignore_index=True))
@@ -190,7 +243,8 @@ class RunResult:
         frames = []
         for name, run in self.production.items():
             teams = {t.team: self.scenario.production.teams[t.team] for t in run.teams}
-            frames.append(weekly_teams(run.trace.daily(), teams).assign(design=name))
+            staff = {t.team: t.staff for t in run.teams}
+            frames.append(weekly_teams(run.trace.daily(), teams, staff).assign(design=name))
         return _design_first(pd.concat(frames, ignore_index=True))
 
     def events_table(self) -> pd.DataFrame:
@@ -224,6 +278,29 @@ class RunResult:
                 )
             )
         return pd.concat(frames, ignore_index=True)
+
+
+def judge_retention(
+    pilot: float | None, production: float | None, erosion: dict[str, float]
+) -> tuple[float | None, str | None]:
+    """Retention, or None with the reason it is undefined; a note says why it is above 100 % when it is.
+
+    A ratio to a pilot value that is zero or negative means nothing (the pilot lost money on its own cases);
+    above 100 %, production did better than the pilot on some cause, and the note names it.
+    """
+    if pilot is None or production is None:
+        return None, "undefined: no counted case was worked by the pilot, so there is nothing to compare"
+    if not pilot > 0:
+        return None, (
+            f"undefined: the pilot's value per case is {pilot:.4g} (not above zero), so there is nothing to retain; "
+            "check the pilot's accuracy, wrong-action cost and value"
+        )
+    retention = production / pilot
+    if retention <= 1.0:
+        return retention, None
+    gains = sorted((v, cause) for cause, v in erosion.items() if v < 0)
+    causes = ", ".join(f"{cause} ({v:+.3g} per case)" for v, cause in gains[:3]) or "no single cause"
+    return retention, f"above 100%: production did better than the pilot on {causes}"
 
 
 def _design_first(frame: pd.DataFrame) -> pd.DataFrame:

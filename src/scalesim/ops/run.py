@@ -9,6 +9,7 @@ import simpy
 
 from scalesim.errors import ScenarioError
 from scalesim.ops.cases import Cases
+from scalesim.ops.check import check_pilot
 from scalesim.ops.flow import Operation
 from scalesim.ops.result import EnvironmentRun, RunResult
 from scalesim.ops.streams import Streams
@@ -26,9 +27,10 @@ def simulate(
     experiment) is used as given. All designs and the pilot share the run's named streams.
     """
     names = select_designs(scenario, designs)
+    check_pilot(scenario)
     seed = scenario.run.seed if seed is None else seed
     cases = Cases(scenario, Streams(seed))
-    pilot = run_environment(scenario, scenario.pilot, scenario.pilot.design, cases)
+    pilot = run_environment(scenario, scenario.pilot, scenario.pilot.design, cases, cases.sampled)
     production = {name: run_environment(scenario, scenario.production, scenario.designs[name], cases) for name in names}
     return RunResult(scenario=scenario, seed=seed, cases=cases, pilot=pilot, production=production)
 
@@ -47,11 +49,22 @@ def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[st
     return names
 
 
-def run_environment(scenario: Scenario, environment: Environment, design: Design, cases: Cases) -> EnvironmentRun:
-    """Simulate one environment until arrivals stop plus the drain period: its ledger, team stats and trace."""
+def run_environment(
+    scenario: Scenario,
+    environment: Environment,
+    design: Design,
+    cases: Cases,
+    sample: np.ndarray | None = None,
+) -> EnvironmentRun:
+    """Simulate one environment until arrivals stop plus the drain period: its ledger, team stats and trace.
+
+    With ``sample``, only those cases arrive (the pilot works a sample of the volume).
+    """
     env = simpy.Environment()
-    operation = Operation(env, scenario, environment, design, cases)
+    operation = Operation(env, scenario, environment, design, cases, sample)
     env.process(operation.arrivals())
+    if scenario.run.warmup_days > 0:
+        env.process(operation.warmup(scenario.run.warmup_days))
     horizon = scenario.run.horizon_days
     end = horizon + scenario.run.drain_days
     env.run(until=horizon)

@@ -8,7 +8,8 @@ A run is *stalled* when its value collapsed and had not come back by the end of 
 - ``trust_collapse``: trust ended, and stayed for ``sustained_days``, below its threshold;
 - ``drift``: accuracy ended, and stayed, below a share of its trained level.
 
-Otherwise a run is *eroded* when retention is below ``eroded_below``, and *scaled* when it is not.
+Otherwise a run is *eroded* when retention is below ``eroded_below``, and *scaled* when it is not; when retention
+is undefined (the pilot's own value per case is not above zero) the verdict is *undefined*, never a guess.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Stall:
     reason: str | None = None
     day: float | None = None
     detail: str | None = None
+    team: str | None = None
 
     def as_dict(self) -> dict[str, str | float | None]:
         return asdict(self)
@@ -67,8 +69,10 @@ def verdict(
     trained_accuracy: float,
     retention: float | None,
     criteria: StallCriteria,
+    load_notes: dict[str, str] | None = None,
 ) -> Stall:
-    """Judge one production run from its daily trace, its events and its retention."""
+    """Judge one production run from its daily trace, its events and its retention (``load_notes``: each team's
+    offered load in words, to explain a backlog)."""
     reverted = events[events["event"] == "reverted"]
     if len(reverted):
         return Stall(
@@ -86,7 +90,9 @@ def verdict(
             growing[team] = start
     if growing:
         team = min(growing, key=lambda t: growing[t])
-        return Stall("stalled", "backlog", growing[team], f"the queue at {team} grows without bound")
+        note = (load_notes or {}).get(team)
+        detail = f"the queue at {team} grows without bound" + (f" ({note})" if note else "")
+        return Stall("stalled", "backlog", growing[team], detail, team)
     low_trust = held_to_end(days, window["trust"].to_numpy() < criteria.trust_collapse_below, criteria.sustained_days)
     if low_trust is not None:
         return Stall("stalled", "trust_collapse", low_trust, f"trust fell below {criteria.trust_collapse_below:g}")
@@ -100,6 +106,8 @@ def verdict(
             drifted,
             f"accuracy fell below {criteria.drift_below:.0%} of its trained level and was not restored",
         )
-    if retention is not None and retention < criteria.eroded_below:
+    if retention is None:
+        return Stall("undefined", None, None, "retention is undefined: the pilot's value per case is not above zero")
+    if retention < criteria.eroded_below:
         return Stall("eroded", None, None, f"retention {retention:.0%} is below {criteria.eroded_below:.0%}")
     return Stall("scaled")

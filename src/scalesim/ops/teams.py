@@ -1,4 +1,9 @@
-"""Teams as SimPy resources: staffed, working to a calendar, with the counters verification needs."""
+"""Teams as SimPy resources: staffed, working to a calendar, with the counters verification needs.
+
+Statistics follow the usual warm-up convention of discrete-event simulation (Law 2015, *Simulation Modeling and
+Analysis*, 5th ed., sec. 9.5.1): every counter is cleared at the end of the warm-up, so served cases, waits,
+time in system, the time-average number present and utilisation all describe the period after it.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ class Station:
 
     __slots__ = (
         "area",
+        "arrived",
         "busy_hours",
         "calendar",
         "env",
@@ -39,19 +45,24 @@ class Station:
         "present",
         "resource",
         "served",
+        "since",
         "sojourn_total",
         "spec",
+        "staff",
         "started",
         "wait_total",
         "work_at_horizon",
+        "work_at_warmup",
     )
 
-    def __init__(self, env: simpy.Environment, name: str, spec: Team) -> None:
+    def __init__(self, env: simpy.Environment, name: str, spec: Team, staff: int | None = None) -> None:
         self.env = env
         self.name = name
         self.spec = spec
-        self.resource = simpy.Resource(env, capacity=spec.staff)
+        self.staff = spec.staff if staff is None else staff
+        self.resource = simpy.Resource(env, capacity=self.staff)
         self.calendar = WorkCalendar(spec.calendar)
+        self.arrived = 0
         self.started = 0
         self.served = 0
         self.wait_total = 0.0
@@ -61,6 +72,8 @@ class Station:
         self.area = 0.0  # integral of ``present`` over time, updated at every change
         self.last_change = 0.0
         self.work_at_horizon: float | None = None
+        self.work_at_warmup = 0.0
+        self.since = 0.0  # statistics cover the time from here (the end of the warm-up)
 
     def work(self, hours: float) -> Generator[simpy.Event, object, None]:
         """Queue for a person, then take ``hours`` of their working time."""
@@ -69,6 +82,7 @@ class Station:
         self.area += self.present * (queued - self.last_change)
         self.last_change = queued
         self.present += 1
+        self.arrived += 1
         request = self.resource.request()
         yield request
         started = env.now
@@ -95,21 +109,33 @@ class Station:
                 in_progress += min(request.hours, self.calendar.open_hours(started, now))  # type: ignore[attr-defined]
         return self.busy_hours + in_progress
 
+    def clear_statistics(self) -> None:
+        """Called at the end of the warm-up: from here on, every statistic starts from zero."""
+        now = self.env.now
+        self.work_at_warmup = self.work_done(now)
+        self.arrived = self.present
+        self.started = self.served = 0
+        self.wait_total = self.sojourn_total = 0.0
+        self.area = 0.0
+        self.last_change = self.since = now
+
     def mark_horizon(self) -> None:
         """Called when arrivals stop: utilisation is measured up to here."""
         self.work_at_horizon = self.work_done(self.env.now)
 
     def stats(self, until: float, horizon: float) -> TeamStats:
-        capacity = self.spec.staff * self.calendar.open_hours(0.0, horizon)
+        """The team's statistics since the warm-up; utilisation up to the horizon, the rest up to ``until``."""
+        capacity = self.staff * self.calendar.open_hours(self.since, horizon)
         worked = self.work_at_horizon if self.work_at_horizon is not None else self.work_done(until)
+        length = until - self.since
         return TeamStats(
             team=self.name,
-            staff=self.spec.staff,
+            staff=self.staff,
             served=self.served,
             mean_wait_days=self.wait_total / max(self.started, 1),
             mean_sojourn_days=self.sojourn_total / max(self.served, 1),
-            utilisation=worked / capacity if capacity > 0 else float("nan"),
-            mean_in_system=(self.area + self.present * (until - self.last_change)) / until,
-            arrival_rate=(self.started + len(self.resource.queue)) / until,
+            utilisation=(worked - self.work_at_warmup) / capacity if capacity > 0 else float("nan"),
+            mean_in_system=(self.area + self.present * (until - self.last_change)) / length,
+            arrival_rate=self.arrived / length,
             in_system_at_end=self.present,
         )

@@ -37,5 +37,8 @@ def _retention(path: str, designs: tuple[str, ...], days: float, replications: i
     for r in range(replications):
         result = simulate(scenario, designs, replication_seed(scenario.run.seed, r))
         for d in designs:
-            values[d].append(result.design_summary(d)["retention"] or 0.0)
+            summary = result.design_summary(d)
+            if summary["retention"] is None:
+                raise ScenarioError(f"operations.rules: design {d!r} of {path}: retention {summary['retention_note']}")
+            values[d].append(summary["retention"])
     return tuple((d, float(np.mean(v))) for d, v in values.items())

@@ -10,7 +10,7 @@ from scalesim.scenario.load import apply_override, read_yaml, validate_model
 
 
 def load_portfolio(path: str | Path, overrides: Iterable[str] = ()) -> PortfolioScenario:
-    raw = read_yaml(path)
+    raw = read_yaml(path, expect="portfolio")
     for item in overrides:
-        apply_override(raw, item)
+        apply_override(raw, item, PortfolioScenario)
     return validate_model(PortfolioScenario, raw, source=str(path))

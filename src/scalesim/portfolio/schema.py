@@ -6,12 +6,11 @@ are calibrated to published figures (docs/background/portfolio.md).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from scalesim.scenario.distributions import Distribution, Fixed
-from scalesim.scenario.schema import Model, NonNegative, Probability
+from scalesim.scenario.numbers import Count, NonNegative, Positive, Probability, Seed, WholeNumber
+from scalesim.scenario.schema import Currency, Model, Name, Text
 
 READINESS = ("process_owner", "decision_change", "governance", "data_ready")
 
@@ -38,7 +37,7 @@ class Gate(Model):
 class Endorsement(Model):
     """After the demo, funding waits for the next budget cycle, where it is granted with ``probability``."""
 
-    budget_cycle_days: PositiveFloat = 90.0
+    budget_cycle_days: Positive = 90.0
     probability: Probability = 0.85
 
 
@@ -46,15 +45,15 @@ class Integration(Model):
     """Turning a pilot into production: work for the shared integration team, longer for each missing attribute,
     and a governance board (meeting every ``board_every_days``) that can send the work back."""
 
-    team_size: PositiveInt = Field(3, description="integrations the shared team can run at once")
+    team_size: Count = Field(3, description="integrations the shared team can run at once")
     base_days: Distribution
     missing_owner_days: NonNegative = 45.0
     missing_decision_days: NonNegative = 60.0
     missing_data_days: NonNegative = 40.0
-    board_every_days: PositiveFloat = 30.0
+    board_every_days: Positive = 30.0
     send_back_probability: Probability = Field(0.4, description="without governance secured, per board meeting")
     rework_days: NonNegative = 30.0
-    max_send_backs: Annotated[int, Field(ge=0)] = 3
+    max_send_backs: WholeNumber = 3
     cost_per_day: NonNegative = 2000.0
 
 
@@ -63,7 +62,7 @@ class QuietStall(Model):
     ``base_per_day x (1 + waited / growth_days)``. A stalled initiative is archived after ``idle_limit_days``."""
 
     base_per_day: NonNegative = 0.002
-    growth_days: PositiveFloat = 60.0
+    growth_days: Positive = 60.0
     idle_limit_days: NonNegative = 90.0
 
 
@@ -71,7 +70,7 @@ class Review(Model):
     """After ``after_days`` in production, an initiative whose realized value is below ``min_share`` of its
     pilot value is decommissioned (an explicit kill)."""
 
-    after_days: PositiveFloat = 180.0
+    after_days: Positive = 180.0
     min_share: Probability = 0.25
     noise_cv: NonNegative = Field(0.3, description="spread of retention between initiatives of one design")
 
@@ -96,8 +95,8 @@ class OperationsLink(Model):
 
     scenario: str = Field(description="operations scenario file, relative to this file")
     rules: list[DesignRule] = Field(min_length=1)
-    days: PositiveFloat = 180.0
-    replications: PositiveInt = 3
+    days: Positive = 180.0
+    replications: Count = 3
 
     @model_validator(mode="after")
     def _catch_all_last(self) -> OperationsLink:
@@ -107,22 +106,22 @@ class OperationsLink(Model):
 
 
 class PortfolioRun(Model):
-    years: PositiveFloat = 3.0
+    years: Positive = 3.0
     follow_up_days: NonNegative = Field(540.0, description="initiatives proposed in the window may finish here")
-    seed: Annotated[int, Field(ge=0)] = 1
+    seed: Seed = 1
 
 
 class PortfolioScenario(Model):
     """A programme of AI initiatives, its practice (readiness) and its levers."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    currency: str = "EUR"
+    name: Name
+    description: Text = ""
+    currency: Currency = "EUR"
     run: PortfolioRun = PortfolioRun()
-    proposals_per_year: PositiveFloat
+    proposals_per_year: Positive
     readiness: Readiness
     gate: Gate = Gate()
-    wip_limit: PositiveInt | None = Field(None, description="most pilots in flight at once (pilot start to exit)")
+    wip_limit: Count | None = Field(None, description="most pilots in flight at once (pilot start to exit)")
     pilot_days: Distribution
     pilot_cost: Distribution
     demo_kill_probability: Probability = 0.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +20,31 @@ def _num(x: float | None, digits: int = 2) -> str:
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return "undefined" if x is None or x != x else f"{100 * x:.1f}%"
 
 
 def _verdict(stall: dict[str, Any]) -> str:
     if stall["verdict"] != "stalled":
-        return stall["verdict"]
-    return f"stalled: {stall['reason']} (day {stall['day']:.0f})"
+        return str(stall["verdict"])
+    where = f" at {stall['team']}" if stall.get("team") else ""
+    return f"stalled: {stall['reason']}{where} (day {stall['day']:.0f})"
+
+
+def decimals_for(half_width: float, default: int) -> int:
+    """Enough decimals that a nonzero half-width shows at least one significant digit (never "± 0.00")."""
+    if half_width > 0 and math.isfinite(half_width):
+        return max(default, -math.floor(math.log10(half_width)))
+    return default
+
+
+def plus_minus(mean: float, half_width: float, default: int, sign: bool = False) -> str:
+    """``mean ± half-width`` with the half-width's significant digit, and the mean to the same decimals."""
+    if mean is None or not math.isfinite(mean):
+        return "undefined"
+    if half_width is None or not math.isfinite(half_width):
+        return f"{mean:{'+' if sign else ''},.{default}f} ± n/a"
+    digits = decimals_for(half_width, default)
+    return f"{mean:{'+' if sign else ''},.{digits}f} ± {half_width:,.{digits}f}"
 
 
 def render(head: str, names: list[str], rows: list[Row]) -> str:
@@ -60,11 +79,26 @@ def _figure_rows(
             [fmt(get(d, "production_value_per_year"), "money") for d in designs],
         ),
         (f"costs per year ({currency})", [fmt(get(d, "costs_per_year"), "money") for d in designs]),
+        *(
+            (f"  {label}", [fmt(get(d, f"cost:{item}"), "money") for d in designs])
+            for item, label in COST_ITEMS
+            if any(_center(get(d, f"cost:{item}")) for d in designs)
+        ),
         (f"net value per year ({currency})", [fmt(get(d, "net_value_per_year"), "money") for d in designs]),
         ("lead time mean (days)", [fmt(get(d, "lead_time_mean"), "days") for d in designs]),
         ("lead time p90 (days)", [fmt(get(d, "lead_time_p90"), "days") for d in designs]),
     ]
     return [r for r in rows if any(c != "" for c in r[1]) or r[0].endswith(":")]
+
+
+COST_ITEMS = (
+    ("one_off_per_year", "one-off, amortised"),
+    ("recurring_per_year", "recurring"),
+    ("new_teams_per_year", "staff of new teams"),
+    ("added_staff_per_year", "added staff"),
+    ("monitoring_per_year", "monitoring"),
+)
+"""What a design adds to today's operation, as the text tables break costs down."""
 
 
 def _center(value: Any) -> float:
@@ -92,6 +126,8 @@ def run_summary(summary: dict[str, Any]) -> str:
     def get(d: dict[str, Any], metric: str) -> Any:
         if metric.startswith("erosion_"):
             return d["erosion"][metric.removeprefix("erosion_")]
+        if metric.startswith("cost:"):
+            return d["costs"][metric.removeprefix("cost:")]
         return flat[metric](d)
 
     def fmt(value: Any, kind: str) -> str:
@@ -99,23 +135,48 @@ def run_summary(summary: dict[str, Any]) -> str:
             value
         )
 
+    if summary["pilot_sample_share"] < 1:
+        same = (
+            f"the pilot worked a {summary['pilot_sample_share']:.0%} sample ({summary['pilot_cases']:,} cases); "
+            "per-case figures compare pilot and production on that sample"
+        )
+    else:
+        same = "same cases in pilot and production"
     head = (
         f"scenario {summary['scenario']} · seed {summary['seed']} · {summary['horizon_days']:g} days · "
-        f"{summary['cases']:,} cases (same cases in pilot and production)"
+        f"{summary['cases']:,} cases ({same})"
     )
     rows = _figure_rows(list(summary["designs"].values()), summary["currency"], get, fmt)
-    return render(head, names, rows)
+    notes = run_notes(summary)
+    return render(head, names, rows) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
-def _ci(stat: dict[str, float], kind: str) -> str:
+def run_notes(summary: dict[str, Any]) -> list[str]:
+    """What a reader must know before trusting a figure: undefined or >100 % retention, overloaded teams."""
+    notes = []
+    for name, d in summary["designs"].items():
+        if d.get("retention_note"):
+            notes.append(f"note: {name} retention {d['retention_note']}")
+        for team in d.get("overloaded_teams", []):
+            load = d["capacity"][team]
+            notes.append(
+                f"overloaded: {name}, team {team}: offered load {load['offered_load']:.2f} "
+                f"({load['work_hours_per_day']:,.1f} hours of work a day for {load['staff_hours_per_day']:,.1f} "
+                f"hours of staff time; {load['staff']} staff) — its queue grows for as long as cases arrive"
+            )
+    return notes
+
+
+def _ci(stat: dict[str, Any], kind: str) -> str:
     mean, hw = stat["mean"], stat["half_width"]
+    undefined = stat.get("undefined", 0)
     if mean is None or mean != mean:
-        return "-"
+        return "undefined" if kind == "pct" else "-"
     if kind == "pct":
-        return f"{100 * mean:.1f}% ± {100 * hw:.1f}"
-    if kind == "money":
-        return f"{mean:,.0f} ± {hw:,.0f}"
-    return f"{mean:,.2f} ± {hw:,.2f}"
+        text = plus_minus(100 * mean, 100 * hw, 1).replace(" ±", "% ±", 1)
+    else:
+        text = plus_minus(mean, hw, 0 if kind == "money" else 2)
+    return text + (f" (undefined in {undefined})" if undefined else "")
 
 
 def _verdict_shares(shares: dict[str, float], n: int) -> str:
@@ -129,7 +190,9 @@ def design_stats_rows(designs: dict[str, Any], currency: str, n: int) -> list[Ro
     def get(d: dict[str, Any], metric: str) -> Any:
         if metric == "verdict":
             return d["stall_verdicts"]
-        if metric in ("pilot_value_per_year", "production_value_per_year", "costs_per_year"):
+        if metric in ("pilot_value_per_year", "production_value_per_year", "costs_per_year") or metric.startswith(
+            "cost:"
+        ):
             return ""
         return d[metric]
 
@@ -177,11 +240,26 @@ def comparison_lines(comparisons: list[dict[str, Any]]) -> str:
         scale = 100 if unit == "points" else 1
         digits = 0 if c["metric"] == "net_value_per_year" else (1 if unit == "points" else 2)
         mean, hw, un = c["mean"] * scale, c["half_width"] * scale, c["unpaired_half_width"] * scale
+        if mean is None or not math.isfinite(mean):
+            lines.append(f"  {c['design']:<14} {label:<26} undefined (retention is undefined in some replications)")
+            continue
+        shown = decimals_for(min(hw, un) if math.isfinite(un) else hw, digits)
         lines.append(
-            f"  {c['design']:<14} {label:<26} {mean:+,.{digits}f} ± {hw:,.{digits}f} {unit}".rstrip()
-            + f"   (independent seeds: ± {un:,.{digits}f}; pairing narrowed it {c['narrowing']:.1f}x)"
+            f"  {c['design']:<14} {label:<26} {plus_minus(mean, hw, shown, sign=True)} {unit}".rstrip()
+            + f"   (independent seeds: ± {un:,.{shown}f}; {pairing_effect(c['narrowing'])})"
         )
     return "\n".join(lines)
+
+
+def pairing_effect(ratio: float) -> str:
+    """What common random numbers did to the interval: narrowed it, widened it, or made it exact."""
+    if not math.isfinite(ratio):
+        return "the paired difference is the same in every replication"
+    if ratio >= 1.05:
+        return f"pairing narrowed it {ratio:.1f}x"
+    if ratio <= 0.95:
+        return f"pairing widened it {1 / ratio:.1f}x"
+    return "pairing made little difference"
 
 
 def sweep_summary(data: dict[str, Any]) -> str:

@@ -7,22 +7,33 @@ vectorised ``sample``. A bare number in a scenario file means ``{dist: fixed, va
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy import stats
 
-NonNegative = Annotated[float, Field(ge=0)]
+from scalesim.scenario.numbers import NO_BOOLEAN, NonNegative, Positive, not_a_boolean
+
+MAX_CV = 10.0
+"""A coefficient of variation above this describes no real task time or value (and breaks the samplers)."""
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def exceeds(self, x: float) -> float:
+        """P(value > x): the share of cases above a threshold (e.g. a risk-based approval's)."""
+        return float(self.frozen().sf(x))
+
+    def frozen(self) -> Any:  # pragma: no cover - every subclass but Fixed and Empirical overrides
         raise NotImplementedError
 
 
@@ -36,6 +47,9 @@ class Fixed(_Dist):
     def mean(self) -> float:
         return self.value
 
+    def exceeds(self, x: float) -> float:
+        return float(self.value > x)
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         # Consume the stream anyway, so switching a distribution to fixed and back keeps the others aligned.
         rng.random(n)
@@ -46,9 +60,9 @@ class Exponential(_Dist):
     """Memoryless; the textbook service time (M/M/c checks use it)."""
 
     dist: Literal["exponential"] = "exponential"
-    mean_: PositiveFloat = Field(alias="mean")
+    mean_: Positive = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -57,12 +71,17 @@ class Exponential(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.standard_exponential(n) * self.mean_
 
+    def frozen(self) -> Any:
+        return stats.expon(scale=self.mean_)
+
 
 class _MeanCv(_Dist):
-    mean_: PositiveFloat = Field(alias="mean")
-    cv: PositiveFloat = Field(description="coefficient of variation: standard deviation / mean")
+    mean_: Positive = Field(alias="mean")
+    cv: Annotated[float, NO_BOOLEAN, Field(gt=0, le=MAX_CV)] = Field(
+        description="coefficient of variation: standard deviation / mean"
+    )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -78,6 +97,10 @@ class Lognormal(_MeanCv):
         sigma2 = math.log1p(self.cv**2)
         return rng.lognormal(math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2), n)
 
+    def frozen(self) -> Any:
+        sigma2 = math.log1p(self.cv**2)
+        return stats.lognorm(math.sqrt(sigma2), scale=self.mean_ * math.exp(-sigma2 / 2))
+
 
 class Gamma(_MeanCv):
     """Right-skewed with a lighter tail than the lognormal; cv = 1 is the exponential."""
@@ -87,6 +110,10 @@ class Gamma(_MeanCv):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_ / shape, n)
+
+    def frozen(self) -> Any:
+        shape = 1.0 / self.cv**2
+        return stats.gamma(shape, scale=self.mean_ / shape)
 
 
 class Triangular(_Dist):
@@ -112,6 +139,10 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, n)
 
+    def frozen(self) -> Any:
+        width = self.high - self.low
+        return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+
 
 class Uniform(_Dist):
     """Anything between two bounds, equally likely."""
@@ -133,6 +164,9 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
+    def frozen(self) -> Any:
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
+
 
 class Empirical(_Dist):
     """Resample observed values (e.g. last quarter's handling times), each equally likely."""
@@ -147,11 +181,13 @@ class Empirical(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.asarray(self.values, dtype=float)[rng.integers(0, len(self.values), n)]
 
+    def exceeds(self, x: float) -> float:
+        return float(np.mean(np.asarray(self.values) > x))
+
 
 def _number_means_fixed(value: object) -> object:
     """A bare number (or numeric text such as YAML's unquoted ``1e-3``) is a fixed distribution."""
-    if isinstance(value, bool):
-        return value
+    not_a_boolean(value)
     if isinstance(value, str):
         try:
             value = float(value)

@@ -12,73 +12,87 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from scalesim.errors import ScenarioError
+from scalesim.scenario.files import read_mapping
+from scalesim.scenario.paths import check_path, field_names, model_in, set_path, suggest, unwrap
 from scalesim.scenario.schema import Scenario
 
 M = TypeVar("M", bound=BaseModel)
+FileKind = Literal["operations", "portfolio", "results", "sweep"]
+MAX_DETAIL_LINES = 4
+"""An error message shows its headline and at most this many further problems, then a count of the rest."""
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read a YAML scenario file, apply ``overrides`` (``"a.b.c=value"``) and validate it."""
-    raw = read_yaml(path)
-    if is_portfolio(raw):
-        raise ScenarioError(f"{path}: this is a portfolio scenario; run it with: scalesim portfolio {path}")
+    raw = read_yaml(path, expect="operations")
     for item in overrides:
         apply_override(raw, item)
     return validate(raw, source=str(path))
 
 
+def file_kind(raw: Mapping[str, Any]) -> FileKind | None:
+    """What a mapping read from a file is (None: none of them), so a file given to the wrong command gets a
+    one-line answer instead of a page of validation errors."""
+    if "workload" in raw:
+        return "operations"
+    if "proposals_per_year" in raw:
+        return "portfolio"
+    if "resolved_scenario" in raw or ("scenario" in raw and ("designs" in raw or "kind" in raw)):
+        return "results"
+    if "grid" in raw and set(raw) <= {"grid", "designs", "replications"}:
+        return "sweep"
+    return None
+
+
 def is_portfolio(raw: Mapping[str, Any]) -> bool:
     """Portfolio scenarios describe proposals of initiatives, operations scenarios a workload of cases."""
-    return "proposals_per_year" in raw and "workload" not in raw
+    return file_kind(raw) == "portfolio"
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """The file's top-level mapping, read with the safe loader."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{p}: no such scenario file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{p}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{p}: a scenario file must be a mapping of fields, got {type(data).__name__}")
-    return data
+_KIND_NAME: dict[FileKind, str] = {
+    "operations": "an operations scenario",
+    "portfolio": "a portfolio scenario",
+    "results": "a results file written by scalesim",
+    "sweep": "a sweep file",
+}
+_KIND_USE: dict[FileKind, str] = {
+    "operations": "run it with: scalesim run {path}",
+    "portfolio": "run it with: scalesim portfolio {path}",
+    "results": "to read it: scalesim report {folder}",
+    "sweep": "give it with a scenario: scalesim sweep SCENARIO --sweep-file {path}",
+}
 
 
-def apply_override(raw: dict[str, Any], item: str) -> None:
-    """Set ``raw[a][b][c] = value`` for ``item = "a.b.c=value"``; the value is parsed as YAML (3, true, [1,2])."""
+def read_yaml(path: str | Path, expect: FileKind | None = None) -> dict[str, Any]:
+    """The file's top-level mapping (read strictly); with ``expect``, refuse a file of another kind."""
+    raw = read_mapping(path)
+    if expect is not None:
+        kind = file_kind(raw)
+        if kind is not None and kind != expect:
+            p = Path(path)
+            use = _KIND_USE[kind].format(path=p, folder=p.parent)
+            raise ScenarioError(f"{p}: this is {_KIND_NAME[kind]}, not {_KIND_NAME[expect]}; {use}")
+    return raw
+
+
+def apply_override(raw: dict[str, Any], item: str, root: type[BaseModel] = Scenario, option: str = "--set") -> None:
+    """Set ``raw[a][b][c] = value`` for ``item = "a.b.c=value"``; the value is parsed as YAML (3, true, [1,2]).
+
+    The path must name a field of this scenario (see :mod:`scalesim.scenario.paths`): a typo is an error.
+    """
     path, sep, text = item.partition("=")
     if not sep or not path.strip():
-        raise ScenarioError(f"--set {item!r}: expected path.to.field=value, e.g. production.teams.intake.staff=4")
-    keys = path.strip().split(".")
-    value = parse_value(text)
-    node: Any = raw
-    for depth, key in enumerate(keys[:-1]):
-        step = _child(node, key)
-        if step is None:
-            where = ".".join(keys[: depth + 1])
-            raise ScenarioError(f"--set {item!r}: {where} does not exist in the scenario")
-        node = step
-    last = keys[-1]
-    if isinstance(node, list):
-        if not (last.isdigit() and int(last) < len(node)):
-            raise ScenarioError(f"--set {item!r}: {path} is not an index of a list of {len(node)} items")
-        node[int(last)] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise ScenarioError(f"--set {item!r}: {'.'.join(keys[:-1])} is a value, not a group of fields")
+        raise ScenarioError(f"{option} {item!r}: expected path.to.field=value, e.g. production.teams.intake.staff=4")
+    try:
+        set_path(raw, path.strip(), parse_value(text), root)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{option} {item!r}: {exc}") from None
 
 
 def parse_value(text: str) -> Any:
@@ -93,19 +107,41 @@ def parse_value(text: str) -> Any:
     return value
 
 
-def _child(node: Any, key: str) -> Any:
-    if isinstance(node, dict):
-        if key not in node:
-            node[key] = {}
-        return node[key]
-    if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-        return node[int(key)]
-    return None
-
-
 def validate(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario`, or raise one readable :class:`ScenarioError`."""
-    return validate_model(Scenario, raw, source)
+    """Validate a raw mapping into a :class:`Scenario`, or raise one readable :class:`ScenarioError`.
+
+    The field paths of a sensitivity block are checked like ``--set`` paths (each must name a field), and each
+    end of a range and each listed option must itself be a valid value there, so a sensitivity analysis cannot
+    fail half-way through, or sample a value the scenario would refuse.
+    """
+    scenario = validate_model(Scenario, raw, source)
+    if scenario.sensitivity is not None:
+        _check_sensitivity(scenario, source)
+    return scenario
+
+
+def _check_sensitivity(scenario: Scenario, source: str) -> None:
+    assert scenario.sensitivity is not None
+    base = scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity"})
+    for path, parameter in scenario.sensitivity.parameters.items():
+        where = f"sensitivity.parameters.{path}"
+        try:
+            check_path(base, path, Scenario)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: {where}: {exc}") from None
+        candidates = (
+            {"low": parameter.low, "high": parameter.high}
+            if parameter.values is None
+            else {f"values.{i}": v for i, v in enumerate(parameter.values)}
+        )
+        for label, value in candidates.items():
+            trial = copy.deepcopy(base)
+            set_path(trial, path, value, Scenario)
+            try:
+                validate_model(Scenario, trial, source)
+            except ScenarioError as exc:
+                reason = str(exc).splitlines()[0].removeprefix(f"{source}: ")
+                raise ScenarioError(f"{source}: {where}.{label}: {value!r} is not a valid value: {reason}") from None
 
 
 def validate_model(model: type[M], raw: Mapping[str, Any], source: str) -> M:
@@ -113,17 +149,28 @@ def validate_model(model: type[M], raw: Mapping[str, Any], source: str) -> M:
     try:
         return model.model_validate(copy.deepcopy(dict(raw)))
     except ValidationError as exc:
-        lines = [_explain(err, model) for err in exc.errors(include_url=False)]
-        head = f"{source}: invalid scenario ({len(lines)} problem{'s' if len(lines) > 1 else ''})"
-        raise ScenarioError("\n  ".join([head, *lines])) from None
+        lines = list(dict.fromkeys(_explain(err, model) for err in exc.errors(include_url=False)))
+        raise ScenarioError(headline(source, lines)) from None
+
+
+def headline(source: str, problems: list[str]) -> str:
+    """The first problem as the headline, a few more below it, then how many are not shown."""
+    head = f"{source}: {problems[0]}"
+    more = problems[1:]
+    shown = [f"  also: {line}" for line in more[:MAX_DETAIL_LINES]]
+    if len(more) > MAX_DETAIL_LINES:
+        shown.append(f"  ... and {len(more) - MAX_DETAIL_LINES} more problems (`scalesim validate` lists them all)")
+    return "\n".join([head, *shown])
 
 
 def _explain(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     path, model = _display_path(err["loc"], root)
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = ", ".join(_field_names(model)) if model else "see `scalesim schema`"
-        return f"{path}: unknown field; allowed here: {allowed}"
+        if model is None:
+            return f"{path}: unknown field; see `scalesim schema` for the fields allowed"
+        names = field_names(model)
+        return f"{path}: unknown field{suggest(str(err['loc'][-1]), names)}; allowed here: {', '.join(names)}"
     if kind == "missing":
         return f"{path}: required field is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
@@ -147,7 +194,7 @@ def _display_path(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, typ
     current: Any = root
     owner: type[BaseModel] | None = None
     for item in loc:
-        owner = _model_in(current)
+        owner = model_in(current)
         current, step = _descend(current, item)
         if step != "tag":
             parts.append(str(item))
@@ -156,8 +203,8 @@ def _display_path(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, typ
 
 def _descend(current: Any, item: Any) -> tuple[Any, str]:
     """Step from a type into ``item``: a model field, a dict value, a list element or a union tag."""
-    current = _unwrap(current)
-    model = _model_in(current)
+    current = unwrap(current)
+    model = model_in(current)
     if model is not None and isinstance(item, str):
         for name, field in model.model_fields.items():
             if item in (name, field.alias):
@@ -171,29 +218,10 @@ def _descend(current: Any, item: Any) -> tuple[Any, str]:
         if origin is list:
             return args[0], "item"
         for arg in args:
-            arg = _unwrap(arg)
+            arg = unwrap(arg)
             tag = getattr(arg, "model_fields", {}).get("dist")
             if tag is not None and tag.default == item:
                 return arg, "tag"
         if len(args) == 1:
             return _descend(args[0], item)
     return None, "item"
-
-
-def _unwrap(tp: Any) -> Any:
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    if typing.get_origin(tp) is typing.Union or isinstance(tp, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-    return tp
-
-
-def _model_in(tp: Any) -> type[BaseModel] | None:
-    tp = _unwrap(tp)
-    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
-
-
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return [field.alias or name for name, field in model.model_fields.items()]

@@ -10,16 +10,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from scalesim.scenario.distributions import Distribution, Fixed
+from scalesim.scenario.numbers import (
+    NO_BOOLEAN,
+    Count,
+    NonNegative,
+    Positive,
+    Probability,
+    Seed,
+    Staff,
+    WholeNumber,
+)
+from scalesim.scenario.paths import suggest
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+"""A scenario, team or design name: letters, digits, ``_ . -``, at most 64 characters."""
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,8}$")]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every scenario model: frozen, unknown keys refused, and no NaN or infinity in any number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- organisation (environments)
@@ -28,9 +43,9 @@ class Model(BaseModel):
 class Calendar(Model):
     """When a team works. Service times count working hours only; work pauses outside the shift."""
 
-    hours_per_day: Annotated[float, Field(gt=0, le=24)] = 8.0
-    days_per_week: Annotated[int, Field(ge=1, le=7)] = 5
-    start_hour: Annotated[float, Field(ge=0, lt=24)] = 9.0
+    hours_per_day: Annotated[float, NO_BOOLEAN, Field(gt=0, le=24)] = 8.0
+    days_per_week: Annotated[int, NO_BOOLEAN, Field(ge=1, le=7)] = 5
+    start_hour: Annotated[float, NO_BOOLEAN, Field(ge=0, lt=24)] = 9.0
 
     @model_validator(mode="after")
     def _shift_fits_in_day(self) -> Calendar:
@@ -48,16 +63,20 @@ class Calendar(Model):
 class Team(Model):
     """A staffed group that works cases one at a time per person (a SimPy resource of ``staff`` servers)."""
 
-    staff: PositiveInt
+    staff: Staff
     service_hours: Distribution = Field(description="working hours one person spends on one case")
     calendar: Calendar = Calendar()
     cost_per_staff_year: NonNegative = 0.0
+    existing: bool = Field(
+        True,
+        description="the team works in today's operation; a team a design creates (false) is charged to it",
+    )
 
 
 class Handoff(Model):
     """One step of the route: the case is transferred to ``team`` and worked there."""
 
-    team: str
+    team: Name
     transfer_delay_days: Distribution = Fixed(value=0.0)
     loss_probability: Probability = 0.0
 
@@ -66,7 +85,7 @@ class Scoring(Model):
     """How the model scores a case: at once (``real_time``) or at the next scheduled batch run."""
 
     mode: Literal["real_time", "batch"] = "real_time"
-    batch_every_days: PositiveFloat = 1.0
+    batch_every_days: Positive = 1.0
     latency_days: NonNegative = 0.0
 
 
@@ -105,14 +124,14 @@ class Trust(Model):
 class Drift(Model):
     """Accuracy decays with the model's age; retraining restores it (Vela et al. 2022: 91% of models degrade)."""
 
-    per_year: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+    per_year: Annotated[float, NO_BOOLEAN, Field(ge=0.0, lt=1.0)] = Field(
         0.0, description="relative accuracy lost per year without retraining"
     )
-    retraining_days: PositiveFloat = Field(30.0, description="time from a detected drop to a retrained model")
-    complaints_to_retrain: Annotated[int, Field(ge=0)] = Field(
+    retraining_days: Positive = Field(30.0, description="time from a detected drop to a retrained model")
+    complaints_to_retrain: WholeNumber = Field(
         0, description="without monitoring: visible errors within the window that force a retrain (0: never)"
     )
-    complaint_window_days: PositiveFloat = 30.0
+    complaint_window_days: Positive = 30.0
 
 
 class Rollout(Model):
@@ -126,7 +145,7 @@ class Reversion(Model):
     ``sustained_days``, the organisation reverts to the old process and outputs realize nothing from then on."""
 
     commitment_threshold: Probability = 0.0
-    sustained_days: PositiveFloat = 60.0
+    sustained_days: Positive = 60.0
 
 
 class Dynamics(Model):
@@ -150,7 +169,7 @@ class Environment(Model):
     )
     adoption: Adoption
     scoring: Scoring = Scoring()
-    teams: dict[str, Team] = Field(min_length=1)
+    teams: dict[Name, Team] = Field(min_length=1)
     handoffs: list[Handoff] = Field(min_length=1, description="the route to the acting team, in order")
     dynamics: Dynamics = Dynamics()
 
@@ -165,15 +184,15 @@ class Environment(Model):
 class SideChannel(Model):
     """Output published on a dashboard/report at a cadence and picked up only sometimes."""
 
-    every_days: PositiveFloat = 1.0
+    every_days: Positive = 1.0
     pickup_probability: Probability
 
 
 class Committee(Model):
     """Approvals batched at a meeting every ``every_days``, deciding at most ``slots`` cases (unset: no limit)."""
 
-    every_days: PositiveFloat = 7.0
-    slots: PositiveInt | None = None
+    every_days: Positive = 7.0
+    slots: Count | None = None
     first_meeting_day: NonNegative = 0.0
 
 
@@ -181,7 +200,7 @@ class Approval(Model):
     """Approval policy (lever). ``all`` and ``risk_based`` use an approvers team; ``committee`` meets."""
 
     policy: Literal["none", "all", "risk_based", "committee"] = "none"
-    team: str | None = Field(default=None, description="approvers team for 'all' and 'risk_based'")
+    team: Name | None = Field(default=None, description="approvers team for 'all' and 'risk_based'")
     threshold: NonNegative = Field(default=0.0, description="'risk_based': cases above this value need approval")
     committee: Committee | None = None
     rejection_rate: Probability = 0.0
@@ -205,7 +224,7 @@ class ExceptionHandling(Model):
     """
 
     mode: Literal["defined", "ad_hoc"] = "ad_hoc"
-    team: str | None = Field(default=None, description="'defined': the triage team")
+    team: Name | None = Field(default=None, description="'defined': the triage team")
     recover_probability: Probability = 0.0
     mean_bounces: NonNegative = 2.0
     bounce_delay_days: Distribution = Fixed(value=0.5)
@@ -223,9 +242,9 @@ class Monitoring(Model):
     ``threshold`` below the trained level starts retraining. The check is work for ``team`` and waits in its
     queue like any case, so a team buried in backlog monitors late (the capability trap)."""
 
-    every_days: PositiveFloat = 30.0
+    every_days: Positive = 30.0
     threshold: Probability = Field(0.03, description="absolute accuracy drop that triggers retraining")
-    team: str | None = None
+    team: Name | None = None
     check_hours: NonNegative = 4.0
     cost_per_year: NonNegative = 0.0
 
@@ -234,7 +253,7 @@ class Accountability(Model):
     """Lever *accountability*: an accountable owner's ``team`` reviews every visible error (``review_hours`` of
     its time), so trust falls less and some root causes get fixed."""
 
-    team: str | None = None
+    team: Name | None = None
     review_hours: NonNegative = 1.0
     fix_probability: Probability = Field(0.1, description="chance a reviewed error's root cause is fixed")
     fix_gain: Probability = Field(
@@ -252,7 +271,7 @@ class Costs(Model):
 class Design(Model):
     """A set of integration-design choices applied to an environment."""
 
-    description: str = ""
+    description: Text = ""
     integration_point: Literal["embedded", "side_channel"] = "embedded"
     side_channel: SideChannel | None = None
     process_owner: bool = True
@@ -263,6 +282,10 @@ class Design(Model):
     )
     monitoring: Monitoring | None = None
     accountability: Accountability | None = None
+    added_staff: dict[Name, Staff] = Field(
+        default_factory=dict,
+        description="people the design hires on top of a team's staff (simulated, and charged to the design)",
+    )
     costs: Costs = Costs()
 
     @model_validator(mode="after")
@@ -276,9 +299,17 @@ PILOT_DESIGN = Design(description="pilot: output handed straight to a dedicated 
 
 
 class Pilot(Environment):
-    """The pilot environment, with the (usually ideal) way the pilot itself was run."""
+    """The pilot environment, with the (usually ideal) way the pilot itself was run.
+
+    A real pilot works a slice of the volume: ``sample_share`` of the cases, drawn at random from the same
+    stream production sees. Pilot value per case is measured on that sample, and production is compared with
+    the pilot on exactly those cases, so the pairing stays exact.
+    """
 
     design: Design = PILOT_DESIGN
+    sample_share: Annotated[float, NO_BOOLEAN, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="share of the cases the pilot works (a random sample of the same stream)"
+    )
 
 
 # --------------------------------------------------------------------------- the use case
@@ -287,7 +318,7 @@ class Pilot(Environment):
 class Workload(Model):
     """Cases arriving: a Poisson stream, optionally shaped by day of week."""
 
-    arrival_rate: PositiveFloat = Field(description="mean cases per calendar day")
+    arrival_rate: Positive = Field(description="mean cases per calendar day")
     weekly_pattern: list[NonNegative] = Field(
         default=[1.0] * 7, min_length=7, max_length=7, description="relative arrival rate Monday..Sunday"
     )
@@ -304,7 +335,7 @@ class Decay(Model):
     """How a case's value decays with lead time (cost of delay)."""
 
     kind: Literal["none", "half_life", "deadline"] = "none"
-    days: PositiveFloat = 30.0
+    days: Positive = 30.0
 
 
 class Value(Model):
@@ -317,6 +348,12 @@ class Value(Model):
     decay: Decay = Decay()
 
 
+MIN_HORIZON_DAYS = 7.0
+"""Figures per year and the weekly pattern need at least a whole week of arrivals."""
+MAX_HORIZON_DAYS = 36_500.0
+"""A century; the run-size estimate refuses most long runs well before this."""
+
+
 class RunSettings(Model):
     """Horizon and seed of a run; cases arrive for ``horizon_days`` and may finish during ``drain_days``.
 
@@ -324,11 +361,11 @@ class RunSettings(Model):
     empty does not flatter (or penalise) the steady state; see docs/how-to/replications.md for choosing it.
     """
 
-    horizon_days: PositiveFloat = 365.0
+    horizon_days: Annotated[float, NO_BOOLEAN, Field(ge=MIN_HORIZON_DAYS, le=MAX_HORIZON_DAYS)] = 365.0
     drain_days: NonNegative = 30.0
     warmup_days: NonNegative = 0.0
-    seed: Annotated[int, Field(ge=0)] = 1
-    amortisation_years: PositiveFloat = 3.0
+    seed: Seed = 1
+    amortisation_years: Positive = 3.0
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self) -> RunSettings:
@@ -342,8 +379,8 @@ class RunSettings(Model):
 class UncertainParameter(Model):
     """A number known only within ``low``..``high``, or a lever with discrete ``values`` to choose from."""
 
-    low: float | None = None
-    high: float | None = None
+    low: Annotated[float, NO_BOOLEAN] | None = None
+    high: Annotated[float, NO_BOOLEAN] | None = None
     values: list[Any] | None = Field(default=None, min_length=2)
 
     @model_validator(mode="after")
@@ -370,21 +407,21 @@ class StallCriteria(Model):
     eroded_below: Probability = Field(0.5, description="retention below this is 'eroded'")
     trust_collapse_below: Probability = Field(0.5, description="trust below this at the end is 'trust_collapse'")
     drift_below: Probability = Field(0.85, description="accuracy below this share of its trained level is 'drift'")
-    sustained_days: PositiveFloat = Field(30.0, description="a condition must hold this long, to the end")
+    sustained_days: Positive = Field(30.0, description="a condition must hold this long, to the end")
 
 
 class Scenario(Model):
     """One AI use case, its two environments and its named designs."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    currency: str = "EUR"
+    name: Name
+    description: Text = ""
+    currency: Currency = "EUR"
     run: RunSettings = RunSettings()
     workload: Workload
     value: Value
     pilot: Pilot
     production: Environment
-    designs: dict[str, Design] = Field(min_length=1)
+    designs: dict[Name, Design] = Field(min_length=1)
     stall: StallCriteria = StallCriteria()
     sensitivity: Sensitivity | None = None
 
@@ -404,17 +441,23 @@ class Scenario(Model):
                 refs.append((f"{design_path}.approval.team", design.approval.team))
             if design.exception_handling.mode == "defined":
                 refs.append((f"{design_path}.exception_handling.team", design.exception_handling.team))
+            for team in design.added_staff:
+                refs.append((f"{design_path}.added_staff.{team}", team))
             for lever in ("monitoring", "accountability"):
                 chosen = getattr(design, lever)
                 if chosen is not None and chosen.team is not None:
                     refs.append((f"{design_path}.{lever}.team", chosen.team))
             for path, team in refs:
                 if team not in env.teams:
-                    problems.append(f"{path}: unknown team {team!r}; teams defined in {env_name}.teams: {known}")
+                    problems.append(
+                        f"{path}: unknown team {team!r}{suggest(str(team), known)}; "
+                        f"teams defined in {env_name}.teams: {', '.join(known)}"
+                    )
 
         if self.sensitivity is not None and self.sensitivity.design not in self.designs:
             problems.append(
-                f"sensitivity.design: unknown design {self.sensitivity.design!r}; designs: {', '.join(self.designs)}"
+                f"sensitivity.design: unknown design {self.sensitivity.design!r}"
+                f"{suggest(self.sensitivity.design, list(self.designs))}; designs are {', '.join(self.designs)}"
             )
         check("pilot", self.pilot, "pilot.design", self.pilot.design)
         for name, design in self.designs.items():

@@ -1,0 +1,123 @@
+"""Offered load: the work a design sends each team per day, against the staff time the team has.
+
+A team's offered load is ``rho = lambda x E[S] / (c x h)``: cases reaching it per calendar day times the mean
+working hours per case, over staff times open hours per calendar day. A queue whose offered load is 1 or more
+has no steady state: it grows for as long as work keeps arriving (the stability condition of the M/G/c queue,
+e.g. Kleinrock 1975, *Queueing Systems* vol. 1, ch. 2 — it holds whatever the service distribution). The
+visits per case follow the case flow of :mod:`scalesim.ops.flow` step by step, with the *expected* share of
+cases that reaches each step, so the estimate is exact in the mean for static scenarios; with dynamics it is
+the load at full roll-out and full adoption (the most the design asks of the team).
+
+Used twice: before a run, a pilot that cannot serve its own cases is refused (its "value per case" would be
+an artefact of its own queue); after a run, every overloaded production team is named in the summary.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from scalesim.ops.calendar import WorkCalendar
+from scalesim.scenario.schema import Design, Environment, Scenario, Team
+
+WEEK_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class Load:
+    """One team's demand and capacity, in working hours per calendar day."""
+
+    team: str
+    staff: int
+    work_hours_per_day: float
+    staff_hours_per_day: float
+
+    @property
+    def offered_load(self) -> float:
+        return self.work_hours_per_day / self.staff_hours_per_day
+
+    @property
+    def overloaded(self) -> bool:
+        return self.offered_load >= 1.0
+
+    def staff_needed(self, target: float = 0.85) -> int:
+        """The smallest staff that brings the offered load to ``target`` (a queue near 1 is stable but slow)."""
+        per_person = self.staff_hours_per_day / self.staff
+        return max(1, int(-(-self.work_hours_per_day // (target * per_person))))
+
+    def explain(self) -> str:
+        return (
+            f"offered load {self.offered_load:.2f}: {self.work_hours_per_day:,.1f} hours of work a day for "
+            f"{self.staff_hours_per_day:,.1f} hours of staff time ({self.staff} staff)"
+        )
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "staff": self.staff,
+            "offered_load": self.offered_load,
+            "work_hours_per_day": self.work_hours_per_day,
+            "staff_hours_per_day": self.staff_hours_per_day,
+        }
+
+
+def staff_of(environment: Environment, design: Design) -> dict[str, int]:
+    """Each team's staff under a design: today's staff plus what the design hires."""
+    return {name: team.staff + design.added_staff.get(name, 0) for name, team in environment.teams.items()}
+
+
+def staff_hours_per_day(team: Team, staff: int) -> float:
+    """Working hours a team has per calendar day, averaged over its week."""
+    calendar = WorkCalendar(team.calendar)
+    return staff * calendar.open_hours(0.0, WEEK_DAYS) / WEEK_DAYS
+
+
+def team_loads(scenario: Scenario, environment: Environment, design: Design, share: float = 1.0) -> list[Load]:
+    """Expected load on every team the design uses, when ``share`` of the workload reaches the environment."""
+    teams = environment.teams
+    cases_per_day = scenario.workload.arrival_rate * share
+    work: dict[str, float] = defaultdict(float)  # working hours per case, by team
+
+    handling = design.exception_handling
+    recovered = handling.recover_probability if handling.mode == "defined" else 0.0
+    no_score = 1.0 - environment.data_quality
+    scored = environment.data_quality + no_score * recovered
+    exceptions = no_score * (1.0 - recovered) + scored * environment.exception_rate
+    if handling.mode == "defined" and handling.team is not None:
+        triaged = no_score + scored * environment.exception_rate
+        work[handling.team] += triaged * teams[handling.team].service_hours.mean
+    route = design.handoffs or environment.handoffs
+    if handling.mode == "ad_hoc" and exceptions > 0:
+        stay = 1.0 - 1.0 / (1.0 + handling.mean_bounces)  # a bounce follows with this probability
+        reworks = stay / (1.0 - stay * (1.0 - handling.drop_probability))
+        for step in route:  # each rework lands on a route step chosen uniformly
+            work[step.team] += exceptions * reworks / len(route) * teams[step.team].service_hours.mean
+
+    reach = scored * (1.0 - environment.exception_rate)
+    if design.integration_point == "side_channel" and design.side_channel is not None:
+        reach *= design.side_channel.pickup_probability
+    for step in route:
+        reach *= 1.0 - step.loss_probability
+        work[step.team] += reach * teams[step.team].service_hours.mean
+    approval = design.approval
+    if approval.policy in ("all", "risk_based") and approval.team is not None:
+        needing = 1.0 if approval.policy == "all" else scenario.value.uplift.exceeds(approval.threshold)
+        work[approval.team] += reach * needing * teams[approval.team].service_hours.mean
+        reach *= 1.0 - needing * approval.rejection_rate
+
+    per_day = {team: hours * cases_per_day for team, hours in work.items()}
+    if design.monitoring is not None and design.monitoring.team is not None:
+        per_day[design.monitoring.team] = (
+            per_day.get(design.monitoring.team, 0.0) + design.monitoring.check_hours / design.monitoring.every_days
+        )
+    accountable = design.accountability
+    if accountable is not None and accountable.team is not None:
+        adoption = environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner
+        errors = reach * adoption * (1.0 - environment.accuracy) * environment.dynamics.visibility.errors
+        reviews = errors * cases_per_day * accountable.review_hours
+        per_day[accountable.team] = per_day.get(accountable.team, 0.0) + reviews
+    staff = staff_of(environment, design)
+    return [
+        Load(team, staff[team], hours, staff_hours_per_day(teams[team], staff[team]))
+        for team, hours in per_day.items()
+        if hours > 0
+    ]

@@ -1,0 +1,103 @@
+"""Before a run: can the pilot serve its own cases, and how big will the run be?
+
+A pilot whose team cannot keep up measures its own queue, not the model: its value per case falls toward zero
+and every ratio to it (retention) becomes an artefact — 11,502 % in one user's run. Such a scenario is refused
+with the team, its offered load and the staff or sample share that would serve it.
+
+The run-size estimate is refused beyond a limit the user can raise, so a typo in a rate or horizon ends in one
+line instead of an out-of-memory crash half an hour later. The per-case costs are measured by
+``benchmarks/`` on this kind of machine (about 25 microseconds and 150 bytes per case and environment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scalesim.errors import ScenarioError
+from scalesim.ops.capacity import team_loads
+from scalesim.scenario.schema import Scenario
+
+DEFAULT_MAX_CASES = 5_000_000
+"""Cases per run above which a run is refused unless the limit is raised (``--max-cases``)."""
+SECONDS_PER_CASE_PASS = 25e-6
+BYTES_PER_CASE = 200 + 150  # the shared draws, plus one environment's ledger and state
+BYTES_PER_CASE_PASS = 150
+MIN_PILOT_CASES = 20
+"""Fewer expected pilot cases than this measure no value per case worth a ratio."""
+ANNOUNCE_SECONDS = 20.0
+"""Runs expected to take longer than this say so before they start."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What one run (one replication) will cost."""
+
+    cases: int
+    environments: int
+
+    @property
+    def seconds(self) -> float:
+        return self.cases * self.environments * SECONDS_PER_CASE_PASS
+
+    @property
+    def bytes(self) -> float:
+        return self.cases * (BYTES_PER_CASE + BYTES_PER_CASE_PASS * self.environments)
+
+    def describe(self) -> str:
+        return (
+            f"about {self.cases:,} cases x {self.environments} environments: "
+            f"~{_duration(self.seconds)} and ~{self.bytes / 2**20:,.0f} MiB per run"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def estimate(scenario: Scenario, designs: Sequence[str]) -> Estimate:
+    cases = scenario.workload.arrival_rate * scenario.run.horizon_days
+    return Estimate(round(cases), 1 + len(designs))
+
+
+def check_size(scenario: Scenario, designs: Sequence[str], max_cases: int = DEFAULT_MAX_CASES) -> Estimate:
+    """Refuse a run whose expected cases exceed ``max_cases``; return the estimate otherwise."""
+    guess = estimate(scenario, designs)
+    if guess.cases > max_cases:
+        raise ScenarioError(
+            f"workload.arrival_rate {scenario.workload.arrival_rate:g} x run.horizon_days "
+            f"{scenario.run.horizon_days:g}: {guess.describe()}; the limit is {max_cases:,} cases per run — "
+            "shorten the horizon (--days), or raise the limit with --max-cases N"
+        )
+    return guess
+
+
+def check_pilot(scenario: Scenario) -> None:
+    """Refuse a pilot that would measure nothing: too few cases, or a team that cannot serve the cases it is
+    given (offered load >= 1)."""
+    pilot = scenario.pilot
+    run = scenario.run
+    expected = scenario.workload.arrival_rate * (run.horizon_days - run.warmup_days) * pilot.sample_share
+    if expected < MIN_PILOT_CASES:
+        raise ScenarioError(
+            f"workload.arrival_rate {scenario.workload.arrival_rate:g} x {run.horizon_days - run.warmup_days:g} "
+            f"counted days x pilot.sample_share {pilot.sample_share:g}: about {expected:.1f} cases reach the pilot, "
+            f"too few to measure a value per case (at least {MIN_PILOT_CASES}); lengthen the horizon, or raise "
+            "the rate or the pilot's sample share"
+        )
+    loads = team_loads(scenario, pilot, pilot.design, pilot.sample_share)
+    over = [load for load in loads if load.overloaded]
+    if not over:
+        return
+    worst = max(over, key=lambda load: load.offered_load)
+    share = pilot.sample_share / worst.offered_load * 0.85
+    raise ScenarioError(
+        f"pilot.teams.{worst.team}: the pilot cannot serve its own cases — {worst.explain()}; "
+        f"give it at least {worst.staff_needed()} staff, or let the pilot work a sample of the cases "
+        f"(pilot.sample_share <= {share:.2g})"
+        + (f"; also overloaded: {', '.join(load.team for load in over if load is not worst)}" if len(over) > 1 else "")
+    )

@@ -1,0 +1,328 @@
+"""A generated corpus of bad input: every one is refused with exit 2, one clear message, no traceback, no files.
+
+The corpus mutates every field of every bundled scenario (wrong type, boolean, negative, NaN, infinity, huge,
+missing, unknown key, wrong name in a reference, very long names), adds file-level faults (encoding, binary,
+empty, folder, alias bomb, duplicate keys, deep nesting, wrong kind of file) and command-line faults. A
+property test then asks hypothesis for scenarios: each either runs with every number finite and retention
+defined or flagged, or is refused up front — never a crash.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scalesim.cli import main
+
+from conftest import BASE, OPERATIONS, PORTFOLIOS, SCENARIOS
+
+Path_ = tuple[str | int, ...]
+NUMERIC_MUTATIONS: tuple[Any, ...] = ("abc", True, math.nan, math.inf, -math.inf, -1, 1e300)
+REFERENCE_KEYS = ("team",)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def leaves(node: Any, prefix: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from leaves(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from leaves(value, (*prefix, i))
+    else:
+        yield prefix, node
+
+
+def mappings(node: Any, prefix: Path_ = ()) -> Iterator[Path_]:
+    if isinstance(node, dict):
+        yield prefix
+        for key, value in node.items():
+            yield from mappings(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from mappings(value, (*prefix, i))
+
+
+def put(raw: dict[str, Any], path: Path_, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    node: Any = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+def drop(raw: dict[str, Any], path: Path_) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    node: Any = out
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    return out
+
+
+def field_mutations(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, mutated scenario) for every field of one bundled scenario."""
+    raw = load(path)
+    if "operations" in raw:  # the mutated copy lives elsewhere: point its link at the bundled scenario
+        raw["operations"]["scenario"] = str(SCENARIOS / raw["operations"]["scenario"])
+    for where, value in leaves(raw):
+        label = f"{path.stem}:{'.'.join(map(str, where))}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            for bad in NUMERIC_MUTATIONS:
+                yield f"{label}={bad!r}", put(raw, where, bad)
+        if where[-1] in REFERENCE_KEYS or where[-1] == "design":
+            yield f"{label}=nonexistent", put(raw, where, "no_such_name")
+    for where in mappings(raw):
+        yield f"{path.stem}:{'.'.join(map(str, where)) or 'top'}+unknown", put(raw, (*where, "unknown_field_x"), 1)
+    for key in ("workload", "value", "pilot", "production", "designs", "proposals_per_year", "integration"):
+        if key in raw:
+            yield f"{path.stem}:-{key}", drop(raw, (key,))
+    yield f"{path.stem}:long name", put(raw, ("name",), "x" * 5000)
+    if "designs" in raw:
+        first = next(iter(raw["designs"]))
+        renamed = copy.deepcopy(raw)
+        renamed["designs"]["d" * 300] = renamed["designs"].pop(first)
+        yield f"{path.stem}:long design name", renamed
+
+
+CORPUS = [
+    (label, "portfolio" if path in PORTFOLIOS else "run", raw)
+    for path in (*OPERATIONS, *PORTFOLIOS)
+    for label, raw in field_mutations(path)
+]
+
+
+def refused(capsys, args: list[str], out: Path) -> str:
+    """Run the CLI; assert exit 2, one error headline, nothing written, in under 10 s; return the message."""
+    started = time.perf_counter()
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own refusals
+        code = exc.code
+    elapsed = time.perf_counter() - started
+    _, err = capsys.readouterr()
+    assert code == 2, f"exit {code} for {args}: {err}"
+    assert "Traceback" not in err
+    assert err.strip(), "a refusal must say why"
+    assert not out.exists() or not any(out.rglob("*")), f"files written for {args}"
+    assert elapsed < 10, f"{elapsed:.1f} s for {args}"
+    return err
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CORPUS) >= 300
+
+
+def test_every_field_mutation_is_refused(capsys, tmp_path):
+    counts = {"inputs": 0, "exit_2": 0}
+    for label, command, raw in CORPUS:
+        scenario = tmp_path / "scenario.yaml"
+        scenario.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        out = tmp_path / "out"
+        err = refused(capsys, [command, str(scenario), "--out", str(out), "--quiet"], out)
+        assert len(err.strip().splitlines()) <= 6, f"{label}: message too long:\n{err}"
+        counts["inputs"] += 1
+        counts["exit_2"] += 1
+    assert counts["inputs"] == counts["exit_2"] == len(CORPUS)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+CLAIMS_TEXT = (SCENARIOS / "claims-triage.yaml").read_text(encoding="utf-8")
+FILE_FAULTS: dict[str, tuple[bytes, str]] = {
+    "windows-1252": (("# costs in \u20ac\n" + CLAIMS_TEXT).encode("cp1252"), "not UTF-8 text (byte 11 is 0x80)"),
+    "binary": (bytes(range(256)) * 4, "binary file"),
+    "empty": (b"", "file is empty"),
+    "blank": (b"   \n\n", "file is empty"),
+    "comments only": (b"# nothing here\n", "holds no data"),
+    "a list": (b"- 1\n- 2\n", "must be a mapping"),
+    "not yaml": (b"name: [unclosed\n", "not valid YAML"),
+    "duplicate key": (CLAIMS_TEXT.replace("currency: EUR", "currency: EUR\nname: other").encode(), "appears twice"),
+    "alias bomb": (
+        b'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+        + b"".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n".encode() for i in range(8)
+        ),
+        "expands to more than",
+    ),
+    "deep nesting": (b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested"),
+    "too large": (b"a: 1\n" + b"#" * 6_000_000, "too large"),
+    "results summary": (json.dumps({"scenario": "x", "seed": 1, "designs": {}}).encode(), "results file"),
+    "portfolio": ((SCENARIOS / "portfolio-status-quo.yaml").read_bytes(), "scalesim portfolio"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FILE_FAULTS))
+def test_file_faults_are_one_line_refusals(capsys, tmp_path, fault):
+    data, expected = FILE_FAULTS[fault]
+    path = _write(tmp_path, "scenario.yaml", data)
+    out = tmp_path / "out"
+    err = refused(capsys, ["run", str(path), "--out", str(out)], out)
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_folder_and_a_missing_file_are_refused(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert "is a folder" in refused(capsys, ["run", str(tmp_path), "--out", str(out)], out)
+    assert "no such" in refused(capsys, ["run", str(tmp_path / "nope.yaml"), "--out", str(out)], out)
+
+
+def test_an_operations_scenario_given_to_portfolio_is_refused_in_one_line(capsys, tmp_path):
+    out = tmp_path / "out"
+    err = refused(capsys, ["portfolio", str(SCENARIOS / "claims-triage.yaml"), "--out", str(out)], out)
+    assert "operations scenario" in err and "scalesim run" in err and len(err.strip().splitlines()) == 1
+
+
+CLAIMS = str(SCENARIOS / "claims-triage.yaml")
+CLI_FAULTS: list[list[str]] = [
+    ["run", CLAIMS, "--days", "0"],
+    ["run", CLAIMS, "--days", "-3"],
+    ["run", CLAIMS, "--days", "nan"],
+    ["run", CLAIMS, "--days", "inf"],
+    ["run", CLAIMS, "--days", "0.5"],
+    ["run", CLAIMS, "--days", "100000"],
+    ["run", CLAIMS, "--seed", "-1"],
+    ["run", CLAIMS, "--design", "nope"],
+    ["run", CLAIMS, "--set", "=3"],
+    ["run", CLAIMS, "--set", "production..accuracy=0.5"],
+    ["run", CLAIMS, "--set", "production.accuracy"],
+    ["run", CLAIMS, "--set", "designs.bolt_ob.process_owner=true"],
+    ["run", CLAIMS, "--set", "production.accuracy=true"],
+    ["run", CLAIMS, "--set", "workload.arrival_rate=.inf"],
+    ["run", CLAIMS, "--set", "workload.arrival_rate=1e9"],
+    ["run", CLAIMS, "--max-cases", "0"],
+    ["run", CLAIMS, "--replications", "0"],
+    ["compare", CLAIMS, "--designs", ","],
+    ["compare", CLAIMS, "--designs", "bolt_on"],
+    ["compare", CLAIMS, "--designs", "bolt_on,,redesigned"],
+    ["compare", CLAIMS, "--precision", "2"],
+    ["compare", CLAIMS, "--key", "nope"],
+    ["sweep", CLAIMS],
+    ["sweep", CLAIMS, "--grid", "production.accuracy="],
+    ["sweep", CLAIMS, "--grid", "production.accuracy"],
+    ["sweep", CLAIMS, "--grid", "production.acuracy=0.5,0.6"],
+    ["sweep", CLAIMS, "--grid", "production.accuracy=0.5;0.6"],
+    ["sweep", CLAIMS, "--sweep-file", CLAIMS],
+    ["sweep", CLAIMS, "--sweep-file", "no-such-file.yaml"],
+    ["sensitivity", str(SCENARIOS / "credit-decisioning.yaml")],
+    ["portfolio", str(SCENARIOS / "portfolio-status-quo.yaml"), "--replications", "1"],
+    ["portfolio", str(SCENARIOS / "portfolio-status-quo.yaml"), "--set", "gate.requird=true"],
+]
+
+
+@pytest.mark.parametrize("args", CLI_FAULTS, ids=[" ".join(a[::2][:1] + a[2:]) for a in CLI_FAULTS])
+def test_command_line_faults_are_refused(capsys, tmp_path, args):
+    out = tmp_path / "out"
+    refused(capsys, [*args, "--out", str(out)], out)
+
+
+def test_out_pointing_at_a_file_is_refused_before_anything_runs(capsys, tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    err = refused(capsys, ["run", CLAIMS, "--out", str(target)], tmp_path / "never")
+    assert "is a file" in err and target.read_text() == "keep me"
+    err = refused(capsys, ["run", CLAIMS, "--out", str(target / "inside")], tmp_path / "never")
+    assert "no folder can be made" in err
+
+
+# --------------------------------------------------------------------------- property: right or refused
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    raw = copy.deepcopy(BASE)
+    share = st.floats(0.0, 1.0)
+    raw["run"] = {"horizon_days": draw(st.floats(7, 30)), "drain_days": draw(st.floats(0, 20)), "seed": 5}
+    raw["workload"] = {"arrival_rate": draw(st.floats(0.05, 400)), "hard_case_share": draw(share)}
+    raw["value"] = {
+        "uplift": draw(st.sampled_from([10.0, {"dist": "lognormal", "mean": 50, "cv": draw(st.floats(0.1, 10))}])),
+        "wrong_action_cost_share": draw(st.floats(0, 5)),
+        "decay": {"kind": draw(st.sampled_from(["none", "half_life", "deadline"])), "days": draw(st.floats(0.1, 60))},
+    }
+    for env in ("pilot", "production"):
+        raw[env]["accuracy"] = draw(share)
+        raw[env]["data_quality"] = draw(share)
+        raw[env]["exception_rate"] = draw(share)
+        with_owner = draw(share)
+        raw[env]["adoption"] = {"with_owner": with_owner, "without_owner": with_owner * draw(share)}
+        for team in raw[env]["teams"].values():
+            team["staff"] = draw(st.integers(1, 40))
+            team["service_hours"] = draw(st.floats(0.001, 8))
+            team["calendar"] = draw(st.sampled_from([{"hours_per_day": 8, "days_per_week": 5}, {"hours_per_day": 24}]))
+    raw["pilot"]["sample_share"] = draw(st.floats(0.01, 1.0))
+    design: dict[str, Any] = {
+        "process_owner": draw(st.booleans()),
+        "approval": draw(
+            st.sampled_from(
+                [
+                    {"policy": "none"},
+                    {"policy": "all", "team": "approvers", "rejection_rate": 0.1},
+                    {"policy": "risk_based", "team": "approvers", "threshold": 5},
+                    {"policy": "committee", "committee": {"every_days": 7, "slots": 20}},
+                ]
+            )
+        ),
+        "exception_handling": draw(
+            st.sampled_from([{"mode": "ad_hoc", "mean_bounces": 3}, {"mode": "defined", "team": "triage"}])
+        ),
+        "added_staff": draw(st.sampled_from([{}, {"desk": 2}])),
+    }
+    raw["designs"] = {"plain": design}
+    return raw
+
+
+def _finite_numbers(node: Any, where: str = "") -> Iterator[str]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _finite_numbers(v, f"{where}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _finite_numbers(v, f"{where}.{i}")
+    elif isinstance(node, float) and not math.isfinite(node):
+        yield where
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=scenarios())
+def test_any_scenario_runs_right_or_is_refused(capsys, tmp_path_factory, raw):
+    folder = tmp_path_factory.mktemp("property")
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    code = main(["run", str(path), "--out", str(folder / "out"), "--format", "json", "--no-ledger"])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err
+    if code == 2:
+        assert err.startswith("scalesim: error: ") and not (folder / "out").exists()
+        return
+    data = json.loads(out)  # strict JSON: a NaN or infinity would not parse back as a number
+    assert not list(_finite_numbers(data))
+    for design in data["designs"].values():
+        for key in ("value_per_case", "value_per_year"):
+            assert design["pilot"][key] is not None and design["production"][key] is not None
+        assert design["net_value_per_year"] is not None
+        if design["retention"] is None:
+            assert design["retention_note"].startswith("undefined")
+            assert design["pilot"]["value_per_case"] <= 0
+        elif design["retention"] > 1:
+            assert design["retention_note"].startswith("above 100%")
+        gap = design["pilot"]["value_per_case"] - design["production"]["value_per_case"]
+        assert sum(design["erosion"].values()) == pytest.approx(gap, rel=1e-9, abs=1e-9)
