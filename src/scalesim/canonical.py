@@ -8,6 +8,8 @@ numbers to the stored tables exactly. The same check runs in the test suite.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,12 +48,28 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 
 
 def reproduce(run: Callable[[Sequence[str]], int], out: Path = CANONICAL, jobs: int | None = None) -> None:
-    """Run every canonical command (through ``run``, the CLI's entry point) into ``out``, with reports."""
+    """Regenerate every canonical result from scratch (through ``run``, the CLI's entry point), with reports.
+
+    Experiments resume from stored runs, so regenerating in place would silently reuse them: the old folder is
+    set aside first and every number is computed anew. It is restored if a command fails, deleted otherwise.
+    """
+    out = Path(out)
+    retired = out.with_name(f".{out.name}.previous")
+    shutil.rmtree(retired, ignore_errors=True)
+    if out.exists():
+        os.replace(out, retired)
     extra = ["--out", str(out), "--quiet", "--report", *(["-j", str(jobs)] if jobs else [])]
-    for command in COMMANDS:
-        code = run([*command, *extra])
-        if code != 0:
-            raise RuntimeError(f"scalesim {' '.join(command)} failed with exit code {code}")
+    try:
+        for command in COMMANDS:
+            code = run([*command, *extra])
+            if code != 0:
+                raise RuntimeError(f"scalesim {' '.join(command)} failed with exit code {code}")
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        if retired.exists():
+            os.replace(retired, out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def result_folders(root: Path = CANONICAL) -> list[Path]:

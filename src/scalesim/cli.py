@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from scalesim import __version__
 from scalesim.api import experiment, portfolio_experiment, resolve, sensitivity
 from scalesim.canonical import CANONICAL, reproduce, result_folders, verify
@@ -306,9 +308,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     designs = select_designs(scenario, args.design)
     size = check_size(scenario, designs, args.max_cases)
     check_pilot(scenario)
+    bar = None
     if size.seconds > ANNOUNCE_SECONDS:
         _announce(f"{scenario.name}: {size.describe()}")
-    result = simulate(scenario, designs)
+        bar = tqdm(total=size.environments, unit="environment", disable=args.quiet, file=sys.stderr)
+    result = simulate(scenario, designs, on_environment=None if bar is None else lambda _: bar.update(1))
+    if bar is not None:
+        bar.close()
     folder = write_run(result, args.out, ledger=not args.no_ledger, command=args.command_line)
     return _emit(args, result.summary(), run_summary, f"{folder}{_with_report(args, folder)}")
 
@@ -384,7 +390,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     if not args.check:
         reproduce(main, args.out, args.jobs)
-        print(f"canonical results written to {args.out}")
+        print(f"canonical results regenerated from scratch in {args.out} (no stored run reused)")
         return 0
     folders = result_folders(args.out)
     if not folders:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import simpy
@@ -20,18 +20,25 @@ def simulate(
     scenario: Scenario,
     designs: Iterable[str] | None = None,
     seed: int | np.random.SeedSequence | None = None,
+    on_environment: Callable[[str], None] | None = None,
 ) -> RunResult:
     """One run: the same cases through the pilot and through production under each named design.
 
     ``seed`` defaults to the scenario's ``run.seed``; a ``SeedSequence`` (e.g. one replication spawned by an
-    experiment) is used as given. All designs and the pilot share the run's named streams.
+    experiment) is used as given. All designs and the pilot share the run's named streams. ``on_environment``
+    is told the name of each environment as it finishes (a progress display for long runs).
     """
+    done = on_environment or (lambda _: None)
     names = select_designs(scenario, designs)
     check_pilot(scenario)
     seed = scenario.run.seed if seed is None else seed
     cases = Cases(scenario, Streams(seed))
     pilot = run_environment(scenario, scenario.pilot, scenario.pilot.design, cases, cases.sampled)
-    production = {name: run_environment(scenario, scenario.production, scenario.designs[name], cases) for name in names}
+    done("pilot")
+    production = {}
+    for name in names:
+        production[name] = run_environment(scenario, scenario.production, scenario.designs[name], cases)
+        done(name)
     return RunResult(scenario=scenario, seed=seed, cases=cases, pilot=pilot, production=production)
 
 

@@ -29,6 +29,13 @@ from scalesim.report import figures as F
 from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
 
 
+def number(value: float) -> str:
+    """A table cell: thousands with separators and no decimals (money, counts), smaller values to 4 digits."""
+    if value != value:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 @dataclass
 class Section:
     title: str
@@ -89,7 +96,12 @@ def _single_run(folder: Path) -> list[Section]:
                 ("waterfall", F.waterfall(table, currency, source)),
                 ("value-over-time", F.value_over_time(weekly, currency, source)),
             ],
-            tables=[("Per design", table), ("Teams", pd.read_csv(folder / "teams.csv"))],
+            tables=[
+                ("Per design", table),
+                ("What each design adds to today's costs, per year", _costs_table(summary)),
+                ("Offered load of each team a design uses (1 or more: the queue grows without bound)", _loads(summary)),
+                ("Teams", pd.read_csv(folder / "teams.csv")),
+            ],
         )
     ]
     for design, data in summary["designs"].items():
@@ -103,6 +115,20 @@ def _single_run(folder: Path) -> list[Section]:
             )
         )
     return sections
+
+
+def _costs_table(summary: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame([{"design": name, **d["costs"]} for name, d in summary["designs"].items()])
+
+
+def _loads(summary: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"environment": "pilot", "team": team, **load} for team, load in summary["pilot_capacity"].items()]
+    rows += [
+        {"environment": f"production ({name})", "team": team, **load}
+        for name, d in summary["designs"].items()
+        for team, load in d["capacity"].items()
+    ]
+    return pd.DataFrame(rows)
 
 
 def _experiment(folder: Path, manifest: dict[str, Any]) -> list[Section]:
@@ -235,7 +261,7 @@ def _png(fig: Figure) -> bytes:
 
 def _markdown_table(frame: pd.DataFrame, limit: int = 60) -> str:
     shown = frame.head(limit)
-    cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
+    cells = [[number(v) if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
     lines = ["| " + " | ".join(map(str, shown.columns)) + " |", "|" + "---|" * len(shown.columns)]
     lines += ["| " + " | ".join(row) + " |" for row in cells]
     if len(frame) > limit:
@@ -282,7 +308,7 @@ def _write(folder: Path, title: str, sections: list[Section]) -> tuple[Path, Pat
         for caption, table in section.tables:
             html_parts.append(
                 f"<h3>{html.escape(caption)}</h3>"
-                + table.head(200).to_html(index=False, float_format=lambda v: f"{v:.4g}")
+                + table.head(200).to_html(index=False, float_format=number, na_rep="-")
             )
             md_parts.append(f"\n**{caption}**\n\n{_markdown_table(table)}\n")
     html_parts.append("</body></html>")

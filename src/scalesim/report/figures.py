@@ -153,7 +153,9 @@ def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
             level -= loss
         ax.bar(len(labels) - 1, row["production_value_per_case"], color=PALETTE[3])
         ax.set_xticks(range(len(labels)), [_label(x) for x in labels], rotation=60, ha="right", fontsize=8)
-        ax.set_title(f"{row['design']}: {row['retention']:.0%} retained", fontsize=10)
+        retained = row["retention"]
+        kept = f"{retained:.0%} retained" if pd.notna(retained) else "retention undefined"
+        ax.set_title(f"{row['design']}: {kept}", fontsize=10)
         ax.axhline(0, color="black", linewidth=0.6)
     axes[0][0].set_ylabel(f"value per case ({currency})")
     fig.suptitle("Where the pilot's value goes in production")
