@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scalesim.ops import Fate, simulate
+from scalesim.ops import CaseFate, simulate
 from scalesim.ops.ledger import EROSION_CAUSES
 
 from conftest import tiny
@@ -80,12 +80,12 @@ def check_invariants(result) -> None:
     for run in [result.pilot, *result.production.values()]:
         ledger = run.ledger
         # every case has exactly one fate; arrived = finished + lost (by cause) + still in the system
-        counts = np.bincount(ledger.fate, minlength=len(Fate))
+        counts = np.bincount(ledger.fate, minlength=len(CaseFate))
         assert counts.sum() == n
-        assert np.all(np.isnan(ledger.end) == (ledger.fate == Fate.UNFINISHED))
+        assert np.all(np.isnan(ledger.end) == (ledger.fate == CaseFate.UNFINISHED))
         # values: only realized cases gain, only wrong actions cost, nothing beats its potential
-        realized = ledger.fate == Fate.REALIZED
-        wrong = ledger.fate == Fate.WRONG_ACTION
+        realized = ledger.fate == CaseFate.REALIZED
+        wrong = ledger.fate == CaseFate.WRONG_ACTION
         assert np.all(ledger.value[~realized & ~wrong] == 0)
         assert np.all(ledger.value[realized] >= 0)
         assert np.all(ledger.value[realized] <= result.cases.value[realized] + 1e-9)

@@ -11,7 +11,7 @@ import simpy
 
 import scalesim
 from scalesim.cli import main
-from scalesim.ops import Fate, simulate
+from scalesim.ops import CaseFate, simulate
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState, rollout_share
 from scalesim.ops.stall import backlog_start, held_to_end
@@ -120,8 +120,8 @@ def test_reversion_happens_only_after_adoption_stays_under_the_threshold_for_the
     assert table.loc[table["event"] == "reverted", "day"].tolist() == [30.0]
     ledger = reverted.production["plain"].ledger
     arrival = reverted.cases.arrival
-    assert np.all(ledger.fate[arrival > 30.01] == Fate.REVERTED)
-    assert not np.any(ledger.fate[arrival < 29.9] == Fate.REVERTED)
+    assert np.all(ledger.fate[arrival > 30.01] == CaseFate.REVERTED)
+    assert not np.any(ledger.fate[arrival < 29.9] == CaseFate.REVERTED)
     # shorter than the period, or adoption above the threshold: no reversion
     patient = simulate(tiny(*low, "production.dynamics.reversion={commitment_threshold: 0.3, sustained_days: 200}"))
     assert patient.production["plain"].trace.event_table().empty
@@ -140,12 +140,12 @@ def test_rollout_ramp_is_an_s_curve_and_routes_few_cases_early():
         tiny("production.dynamics.rollout={days: 28}", "run.horizon_days=84", "workload.arrival_rate=100")
     )
     ledger, arrival = result.production["plain"].ledger, result.cases.arrival
-    not_routed = ledger.fate == Fate.NOT_ROUTED
+    not_routed = ledger.fate == CaseFate.NOT_ROUTED
     assert not_routed[arrival < 7].mean() > 0.9
     assert not np.any(not_routed[arrival >= 28])
     # the expected share not routed over the ramp is the area above the S-curve: half of it
     assert not_routed[arrival < 28].mean() == pytest.approx(0.5, abs=0.05)
-    assert not np.any(result.pilot.ledger.fate == Fate.NOT_ROUTED)
+    assert not np.any(result.pilot.ledger.fate == CaseFate.NOT_ROUTED)
 
 
 @pytest.mark.parametrize(("hours", "flagged"), [(1.44, True), (0.84, False)])

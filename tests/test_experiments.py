@@ -87,7 +87,7 @@ def test_sweep_table_is_tidy_with_parameters_as_columns(executor_runs):
     assert runs.groupby(["point", "replication", "design"]).size().eq(1).all()
     assert sorted(runs["production.teams.adjusters.staff"].unique()) == [12, 16]
     manifest = json.loads((executor_runs["serial"].folder / "manifest.json").read_text())
-    assert manifest["grid"] == {"production.teams.adjusters.staff": [12, 16]}
+    assert manifest["details"]["grid"] == {"production.teams.adjusters.staff": [12, 16]}
     assert manifest["seeds"] == [{"replication": r, "entropy": 20261126, "spawn_key": [r]} for r in range(2)]
     assert manifest["status"] == "complete" and manifest["versions"]["scalesim"]
 

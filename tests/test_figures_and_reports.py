@@ -10,7 +10,8 @@ import pytest
 import scalesim
 from scalesim.cli import main
 from scalesim.portfolio import load_portfolio
-from scalesim.portfolio.experiment import run_portfolio
+from scalesim.experiment.executors import Runner
+from scalesim.experiment.portfolio import run_portfolio
 from scalesim.report import figures as F
 from scalesim.report.build import build_report
 
@@ -35,7 +36,7 @@ def compared(tmp_path_factory):
 def portfolios(tmp_path_factory):
     out = tmp_path_factory.mktemp("pf")
     return [
-        run_portfolio(load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), RETENTION, 3, out, jobs=1)
+        run_portfolio(load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), RETENTION, 3, out, Runner(1), ["test"])
         for name in ("portfolio-status-quo", "portfolio-production-first")
     ]
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from scalesim.ops import Fate, simulate
+from scalesim.ops import CaseFate, simulate
 
 from conftest import tiny
 
@@ -24,7 +24,7 @@ def run(*overrides: str, design: str = "plain"):
     return result, result.production[design].ledger
 
 
-def share(ledger, fate: Fate) -> float:
+def share(ledger, fate: CaseFate) -> float:
     return float(np.mean(ledger.fate == fate))
 
 
@@ -34,7 +34,7 @@ def binomial_tol(p: float, n: int) -> float:
 
 def test_clean_production_equal_to_pilot_realizes_everything():
     result, ledger = run()
-    assert share(ledger, Fate.REALIZED) == 1.0
+    assert share(ledger, CaseFate.REALIZED) == 1.0
     assert ledger.value.sum() == pytest.approx(result.cases.value.sum())
     summary = result.design_summary("plain")
     assert summary["retention"] == pytest.approx(1.0)
@@ -45,7 +45,7 @@ def test_side_channel_with_pickup_half_orphans_about_half():
         "designs.plain.integration_point=side_channel",
         "designs.plain.side_channel={every_days: 1, pickup_probability: 0.5}",
     )
-    assert share(ledger, Fate.ORPHANED) == pytest.approx(0.5, abs=binomial_tol(0.5, result.cases.count))
+    assert share(ledger, CaseFate.ORPHANED) == pytest.approx(0.5, abs=binomial_tol(0.5, result.cases.count))
 
 
 def test_side_channel_publishes_at_its_cadence():
@@ -64,28 +64,28 @@ def test_weekly_committee_makes_approval_waits_average_half_a_week():
     lead = ledger.lead_times()
     # uniform arrivals wait U(0, 7) for the next meeting: mean 3.5, sd 7/sqrt(12)
     assert lead.mean() == pytest.approx(3.5, abs=5 * (7 / math.sqrt(12)) / math.sqrt(len(lead)) + 0.01)
-    assert share(ledger, Fate.REALIZED) == 1.0
+    assert share(ledger, CaseFate.REALIZED) == 1.0
 
 
 def test_committee_with_too_few_slots_builds_a_backlog():
     _, unlimited = run("designs.plain.approval={policy: committee, committee: {every_days: 7}}")
     _, limited = run("designs.plain.approval={policy: committee, committee: {every_days: 7, slots: 1000}}")
     # 1,400 requests a week against 1,000 slots: the queue grows and cases are still waiting at the end
-    assert share(limited, Fate.UNFINISHED) > 0.1
+    assert share(limited, CaseFate.UNFINISHED) > 0.1
     assert limited.lead_times().mean() > 2 * unlimited.lead_times().mean()
 
 
 def test_committee_rejections():
     result, ledger = run("designs.plain.approval={policy: committee, committee: {every_days: 1}, rejection_rate: 0.2}")
-    assert share(ledger, Fate.REJECTED) == pytest.approx(0.2, abs=binomial_tol(0.2, result.cases.count))
+    assert share(ledger, CaseFate.REJECTED) == pytest.approx(0.2, abs=binomial_tol(0.2, result.cases.count))
 
 
 def test_data_quality_and_exception_rate():
     result, ledger = run("production.data_quality=0.8", "production.exception_rate=0.25")
     n = result.cases.count
-    assert share(ledger, Fate.NO_SCORE) == pytest.approx(0.2, abs=binomial_tol(0.2, n))
-    assert share(ledger, Fate.EXCEPTION) == pytest.approx(0.8 * 0.25, abs=binomial_tol(0.2, n))
-    assert share(result.pilot.ledger, Fate.NO_SCORE) == 0.0
+    assert share(ledger, CaseFate.NO_SCORE) == pytest.approx(0.2, abs=binomial_tol(0.2, n))
+    assert share(ledger, CaseFate.EXCEPTION) == pytest.approx(0.8 * 0.25, abs=binomial_tol(0.2, n))
+    assert share(result.pilot.ledger, CaseFate.NO_SCORE) == 0.0
 
 
 def test_handoff_losses_compound_along_the_route():
@@ -93,7 +93,7 @@ def test_handoff_losses_compound_along_the_route():
         "production.handoffs=[{team: desk, loss_probability: 0.1}, {team: approvers, loss_probability: 0.1}]"
     )
     expected = 1 - 0.9 * 0.9
-    assert share(ledger, Fate.LOST_IN_HANDOFF) == pytest.approx(
+    assert share(ledger, CaseFate.LOST_IN_HANDOFF) == pytest.approx(
         expected, abs=binomial_tol(expected, result.cases.count)
     )
 
@@ -103,15 +103,15 @@ def test_without_a_process_owner_adoption_is_lower():
     result, owned = run(*overrides)
     _, unowned = run(*overrides, "designs.plain.process_owner=false")
     n = result.cases.count
-    assert share(owned, Fate.NOT_ADOPTED) == pytest.approx(0.1, abs=binomial_tol(0.1, n))
-    assert share(unowned, Fate.NOT_ADOPTED) == pytest.approx(0.6, abs=binomial_tol(0.6, n))
+    assert share(owned, CaseFate.NOT_ADOPTED) == pytest.approx(0.1, abs=binomial_tol(0.1, n))
+    assert share(unowned, CaseFate.NOT_ADOPTED) == pytest.approx(0.6, abs=binomial_tol(0.6, n))
     # common random numbers: every case followed without an owner is also followed with one
-    assert not np.any((unowned.fate == Fate.REALIZED) & (owned.fate != Fate.REALIZED))
+    assert not np.any((unowned.fate == CaseFate.REALIZED) & (owned.fate != CaseFate.REALIZED))
 
 
 def test_wrong_outputs_cost_a_share_of_the_case_value():
     result, ledger = run("production.accuracy=0.7", "value.wrong_action_cost_share=0.5")
-    wrong = ledger.fate == Fate.WRONG_ACTION
+    wrong = ledger.fate == CaseFate.WRONG_ACTION
     assert wrong.mean() == pytest.approx(0.3, abs=binomial_tol(0.3, result.cases.count))
     assert np.allclose(ledger.value[wrong], -0.5 * result.cases.value[wrong])
 
@@ -119,8 +119,8 @@ def test_wrong_outputs_cost_a_share_of_the_case_value():
 def test_hard_cases_use_their_own_accuracy():
     result, ledger = run("workload.hard_case_share=0.5", "production.hard_case_accuracy=0.0")
     hard = result.cases.hard
-    assert np.all(ledger.fate[hard] == Fate.WRONG_ACTION)
-    assert np.all(ledger.fate[~hard] == Fate.REALIZED)
+    assert np.all(ledger.fate[hard] == CaseFate.WRONG_ACTION)
+    assert np.all(ledger.fate[~hard] == CaseFate.REALIZED)
 
 
 def test_risk_based_approval_sends_only_valuable_cases_to_approvers():
@@ -148,7 +148,7 @@ def test_deadline_decay_keeps_value_up_to_the_deadline_only():
     )
     late = (ledger.end - ledger.arrival) > 2
     assert 0.3 < late.mean() < 0.7
-    assert np.all(ledger.value[late] == 0) and np.all(ledger.fate[late] == Fate.REALIZED)
+    assert np.all(ledger.value[late] == 0) and np.all(ledger.fate[late] == CaseFate.REALIZED)
     assert np.allclose(ledger.value[~late], result.cases.value[~late])
     assert result.design_summary("plain")["erosion"]["delay"] > 0
 
@@ -164,8 +164,8 @@ def test_defined_triage_works_each_exception_once_and_recovers_missing_inputs():
         "designs.plain.exception_handling={mode: defined, team: triage, recover_probability: 1.0}",
     )
     triage = next(t for t in result.production["plain"].teams if t.team == "triage")
-    assert share(ledger, Fate.NO_SCORE) == 0.0
-    assert share(ledger, Fate.REALIZED) == 1.0
+    assert share(ledger, CaseFate.NO_SCORE) == 0.0
+    assert share(ledger, CaseFate.REALIZED) == 1.0
     assert triage.served == int(np.sum(np.asarray(result.cases.uniform("data_quality")) >= 0.7))
 
 
@@ -175,7 +175,7 @@ def test_ad_hoc_exceptions_load_the_main_path_teams():
         "designs.plain.exception_handling={mode: ad_hoc, mean_bounces: 3, drop_probability: 0.0}",
     )
     desk = next(t for t in result.production["plain"].teams if t.team == "desk")
-    main_path = int(np.sum(result.production["plain"].ledger.fate != Fate.EXCEPTION))
+    main_path = int(np.sum(result.production["plain"].ledger.fate != CaseFate.EXCEPTION))
     exceptions = result.cases.count - main_path
     # mean_bounces rework loops per exception, all on the route's only team (geometric, so ~3 on average)
     assert desk.served - main_path == pytest.approx(3 * exceptions, rel=0.1)
@@ -195,7 +195,7 @@ def test_overloaded_team_leaves_cases_unfinished():
         "days_per_week: 7, start_hour: 0}}"
     )
     # capacity 48 cases a day against 200 arriving
-    assert share(ledger, Fate.UNFINISHED) > 0.5
+    assert share(ledger, CaseFate.UNFINISHED) > 0.5
 
 
 def test_warmup_cases_are_simulated_but_not_counted():

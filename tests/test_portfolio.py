@@ -11,8 +11,9 @@ import pytest
 from scalesim.cli import main
 from scalesim.experiment.stats import mean_ci
 from scalesim.portfolio import load_portfolio
-from scalesim.portfolio.experiment import compare_portfolios, figures, run_portfolio, simulate_portfolio
-from scalesim.portfolio.link import retention_by_design
+from scalesim.experiment.executors import Runner
+from scalesim.experiment.portfolio import compare_portfolios, retention_by_design, run_portfolio
+from scalesim.portfolio.measures import figures, simulate_portfolio
 from scalesim.portfolio.model import patience
 
 from conftest import SCENARIOS
@@ -29,7 +30,7 @@ def calibrated(tmp_path_factory):
     results = {}
     for path in (STATUS_QUO, PRODUCTION_FIRST):
         spec = load_portfolio(path)
-        results[path.stem] = run_portfolio(spec, retention_by_design(spec, SCENARIOS), 30, out, jobs=2)
+        results[path.stem] = run_portfolio(spec, retention_by_design(spec, SCENARIOS), 30, out, Runner(2), ["test"])
     return results
 
 

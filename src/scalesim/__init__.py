@@ -1,34 +1,77 @@
 """scalesim: how much of an AI pilot's value survives in production, by integration design.
 
+Every command of the ``scalesim`` CLI is one library call away:
+
 >>> import scalesim
 >>> result = scalesim.run("scenarios/claims-triage.yaml", days=30)   # doctest: +SKIP
 >>> result.summary()["designs"]["redesigned"]["retention"]            # doctest: +SKIP
+
+``run`` (and ``write_run`` to store it), ``replicate``, ``compare``, ``sweep``, ``portfolio`` (and
+``compare_portfolios``), ``sensitivity``, ``validate``, ``report``, ``reproduce`` and ``verify_reproduction``,
+``schema``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from scalesim.api import compare, experiment, portfolio_experiment, replicate, resolve, run, sweep
+from scalesim.about import VERSION
+from scalesim.api import (
+    ExperimentOptions,
+    compare,
+    compare_portfolios,
+    experiment,
+    portfolio,
+    replicate,
+    report,
+    resolve,
+    run,
+    schema,
+    sensitivity,
+    sweep,
+    validate,
+    verify_reproduction,
+)
+from scalesim.canonical import CANONICAL, reproduce_all
 from scalesim.errors import ScenarioError
+from scalesim.experiment.experiment import ExperimentResult
+from scalesim.experiment.portfolio import PortfolioResult
+from scalesim.experiment.sensitivity import SensitivityResult
+from scalesim.experiment.store import write_run
 from scalesim.ops import RunResult, simulate
 from scalesim.scenario import Scenario, load_scenario
 
-try:
-    __version__ = version("scalesim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0.0.0"
+__version__ = VERSION
+
+
+def reproduce(out: str | Path = CANONICAL, jobs: int | None = None) -> None:
+    """Regenerate the canonical results from scratch, through the same commands a user would type."""
+    from scalesim.cli import main  # imported here: ``python -m scalesim.cli`` must not find it imported already
+
+    reproduce_all(main, Path(out), jobs)
 
 __all__ = [
+    "ExperimentOptions",
+    "ExperimentResult",
+    "PortfolioResult",
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "__version__",
     "compare",
+    "compare_portfolios",
     "experiment",
     "load_scenario",
-    "portfolio_experiment",
+    "portfolio",
     "replicate",
+    "report",
+    "reproduce",
     "resolve",
     "run",
+    "schema",
+    "sensitivity",
     "simulate",
     "sweep",
+    "validate",
+    "verify_reproduction",
+    "write_run",
 ]

@@ -1,25 +1,51 @@
-"""The library calls behind the CLI, so notebooks and programs take the same path as the command line."""
+"""The library calls behind every command, so notebooks and programs take the same path as the command line.
+
+Each function takes explicit keyword arguments (the experiment ones share :class:`ExperimentOptions`, checked by
+mypy) and records itself in the manifest of what it writes, as the command that made it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-import pandas as pd
+from typing_extensions import Unpack
 
+from scalesim.canonical import CANONICAL, verify_all
 from scalesim.errors import ScenarioError
-from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, run_experiment
-from scalesim.experiment.sensitivity import Method, analyse, sample
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size
+from scalesim.experiment.executors import Runner
+from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, freeze_grid, run_experiment
+from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, retention_by_design, run_portfolio
+from scalesim.experiment.sensitivity import Method, SensitivityResult, run_sensitivity
+from scalesim.experiment.store import library_call
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_pilot, check_size
 from scalesim.ops.result import RunResult
 from scalesim.ops.run import select_designs, simulate
-from scalesim.portfolio.experiment import PortfolioResult, run_portfolio
-from scalesim.portfolio.link import retention_by_design
 from scalesim.portfolio.load import load_portfolio
-from scalesim.scenario.load import apply_override, load_scenario, validate
-from scalesim.scenario.schema import Scenario, Sensitivity
+from scalesim.portfolio.schema import PortfolioScenario
+from scalesim.report.build import build_report
+from scalesim.scenario.load import apply_override, is_portfolio, load_scenario, read_yaml
+from scalesim.scenario.load import validate as validate_raw
+from scalesim.scenario.schema import Scenario
+
+__all__ = [
+    "CANONICAL",
+    "ExperimentOptions",
+    "compare",
+    "compare_portfolios",
+    "experiment",
+    "portfolio",
+    "replicate",
+    "report",
+    "resolve",
+    "run",
+    "schema",
+    "sensitivity",
+    "sweep",
+    "validate",
+    "verify_reproduction",
+]
 
 
 def resolve(
@@ -31,7 +57,7 @@ def resolve(
 ) -> Scenario:
     """Load (if a path) and apply overrides; ``seed`` and ``days`` are overrides of ``run.seed``/``run.horizon_days``.
 
-    They go through the same validation as the file, so ``--days -3`` is reported like a bad field.
+    They go through the same validation as the file, so ``days=-3`` is reported like a bad field.
     """
     items = list(overrides)
     if seed is not None:
@@ -42,8 +68,17 @@ def resolve(
         raw = scenario.model_dump(mode="json", by_alias=True)
         for item in items:
             apply_override(raw, item)
-        return validate(raw, source=f"scenario {scenario.name!r}") if items else scenario
+        return validate_raw(raw, source=f"scenario {scenario.name!r}") if items else scenario
     return load_scenario(scenario, items)
+
+
+def validate(scenario: str | Path, *, overrides: Iterable[str] = ()) -> Scenario | PortfolioScenario:
+    """Check a scenario or portfolio file as a run would before it starts: fields, names, the pilot's capacity."""
+    if is_portfolio(read_yaml(scenario)):
+        return load_portfolio(scenario, overrides)
+    resolved = resolve(scenario, overrides=overrides)
+    check_pilot(resolved)
+    return resolved
 
 
 def run(
@@ -54,14 +89,34 @@ def run(
     days: float | None = None,
     overrides: Iterable[str] = (),
     max_cases: int = DEFAULT_MAX_CASES,
+    on_environment: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run the pilot and each design's production environment over the same cases (one replication).
 
     Refused (:class:`ScenarioError`) if the pilot cannot serve its cases or the run would exceed ``max_cases``.
+    Nothing is written: :func:`scalesim.write_run` stores a result.
     """
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     check_size(resolved, select_designs(resolved, designs), max_cases)
-    return simulate(resolved, designs)
+    return simulate(resolved, designs, on_environment=on_environment)
+
+
+class ExperimentOptions(TypedDict, total=False):
+    """The keyword arguments every experiment takes (replicate, compare, sweep)."""
+
+    replications: int
+    seed: int | None
+    days: float | None
+    overrides: Iterable[str]
+    out: str | Path
+    jobs: int | None
+    scheduler: str | None
+    progress: bool
+    precision: float | None
+    key_metric: str
+    max_replications: int
+    max_cases: int
+    announce: Callable[[str], None] | None
 
 
 def experiment(
@@ -69,26 +124,26 @@ def experiment(
     scenario: str | Path | Scenario,
     designs: Iterable[str] | None = None,
     *,
-    replications: int = 10,
     grid: dict[str, list[Any]] | None = None,
+    replications: int = 10,
     seed: int | None = None,
     days: float | None = None,
     overrides: Iterable[str] = (),
     out: str | Path = "results",
     jobs: int | None = None,
     scheduler: str | None = None,
-    quiet: bool = True,
+    progress: bool = False,
     precision: float | None = None,
     key_metric: str = "retention",
     max_replications: int = 200,
     max_cases: int = DEFAULT_MAX_CASES,
-    command: list[str] | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``.
 
     ``announce`` receives one line with the expected size before a long experiment starts.
     """
+    overrides = list(overrides)
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     names = tuple(select_designs(resolved, designs))
     if kind == "compare" and len(names) < 2:
@@ -104,18 +159,27 @@ def experiment(
         raise ScenarioError(f"--key {key_metric!r}: not a reported figure; choose one of {', '.join(METRICS)}")
     if precision is not None and not 0 < precision < 1:
         raise ScenarioError(f"--precision {precision}: must be a share between 0 and 1, e.g. 0.05")
-    spec = ExperimentSpec(kind, resolved, names, replications, dict(grid or {}), keep_weekly=kind != "sweep")
+    spec = ExperimentSpec(kind, resolved, names, replications, freeze_grid(grid), keep_weekly=kind != "sweep")
     size = check_size(resolved, names, max_cases)
     runs = len(spec.points()) * replications
     if announce is not None and size.seconds * runs > ANNOUNCE_SECONDS:
         announce(f"{resolved.name}: {runs} runs, each {size.describe()}")
+    call = library_call(
+        "compare" if kind == "compare" else "sweep" if kind == "sweep" else "replicate",
+        scenario if not isinstance(scenario, Scenario) else resolved.name,
+        designs=list(names),
+        grid=grid,
+        replications=replications,
+        seed=seed,
+        days=days,
+        overrides=overrides,
+        precision=precision,
+    )
     return run_experiment(
         spec,
         out,
-        jobs=jobs,
-        scheduler=scheduler,
-        quiet=quiet,
-        command=command,
+        Runner(jobs, scheduler, progress),
+        call,
         precision=precision,
         key_metric=key_metric,
         max_replications=max_replications,
@@ -123,25 +187,30 @@ def experiment(
 
 
 def replicate(
-    scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Any
+    scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Unpack[ExperimentOptions]
 ) -> ExperimentResult:
     """Replications of a run: every figure with a mean and a 95% confidence interval."""
     return experiment("run", scenario, designs, **options)
 
 
-def compare(scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Any) -> ExperimentResult:
+def compare(
+    scenario: str | Path | Scenario, designs: Iterable[str] | None = None, **options: Unpack[ExperimentOptions]
+) -> ExperimentResult:
     """Designs on common random numbers, with paired differences against the first design."""
     return experiment("compare", scenario, designs, **options)
 
 
 def sweep(
-    scenario: str | Path | Scenario, grid: dict[str, list[Any]], designs: Iterable[str] | None = None, **options: Any
+    scenario: str | Path | Scenario,
+    grid: dict[str, list[Any]],
+    designs: Iterable[str] | None = None,
+    **options: Unpack[ExperimentOptions],
 ) -> ExperimentResult:
     """The full grid x designs x replications; one row per run in ``result.runs``."""
     return experiment("sweep", scenario, designs, grid=grid, **options)
 
 
-def portfolio_experiment(
+def portfolio(
     scenario: str | Path,
     *,
     replications: int = 20,
@@ -151,8 +220,7 @@ def portfolio_experiment(
     out: str | Path = "results",
     jobs: int | None = None,
     scheduler: str | None = None,
-    quiet: bool = True,
-    command: list[str] | None = None,
+    progress: bool = False,
 ) -> PortfolioResult:
     """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value."""
     items = list(overrides)
@@ -164,33 +232,8 @@ def portfolio_experiment(
     if replications < 2:
         raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
     retention = retention_by_design(spec, Path(scenario).resolve().parent)
-    return run_portfolio(
-        spec, retention, replications, out, jobs=jobs, scheduler=scheduler, quiet=quiet, command=command
-    )
-
-
-@dataclass
-class SensitivityResult:
-    """The ranked table of a sensitivity analysis, with the experiment behind it."""
-
-    method: Method
-    spec: Sensitivity
-    table: pd.DataFrame
-    experiment: ExperimentResult
-    runs: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "sensitivity",
-            "method": self.method,
-            "scenario": self.experiment.spec.scenario.name,
-            "design": self.spec.design,
-            "key": self.spec.key,
-            "points": len(self.experiment.spec.explicit_points),
-            "replications": self.experiment.replications,
-            "model_runs": self.runs,
-            "table": self.table.to_dict(orient="records"),
-        }
+    call = library_call("portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items)
+    return run_portfolio(spec, retention, replications, out, Runner(jobs, scheduler, progress), call)
 
 
 def sensitivity(
@@ -205,41 +248,42 @@ def sensitivity(
     out: str | Path = "results",
     jobs: int | None = None,
     scheduler: str | None = None,
-    quiet: bool = True,
+    progress: bool = False,
     announce: Callable[[str], None] | None = None,
-    command: list[str] | None = None,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
     ``announce`` receives one line with the number of model runs before any run starts.
     """
+    overrides = list(overrides)
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
-    spec = resolved.sensitivity
-    if spec is None:
-        raise ScenarioError(
-            f"scenario {resolved.name!r} has no 'sensitivity' block: add one with design, key and "
-            "parameters (see docs/how-to/sensitivity.md)"
-        )
-    if spec.key not in METRICS:
-        raise ScenarioError(f"sensitivity.key {spec.key!r}: not a reported figure; choose one of {', '.join(METRICS)}")
-    if method != "oat" and samples < 2:
-        raise ScenarioError(f"--samples {samples}: {method} needs at least 2")
-    design = sample(method, spec, samples, resolved.run.seed)
-    runs = len(design.points) * replications
-    if announce is not None:
-        announce(
-            f"{method}: {len(spec.parameters)} parameters, {len(design.points)} sample points x "
-            f"{replications} replication(s) = {runs} model runs"
-        )
-    exp_spec = ExperimentSpec(
+    call = library_call(
         "sensitivity",
-        resolved,
-        (spec.design,),
-        max(replications, 1),
-        keep_weekly=False,
-        explicit_points=tuple(design.points),
+        scenario if not isinstance(scenario, Scenario) else resolved.name,
+        method,
+        samples=samples,
+        replications=replications,
+        seed=seed,
+        days=days,
+        overrides=overrides,
     )
-    result = run_experiment(exp_spec, out, jobs=jobs, scheduler=scheduler, quiet=quiet, command=command)
-    y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
-    table = analyse(method, spec, design, y, resolved.run.seed)
-    return SensitivityResult(method, spec, table, result, runs)
+    runner = Runner(jobs, scheduler, progress)
+    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce)
+
+
+def report(folder: str | Path) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained) and ``report.md`` for a results folder; return both paths."""
+    return build_report(folder)
+
+
+def verify_reproduction(out: str | Path = CANONICAL) -> tuple[int, list[str]]:
+    """Re-execute every stored canonical result from its manifest: (results checked, the differences found)."""
+    return verify_all(Path(out))
+
+
+def schema() -> dict[str, Any]:
+    """The scenario file's JSON Schema (for editor autocompletion)."""
+    found = Scenario.model_json_schema(by_alias=True)
+    found["title"] = "scalesim scenario"
+    return found
+

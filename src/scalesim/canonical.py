@@ -7,21 +7,19 @@ numbers to the stored tables exactly. The same check runs in the test suite.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scalesim.experiment.experiment import ExperimentSpec
+from scalesim.experiment.experiment import ExperimentResult
+from scalesim.experiment.portfolio import PortfolioResult, PortfolioTask, execute_portfolio
+from scalesim.experiment.store import read_manifest
 from scalesim.experiment.tasks import Task, execute
 from scalesim.ops.run import simulate
-from scalesim.portfolio.experiment import PortfolioTask, execute_portfolio
-from scalesim.portfolio.schema import PortfolioScenario
 from scalesim.scenario.load import validate
 
 CANONICAL = Path("results") / "canonical"
@@ -47,7 +45,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def reproduce(run: Callable[[Sequence[str]], int], out: Path = CANONICAL, jobs: int | None = None) -> None:
+def reproduce_all(run: Callable[[Sequence[str]], int], out: Path = CANONICAL, jobs: int | None = None) -> None:
     """Regenerate every canonical result from scratch (through ``run``, the CLI's entry point), with reports.
 
     Experiments resume from stored runs, so regenerating in place would silently reuse them: the old folder is
@@ -78,37 +76,29 @@ def result_folders(root: Path = CANONICAL) -> list[Path]:
 
 def verify(folder: Path, replications: Sequence[int] = (0,)) -> list[str]:
     """Re-execute runs of a stored result from its manifest; return the mismatches (empty: reproduced)."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    if (folder / "summary.json").exists():
-        return _verify_single(folder, manifest)
-    stored = pd.read_parquet(folder / "runs.parquet")
-    if manifest["kind"] == "portfolio":
-        spec = PortfolioScenario.model_validate(manifest["resolved_scenario"])
-        retention = tuple(manifest["retention_by_design"].items())
-        fresh = [execute_portfolio(PortfolioTask(r, spec, retention)).rows for r in replications]
-    else:
+    manifest = read_manifest(folder)
+    if manifest["kind"] == "run":
         scenario = validate(manifest["resolved_scenario"], source=str(folder / "manifest.json"))
-        explicit = tuple(manifest["points"]) if manifest["kind"] == "sensitivity" else ()
-        spec = ExperimentSpec(
-            manifest["kind"],
-            scenario,
-            tuple(manifest["designs"]),
-            manifest["replications"],
-            manifest["grid"],
-            explicit_points=explicit,
-        )
-        params, point_scenario = spec.points()[0]
-        fresh = [
-            execute(Task(0, r, point_scenario, spec.designs, spec.seed, tuple(params.items()))).rows
-            for r in replications
-        ]
-    return _compare(pd.concat(fresh, ignore_index=True), stored, folder)
+        table = simulate(scenario, manifest["designs"], manifest["seed"]).summary_table()
+        return _compare(table, pd.read_csv(folder / "summary.csv"), folder)
+    if manifest["kind"] == "portfolio":
+        stored = PortfolioResult.load(folder)
+        retention = tuple(stored.retention.items())
+        fresh = [execute_portfolio(PortfolioTask(r, stored.scenario, retention)).rows for r in replications]
+        return _compare(pd.concat(fresh, ignore_index=True), stored.runs, folder)
+    result = ExperimentResult.load(folder)
+    spec = result.spec
+    params, point_scenario = spec.points()[0]
+    fresh = [
+        execute(Task(0, r, point_scenario, spec.designs, spec.seed, tuple(params.items()))).rows for r in replications
+    ]
+    return _compare(pd.concat(fresh, ignore_index=True), result.runs, folder)
 
 
-def _verify_single(folder: Path, manifest: dict[str, Any]) -> list[str]:
-    scenario = validate(manifest["resolved_scenario"], source=str(folder / "manifest.json"))
-    table = simulate(scenario, manifest["designs"], manifest["seed"]).summary_table()
-    return _compare(table, pd.read_csv(folder / "summary.csv"), folder)
+def verify_all(root: Path = CANONICAL) -> tuple[int, list[str]]:
+    """Verify every stored result under ``root``: (how many were checked, the differences found)."""
+    folders = result_folders(root)
+    return len(folders), [problem for folder in folders for problem in verify(folder)]
 
 
 def _compare(fresh: pd.DataFrame, stored: pd.DataFrame, folder: Path) -> list[str]:

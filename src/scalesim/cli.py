@@ -1,7 +1,10 @@
-"""The ``scalesim`` command: parses options, calls the library, prints. No model logic lives here.
+"""The ``scalesim`` command: parses options, calls the library (:mod:`scalesim.api`), prints. No model logic here.
+
+Option groups shared by several commands are defined once, as argparse parent parsers. Each command records its
+own command line in the manifest of what it wrote.
 
 Exit codes: 0 success, 2 bad input (scenario, override or option; one message on stderr, no traceback),
-130 interrupted.
+1 a failure of the machine (disk full) or a failed reproduction check, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,21 +18,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from scalesim import __version__
-from scalesim.api import experiment, portfolio_experiment, resolve, sensitivity
-from scalesim.canonical import CANONICAL, reproduce, result_folders, verify
+import scalesim.api as api
+from scalesim.about import VERSION
+from scalesim.canonical import CANONICAL, reproduce_all
 from scalesim.errors import ScenarioError
 from scalesim.experiment.atomic import check_writable
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
-from scalesim.experiment.store import dumps, write_run
+from scalesim.experiment.portfolio import PortfolioResult
+from scalesim.experiment.store import dumps, set_command, write_run
 from scalesim.experiment.sweep import parse_grid, read_sweep_file
 from scalesim.ops.capacity import team_loads
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_pilot, check_size, estimate
-from scalesim.ops.run import select_designs, simulate
-from scalesim.portfolio.experiment import compare_portfolios
-from scalesim.portfolio.load import load_portfolio
-from scalesim.report.build import build_report
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size, estimate
+from scalesim.ops.run import select_designs
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
     experiment_summary,
@@ -38,7 +39,6 @@ from scalesim.report.text import (
     sensitivity_summary,
     sweep_summary,
 )
-from scalesim.scenario.load import is_portfolio, read_yaml
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -65,10 +65,14 @@ DAYS = _number(float, lambda v: v > 0, "a number of days > 0")
 SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
-def _add_scenario_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="scenario file (YAML), e.g. scenarios/claims-triage.yaml")
-    p.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
-    p.add_argument("--days", type=DAYS, help="horizon in days (default: the scenario's run.horizon_days)")
+def _group(build: Callable[[argparse.ArgumentParser], None]) -> argparse.ArgumentParser:
+    """A parent parser holding one group of options, shared by the commands that take them."""
+    parent = argparse.ArgumentParser(add_help=False)
+    build(parent)
+    return parent
+
+
+def _overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
         dest="overrides",
@@ -77,6 +81,13 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="override a scenario field, e.g. --set production.teams.intake.staff=9 (repeatable)",
     )
+
+
+def _scenario(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario file (YAML), e.g. scenarios/claims-triage.yaml")
+    p.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    p.add_argument("--days", type=DAYS, help="horizon in days (default: the scenario's run.horizon_days)")
+    _overrides(p)
     p.add_argument(
         "--design",
         dest="design",
@@ -84,9 +95,16 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="run only this design (repeatable; default: all designs in the scenario)",
     )
+    p.add_argument(
+        "--max-cases",
+        type=COUNT,
+        default=DEFAULT_MAX_CASES,
+        metavar="N",
+        help=f"refuse runs expected to exceed N cases (default {DEFAULT_MAX_CASES:,}); raise it for big runs",
+    )
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
+def _output(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         choices=("text", "json"),
@@ -98,20 +116,27 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", action="store_true", help="also write report.html and report.md in the results folder")
 
 
-def _add_experiment_options(p: argparse.ArgumentParser, replications: int) -> None:
+def _executor(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=COUNT,
+        metavar="N",
+        help=f"worker processes (default {default_jobs()}, the cores here; 1 runs in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on dask.distributed: tcp://host:port, or 'local' to start a LocalCluster",
+    )
+
+
+def _replications(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replications",
         type=COUNT,
         metavar="R",
-        help=f"replications, seeds spawned from the root seed (default {replications})",
-    )
-    p.set_defaults(default_replications=replications)
-    p.add_argument(
-        "--max-cases",
-        type=COUNT,
-        default=DEFAULT_MAX_CASES,
-        metavar="N",
-        help=f"refuse runs expected to exceed N cases (default {DEFAULT_MAX_CASES:,}); raise it for big runs",
+        help="replications, seeds spawned from the root seed (default: 1 for run, 10 for compare, 5 for sweep)",
     )
     p.add_argument(
         "--precision",
@@ -127,18 +152,17 @@ def _add_experiment_options(p: argparse.ArgumentParser, replications: int) -> No
         metavar="FIGURE",
         help="the key figure for --precision (default retention)",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=COUNT,
-        metavar="N",
-        help=f"worker processes (default {default_jobs()}, the cores here; 1 runs in this process)",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on dask.distributed: tcp://host:port, or 'local' to start a LocalCluster",
-    )
+
+
+SCENARIO, OUTPUT, EXECUTOR, REPLICATIONS, OVERRIDES = (
+    _group(_scenario),
+    _group(_output),
+    _group(_executor),
+    _group(_replications),
+    _group(_overrides),
+)
+DEFAULT_REPLICATIONS = {"run": 5, "compare": 10, "sweep": 5}
+"""For run, where --precision starts (without --replications or --precision, run makes a single run)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,25 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scalesim",
         description="Simulate how much of an AI pilot's value survives in production, by integration design.",
     )
-    parser.add_argument("--version", action="version", version=f"scalesim {__version__}")
+    parser.add_argument("--version", action="version", version=f"scalesim {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    experiment_parents = [SCENARIO, OUTPUT, REPLICATIONS, EXECUTOR]
 
-    run = sub.add_parser("run", help="run the pilot and each design's production environment on the same cases")
-    _add_scenario_options(run)
-    _add_output_options(run)
-    _add_experiment_options(run, replications=1)
+    run = sub.add_parser(
+        "run",
+        parents=experiment_parents,
+        help="run the pilot and each design's production environment on the same cases",
+    )
     run.add_argument("--no-ledger", action="store_true", help="do not write the per-case ledger (big runs)")
     run.set_defaults(handler=cmd_run)
 
-    compare = sub.add_parser("compare", help="compare designs on common random numbers, with paired differences")
-    _add_scenario_options(compare)
+    compare = sub.add_parser(
+        "compare", parents=experiment_parents, help="compare designs on common random numbers, with paired differences"
+    )
     compare.add_argument("--designs", metavar="A,B,...", help="designs to compare; the first is the baseline")
-    _add_output_options(compare)
-    _add_experiment_options(compare, replications=10)
     compare.set_defaults(handler=cmd_compare)
 
-    sweep = sub.add_parser("sweep", help="run a grid of parameter values x designs x replications")
-    _add_scenario_options(sweep)
+    sweep = sub.add_parser(
+        "sweep", parents=experiment_parents, help="run a grid of parameter values x designs x replications"
+    )
     sweep.add_argument(
         "--grid",
         action="append",
@@ -176,13 +202,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep-file",
         type=Path,
         metavar="FILE",
-        help="YAML with grid: {path: [values]} and optional designs and replications",
+        help="YAML with grid: {path: [values]} and optional designs and replications (options given here win)",
     )
-    _add_output_options(sweep)
-    _add_experiment_options(sweep, replications=5)
     sweep.set_defaults(handler=cmd_sweep)
 
-    portfolio = sub.add_parser("portfolio", help="why a portfolio of pilots stalls: the funnel from pilot to value")
+    portfolio = sub.add_parser(
+        "portfolio",
+        parents=[OVERRIDES, OUTPUT, EXECUTOR],
+        help="why a portfolio of pilots stalls: the funnel from pilot to value",
+    )
     portfolio.add_argument("scenario", type=Path, help="portfolio scenario, e.g. scenarios/portfolio-status-quo.yaml")
     portfolio.add_argument(
         "--against",
@@ -192,21 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     portfolio.add_argument("--years", type=DAYS, help="years of proposals (default: the scenario's run.years)")
     portfolio.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
-    portfolio.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field of the (first) portfolio scenario",
-    )
     portfolio.add_argument("--replications", type=COUNT, default=20, metavar="R", help="replications (default 20)")
-    portfolio.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
-    portfolio.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
-    _add_output_options(portfolio)
     portfolio.set_defaults(handler=cmd_portfolio)
 
-    sens = sub.add_parser("sensitivity", help="rank the scenario's uncertain parameters and levers by influence")
+    sens = sub.add_parser(
+        "sensitivity",
+        parents=[OVERRIDES, OUTPUT, EXECUTOR],
+        help="rank the scenario's uncertain parameters and levers by influence",
+    )
     sens.add_argument("scenario", type=Path, help="a scenario with a 'sensitivity' block")
     sens.add_argument("--method", choices=("oat", "morris", "sobol"), default="morris")
     sens.add_argument(
@@ -219,15 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per sample point (1)")
     sens.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     sens.add_argument("--days", type=DAYS, help="horizon in days")
-    sens.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
-    sens.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
-    sens.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, or 'local'")
-    _add_output_options(sens)
     sens.set_defaults(handler=cmd_sensitivity)
 
-    validate = sub.add_parser("validate", help="check a scenario file and report every problem")
+    validate = sub.add_parser("validate", parents=[OVERRIDES], help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
-    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     validate.set_defaults(handler=cmd_validate)
 
     report = sub.add_parser("report", help="write a self-contained HTML report (and Markdown) for a results folder")
@@ -247,8 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None, **extra: Any) -> ExperimentResult:
-    return experiment(
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None, **grid: Any) -> ExperimentResult:
+    result = api.experiment(
         kind,
         args.scenario,
         designs,
@@ -256,29 +276,26 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
         days=args.days,
         overrides=args.overrides,
         out=args.out,
-        replications=args.replications,
+        replications=args.replications or DEFAULT_REPLICATIONS[kind],
         jobs=args.jobs,
         scheduler=args.scheduler,
-        quiet=args.quiet,
+        progress=not args.quiet,
         precision=args.precision,
         key_metric=args.key,
         max_replications=args.max_replications,
         max_cases=args.max_cases,
-        command=args.command_line,
         announce=_announce,
-        **extra,
+        **grid,
     )
-
-
-def _announce(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    set_command(result.folder, args.command_line)
+    return result
 
 
 def _with_report(args: argparse.Namespace, folder: Path) -> str:
     """Build the report if asked; return a note for the text output."""
     if not args.report:
         return ""
-    html_path, _ = build_report(folder)
+    html_path, _ = api.report(folder)
     return f"\nreport: {html_path}"
 
 
@@ -302,17 +319,16 @@ def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if (args.replications or 1) > 1 or args.precision is not None:
-        args.replications = args.replications or 5  # where --precision starts
         return _report(args, _experiment(args, "run", args.design))
-    scenario = resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
-    designs = select_designs(scenario, args.design)
-    size = check_size(scenario, designs, args.max_cases)
-    check_pilot(scenario)
+    scenario = api.resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
+    size = check_size(scenario, select_designs(scenario, args.design), args.max_cases)
     bar = None
     if size.seconds > ANNOUNCE_SECONDS:
         _announce(f"{scenario.name}: {size.describe()}")
         bar = tqdm(total=size.environments, unit="environment", disable=args.quiet, file=sys.stderr)
-    result = simulate(scenario, designs, on_environment=None if bar is None else lambda _: bar.update(1))
+    result = api.run(
+        scenario, args.design, max_cases=args.max_cases, on_environment=None if bar is None else lambda _: bar.update(1)
+    )
     if bar is not None:
         bar.close()
     folder = write_run(result, args.out, ledger=not args.no_ledger, command=args.command_line)
@@ -337,25 +353,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         designs = designs or spec.get("designs")
         if args.replications is None and "replications" in spec:  # an option given on the command line wins
             args.replications = COUNT(str(spec["replications"]))
-    args.replications = args.replications or args.default_replications
     return _report(args, _experiment(args, "sweep", designs, grid=grid))
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
-    options = {
-        "replications": args.replications,
-        "years": args.years,
-        "seed": args.seed,
-        "out": args.out,
-        "jobs": args.jobs,
-        "scheduler": args.scheduler,
-        "quiet": args.quiet,
-        "command": args.command_line,
-    }
-    results = [portfolio_experiment(args.scenario, overrides=args.overrides, **options)]
+    def one(path: Path, overrides: list[str]) -> PortfolioResult:
+        result = api.portfolio(
+            path,
+            replications=args.replications,
+            years=args.years,
+            seed=args.seed,
+            overrides=overrides,
+            out=args.out,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+        set_command(result.folder, args.command_line)
+        return result
+
+    results = [one(args.scenario, args.overrides)]
     if args.against is not None:
-        results.append(portfolio_experiment(args.against, **options))
-    comparisons = compare_portfolios(*results) if len(results) == 2 else None
+        results.append(one(args.against, []))
+    comparisons = api.compare_portfolios(*results) if len(results) == 2 else None
     data = [r.to_dict() for r in results]
     notes = "".join(_with_report(args, r.folder) for r in results)
     payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
@@ -365,7 +385,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    result = sensitivity(
+    result = api.sensitivity(
         args.scenario,
         args.method,
         samples=args.samples,
@@ -376,10 +396,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         out=args.out,
         jobs=args.jobs,
         scheduler=args.scheduler,
-        quiet=args.quiet,
-        command=args.command_line,
+        progress=not args.quiet,
         announce=_announce,
     )
+    set_command(result.experiment.folder, args.command_line)
     figure = write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
     return _emit(
@@ -389,46 +409,41 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     if not args.check:
-        reproduce(main, args.out, args.jobs)
+        reproduce_all(main, args.out, args.jobs)
         print(f"canonical results regenerated from scratch in {args.out} (no stored run reused)")
         return 0
-    folders = result_folders(args.out)
-    if not folders:
+    checked, problems = api.verify_reproduction(args.out)
+    if not checked:
         raise ScenarioError(f"{args.out}: no stored results to check; make them with: scalesim reproduce")
-    problems = [p for folder in folders for p in verify(folder)]
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"checked {len(folders)} stored results: {'all reproduced' if not problems else f'{len(problems)} differ'}")
+    print(f"checked {checked} stored results: {'all reproduced' if not problems else f'{len(problems)} differ'}")
     return 1 if problems else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    html_path, md_path = build_report(args.folder)
+    html_path, md_path = api.report(args.folder)
     print(f"report: {html_path}\nmarkdown: {md_path}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a file as thoroughly as a run would before it starts: fields, names, the pilot's capacity, size."""
-    if is_portfolio(read_yaml(args.scenario)):
-        portfolio = load_portfolio(args.scenario, args.overrides)
-        print(f"{args.scenario}: valid portfolio scenario {portfolio.name!r}")
+    checked = api.validate(args.scenario, overrides=args.overrides)
+    if not isinstance(checked, Scenario):
+        print(f"{args.scenario}: valid portfolio scenario {checked.name!r}")
         return 0
-    scenario = resolve(args.scenario, overrides=args.overrides)
-    check_pilot(scenario)
-    print(f"{args.scenario}: valid scenario {scenario.name!r} with designs: {', '.join(scenario.designs)}")
-    print(f"  size: {estimate(scenario, list(scenario.designs)).describe()}")
-    for name, design in scenario.designs.items():
-        for load in team_loads(scenario, scenario.production, design):
+    print(f"{args.scenario}: valid scenario {checked.name!r} with designs: {', '.join(checked.designs)}")
+    print(f"  size: {estimate(checked, list(checked.designs)).describe()}")
+    for name, design in checked.designs.items():
+        for load in team_loads(checked, checked.production, design):
             if load.overloaded:
                 print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["title"] = "scalesim scenario"
-    print(json.dumps(schema, indent=2))
+    print(json.dumps(api.schema(), indent=2))
     return 0
 
 
@@ -437,16 +452,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(words)
     args.command_line = ["scalesim", *words]
-    if getattr(args, "replications", 0) is None and hasattr(args, "default_replications") and args.command != "sweep":
-        args.replications = args.default_replications
     try:
         if hasattr(args, "out") and args.command != "reproduce":
             check_writable(args.out)
         return int(args.handler(args))
-    except ScenarioError as exc:
-        print(f"scalesim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except argparse.ArgumentTypeError as exc:
+    except (ScenarioError, argparse.ArgumentTypeError) as exc:
         print(f"scalesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # the disk, not the input: say so in one line

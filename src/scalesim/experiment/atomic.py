@@ -17,7 +17,7 @@ import pandas as pd
 from scalesim.errors import ScenarioError
 
 
-def _write_file(path: Path, write: Callable[[str], None]) -> None:
+def _write_file(path: Path, write: Callable[[str], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
     os.close(fd)

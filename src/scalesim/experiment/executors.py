@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Any
 
 from scalesim.errors import ScenarioError
@@ -23,6 +24,21 @@ TaskFunction = Callable[[Any], TaskOutput]
 
 def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Where an experiment's tasks run and whether it shows progress: never what it computes."""
+
+    jobs: int | None = None
+    """Worker processes (None: one per core; 1: this process)."""
+    scheduler: str | None = None
+    """A dask.distributed scheduler address, or ``local`` for a LocalCluster (None: no dask)."""
+    progress: bool = False
+    """A progress bar on stderr (only when it is a terminal)."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"jobs": self.jobs or default_jobs(), "scheduler": self.scheduler}
 
 
 def run_tasks(

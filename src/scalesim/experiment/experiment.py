@@ -1,28 +1,27 @@
 """Experiments: designs x replications x parameter points, run on any executor, stored, resumable, analysed.
 
-An experiment lives in ``<out>/<scenario>/<kind>-<digest>/``; the digest covers what determines its numbers
-(kind, resolved scenario, designs, grid) but not the number of replications, so asking for more replications —
-or re-running an interrupted experiment with the same command — reuses every run already stored.
+An experiment lives in ``<out>/<scenario>/<kind>-<digest>/`` (named by :mod:`scalesim.experiment.store`); the
+digest covers what determines its numbers (kind, resolved scenario, designs, grid) but not the number of
+replications, so asking for more replications — or re-running an interrupted experiment with the same command —
+reuses every run already stored.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import math
-import sys
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment import atomic
+from scalesim.experiment.executors import Runner
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
-from scalesim.experiment.store import dumps, versions
+from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder
 from scalesim.experiment.sweep import as_override, grid_points
 from scalesim.experiment.tasks import Task
 from scalesim.ops.check import check_pilot
@@ -44,27 +43,52 @@ COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "lea
 VERDICTS = ("scaled", "eroded", "stalled", "undefined")
 
 
+Grid = tuple[tuple[str, tuple[Any, ...]], ...]
+Point = tuple[tuple[str, Any], ...]
+
+
+def freeze_grid(grid: dict[str, list[Any]] | None) -> Grid:
+    return tuple((path, tuple(values)) for path, values in (grid or {}).items())
+
+
+def freeze_points(points: Sequence[dict[str, Any]]) -> tuple[Point, ...]:
+    return tuple(tuple(point.items()) for point in points)
+
+
 @dataclass(frozen=True)
 class ExperimentSpec:
-    """What an experiment runs. ``scenario`` is resolved (overrides applied); the grid varies it further."""
+    """What an experiment runs, immutable all the way down (the grid and sample points are tuples).
+
+    ``scenario`` is resolved (overrides applied); the grid, or explicit sample points (sensitivity), vary it.
+    """
 
     kind: Kind
     scenario: Scenario
     designs: tuple[str, ...]
     replications: int
-    grid: dict[str, list[Any]] = field(default_factory=dict)
+    grid: Grid = ()
     keep_weekly: bool = True
-    explicit_points: tuple[dict[str, Any], ...] = ()  # sample points (sensitivity) instead of a grid
+    explicit_points: tuple[Point, ...] = ()
 
     @property
     def seed(self) -> int:
         return self.scenario.run.seed
 
+    @property
+    def grid_map(self) -> dict[str, list[Any]]:
+        return {path: list(values) for path, values in self.grid}
+
+    @property
+    def parameters(self) -> list[str]:
+        return [path for path, _ in self.grid]
+
     def points(self) -> list[tuple[dict[str, Any], Scenario]]:
-        """Each grid point with its validated scenario; any bad value is reported before anything runs."""
+        """Each grid point with its validated scenario; any bad value, or a pilot that cannot serve its cases
+        at some point, is reported before anything runs."""
         base = self.scenario.model_dump(mode="json", by_alias=True)
+        explicit = [dict(point) for point in self.explicit_points]
         points = []
-        for i, params in enumerate(self.explicit_points or grid_points(self.grid)):
+        for i, params in enumerate(explicit or grid_points(self.grid_map)):
             if not params:
                 points.append((params, self.scenario))
                 continue
@@ -85,22 +109,25 @@ class ExperimentSpec:
             "kind": self.kind,
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
             "designs": list(self.designs),
-            "grid": self.grid,
-            "points": list(self.explicit_points),
+            "grid": self.grid_map,
+            "points": [dict(p) for p in self.explicit_points],
         }
 
     def folder(self, out: str | Path) -> Path:
-        digest = hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:10]
-        return Path(out) / self.scenario.name / f"{self.kind}-{digest}"
+        return result_folder(out, self.scenario.name, self.kind, self.identity())
 
 
 def _describe(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in params.items())
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExperimentResult:
-    """Every run of an experiment (one row per point, replication and design) and what follows from them."""
+    """Every run of an experiment (one row per point, replication and design) and what follows from them.
+
+    An experiment returns one; :meth:`load` gives the same object back from its results folder, so reports and
+    notebooks read exactly what was computed.
+    """
 
     spec: ExperimentSpec
     folder: Path
@@ -110,10 +137,42 @@ class ExperimentResult:
     ran: int
     reused: int
     precision: dict[str, Any] | None = None
+    confidence: float = CONFIDENCE
 
     @property
     def parameters(self) -> list[str]:
-        return list(self.spec.grid)
+        return self.spec.parameters
+
+    @classmethod
+    def load(cls, folder: str | Path) -> ExperimentResult:
+        """The result stored in ``folder`` (written by :func:`run_experiment`)."""
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        if manifest["kind"] not in ("run", "compare", "sweep", "sensitivity") or manifest["details"].get("cases"):
+            raise ScenarioError(f"{folder}: holds a {manifest['kind']} result, not an experiment")
+        details = manifest["details"]
+        spec = ExperimentSpec(
+            manifest["kind"],
+            validate(manifest["resolved_scenario"], source=str(folder / "manifest.json")),
+            tuple(manifest["designs"]),
+            manifest["replications"],
+            freeze_grid(details["grid"]),
+            keep_weekly=(folder / "weekly.parquet").exists(),
+            explicit_points=freeze_points(details["points"]) if manifest["kind"] == "sensitivity" else (),
+        )
+        runs = pd.read_parquet(folder / "runs.parquet")
+        weekly = pd.read_parquet(folder / "weekly.parquet") if spec.keep_weekly else pd.DataFrame()
+        return cls(
+            spec,
+            folder,
+            runs,
+            weekly,
+            manifest["replications"],
+            ran=0,
+            reused=runs["key"].nunique(),
+            precision=details.get("precision"),
+            confidence=details["confidence"],
+        )
 
     def groups(self) -> list[tuple[dict[str, Any], str, pd.DataFrame]]:
         """(parameters, design, rows) for every point and design, in grid and design order."""
@@ -124,30 +183,35 @@ class ExperimentResult:
                 out.append((params, design, rows[rows["design"] == design].sort_values("replication")))
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        points = []
-        for params, design, rows in self.groups():
-            if not points or points[-1]["parameters"] != params:
-                points.append({"parameters": params, "designs": {}, "_rows": {}})
-            points[-1]["designs"][design] = design_stats(rows)
-            points[-1]["_rows"][design] = rows
-        for point in points:
-            rows_by_design = point.pop("_rows")
+    def point_summaries(self) -> list[dict[str, Any]]:
+        """Per parameter point: its parameters, each design's statistics and (compare) the paired differences."""
+        summaries = []
+        for _, rows in self.runs.groupby("point", sort=True):
+            by_design = {d: rows[rows["design"] == d].sort_values("replication") for d in self.spec.designs}
+            summary: dict[str, Any] = {
+                "parameters": {p: rows[p].iloc[0] for p in self.parameters},
+                "designs": {d: design_stats(r) for d, r in by_design.items()},
+            }
             if self.spec.kind == "compare" and len(self.spec.designs) > 1:
-                point["comparisons"] = paired_comparisons(rows_by_design, self.spec.designs)
+                summary["comparisons"] = paired_comparisons(by_design, self.spec.designs)
+            summaries.append(summary)
+        return summaries
+
+    def to_dict(self) -> dict[str, Any]:
+        points = self.point_summaries()
         out: dict[str, Any] = {
             "kind": self.spec.kind,
             "scenario": self.spec.scenario.name,
             "seed": self.spec.seed,
             "replications": self.replications,
-            "confidence": CONFIDENCE,
+            "confidence": self.confidence,
             "currency": self.spec.scenario.currency,
             "design_names": list(self.spec.designs),
         }
         if self.precision is not None:
             out["precision"] = self.precision
         if self.spec.kind == "sweep":
-            out["grid"] = self.spec.grid
+            out["grid"] = self.spec.grid_map
             out["points"] = points
         else:
             out |= {k: v for k, v in points[0].items() if k != "parameters"}
@@ -179,29 +243,25 @@ def paired_comparisons(rows_by_design: dict[str, pd.DataFrame], designs: tuple[s
 
 def run_experiment(
     spec: ExperimentSpec,
-    out: str | Path = "results",
+    out: str | Path,
+    runner: Runner,
+    command: Sequence[str],
     *,
-    jobs: int | None = None,
-    scheduler: str | None = None,
-    quiet: bool = True,
-    command: list[str] | None = None,
     precision: float | None = None,
     key_metric: str = "retention",
     max_replications: int = 200,
 ) -> ExperimentResult:
     """Run (or resume) an experiment and store it; with ``precision``, add replications until the key metric's
-    half-width is within that share of its mean for every design and point (or ``max_replications``)."""
+    half-width is within that share of its mean for every design and point (or ``max_replications``).
+
+    The manifest is written once the experiment is complete: until then the folder holds only parts, so a failure
+    before the first run leaves nothing, and an interrupted experiment resumes from its parts.
+    """
     points = spec.points()
     folder = spec.folder(out)
     store = PartStore(folder)
     replications, ran = spec.replications, 0
     stored = store.done()
-    manifest = _manifest(spec, points, command, jobs, scheduler)
-    previous = folder / "manifest.json"
-    # The manifest is written once the experiment is complete: until then the folder holds only parts, so a
-    # failure before the first run leaves nothing, and an interrupted run is resumed from its parts.
-    if previous.exists():  # adding replications to a finished experiment: keep its birth date
-        manifest["created_utc"] = json.loads(previous.read_text()).get("created_utc", manifest["created_utc"])
     precision_report = None
     while True:
         wanted = [
@@ -209,9 +269,7 @@ def run_experiment(
             for i, (params, scenario) in enumerate(points)
             for r in range(replications)
         ]
-        runs, weekly, _, now_ran = complete(
-            store, wanted, runs_per_task=len(spec.designs), jobs=jobs, scheduler=scheduler, quiet=quiet, label=spec.kind
-        )
+        runs, weekly, _, now_ran = complete(store, wanted, runner, runs_per_task=len(spec.designs), label=spec.kind)
         ran += now_ran
         runs = runs[runs["replication"] < replications].reset_index(drop=True)
         if precision is None:
@@ -231,49 +289,24 @@ def run_experiment(
         needed = math.ceil(replications * (worst / precision) ** 2) if math.isfinite(worst) else 2 * replications
         replications = min(max_replications, max(replications + 2, needed))
     keys = set(runs["key"])
-    reused = len(keys & stored)
     if len(weekly):
         weekly = weekly[weekly["key"].isin(keys)].reset_index(drop=True)
-    manifest |= {
-        "replications": replications,
-        "seeds": _seeds(spec.seed, replications),
-        "status": "complete",
-        "updated_utc": _now(),
-    }
-    if precision_report is not None:
-        manifest["precision"] = precision_report
-    atomic.write_text(folder / "manifest.json", dumps(manifest))
-    return ExperimentResult(spec, folder, runs, weekly, replications, ran, reused, precision_report)
-
-
-def _seeds(root: int, replications: int) -> list[dict[str, Any]]:
-    """How each replication's streams are seeded: ``SeedSequence(entropy, spawn_key)``."""
-    return [{"replication": r, "entropy": root, "spawn_key": [r]} for r in range(replications)]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _manifest(
-    spec: ExperimentSpec,
-    points: list[tuple[dict[str, Any], Scenario]],
-    command: list[str] | None,
-    jobs: int | None,
-    scheduler: str | None,
-) -> dict[str, Any]:
-    return {
-        "kind": spec.kind,
-        "scenario": spec.scenario.name,
-        "designs": list(spec.designs),
-        "seed": spec.seed,
-        "replications": spec.replications,
-        "grid": spec.grid,
+    details: dict[str, Any] = {
+        "grid": spec.grid_map,
         "points": [params for params, _ in points],
-        "executor": {"jobs": jobs, "scheduler": scheduler},
-        "command": command if command is not None else sys.argv,
-        "created_utc": _now(),
-        "versions": versions(),
-        "files": ["manifest.json", "runs.parquet", *(["weekly.parquet"] if spec.keep_weekly else [])],
-        "resolved_scenario": spec.scenario.model_dump(mode="json", by_alias=True),
+        "confidence": CONFIDENCE,
+        "precision": precision_report,
     }
+    manifest = new_manifest(
+        spec.kind,
+        spec.scenario.name,
+        spec.scenario.model_dump(mode="json", by_alias=True),
+        seed=spec.seed,
+        replications=replications,
+        designs=spec.designs,
+        command=command,
+        executor=runner.describe(),
+        details=details,
+    )
+    finish(folder, manifest)
+    return ExperimentResult(spec, folder, runs, weekly, replications, ran, len(keys & stored), precision_report)

@@ -17,19 +17,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from scalesim.experiment.atomic import write_parquet
-from scalesim.experiment.executors import TaskFunction, run_tasks
+from scalesim.experiment.executors import Runner, TaskFunction, run_tasks
 from scalesim.experiment.tasks import TaskOutput, execute
 
 RUNS = "runs.parquet"
-WEEKLY = "weekly.parquet"
 
 
 class PartStore:
-    """Task outputs of one experiment folder."""
+    """Task outputs of one experiment folder; ``series`` names its time series (``weekly``: per ``week``)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, series: str = "weekly", period: str = "week") -> None:
         self.folder = folder
         self.parts = folder / "parts"
+        self.series = series
+        self.period = period
 
     def done(self) -> set[str]:
         keys: set[str] = set()
@@ -43,8 +44,8 @@ class PartStore:
     def save(self, output: TaskOutput) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
         tables = dict(output.extra)
-        if output.weekly is not None:
-            tables["weekly"] = output.weekly
+        if output.series is not None:
+            tables[self.series] = output.series
         for name, table in tables.items():
             write_parquet(table.assign(key=output.key), self.parts / f"{output.key}.{name}.parquet")
         write_parquet(output.rows, self.parts / f"{output.key}.rows.parquet")
@@ -52,11 +53,11 @@ class PartStore:
     def merge(
         self, extra: Mapping[str, list[str]] | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
-        """Fold the parts into ``runs.parquet``, ``weekly.parquet`` and one file per ``extra`` table (name ->
-        the columns that identify a row), without duplicates, sorted by key."""
+        """Fold the parts into ``runs.parquet``, the series (``weekly.parquet``) and one file per ``extra`` table
+        (name -> the columns that identify a row), without duplicates, sorted by key."""
         runs = self._merge_one(RUNS, "rows", ["key", "design"])
         done = set(runs["key"]) if len(runs) else set()
-        weekly = self._merge_one(WEEKLY, "weekly", ["key", "design", "week"], done=done)
+        series = self._merge_one(f"{self.series}.parquet", self.series, ["key", "design", self.period], done=done)
         tables = {
             name: self._merge_one(f"{name}.parquet", name, ["key", *unique], done=done)
             for name, unique in (extra or {}).items()
@@ -65,7 +66,7 @@ class PartStore:
             for path in self.parts.iterdir():
                 path.unlink()
             self.parts.rmdir()
-        return runs, weekly, tables
+        return runs, series, tables
 
     def _merge_one(self, name: str, kind: str, unique: list[str], done: set[str] | None = None) -> pd.DataFrame:
         frames = []
@@ -89,12 +90,10 @@ class PartStore:
 def complete(
     store: PartStore,
     tasks: Sequence[Any],
+    runner: Runner,
     *,
     runs_per_task: int = 1,
     fn: TaskFunction = execute,
-    jobs: int | None = None,
-    scheduler: str | None = None,
-    quiet: bool = True,
     label: str = "runs",
     extra: Mapping[str, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame], int]:
@@ -105,14 +104,14 @@ def complete(
     with tqdm(
         total=len(todo) * runs_per_task,
         unit="run",
-        disable=quiet or not sys.stderr.isatty(),
+        disable=not runner.progress or not sys.stderr.isatty(),
         delay=2.0,
         file=sys.stderr,
         desc=label,
     ) as bar:
-        for output in run_tasks(todo, jobs=jobs, scheduler=scheduler, fn=fn):
+        for output in run_tasks(todo, jobs=runner.jobs, scheduler=runner.scheduler, fn=fn):
             store.save(output)
             ran += 1
             bar.update(runs_per_task)
-    runs, weekly, tables = store.merge(extra)
-    return runs, weekly, tables, ran
+    runs, series, tables = store.merge(extra)
+    return runs, series, tables, ran

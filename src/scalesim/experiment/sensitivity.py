@@ -9,7 +9,9 @@ A discrete lever (``values``) is sampled as a continuous index in [0, k) and rou
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -19,7 +21,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from scalesim.scenario.schema import Sensitivity, UncertainParameter
+from scalesim.errors import ScenarioError
+from scalesim.experiment.executors import Runner
+from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.scenario.schema import Scenario, Sensitivity, UncertainParameter
 
 Method = Literal["oat", "morris", "sobol"]
 MORRIS_LEVELS = 4
@@ -48,31 +53,31 @@ def model_runs(method: Method, spec: Sensitivity, samples: int) -> int:
 
 
 @dataclass(frozen=True)
-class Design:
+class SamplePlan:
     """The sample: SALib's matrix X (empty for OAT) and, for every row, the field values to run."""
 
     x: np.ndarray
     points: list[dict[str, Any]]
 
 
-def sample(method: Method, spec: Sensitivity, samples: int, seed: int) -> Design:
+def sample(method: Method, spec: Sensitivity, samples: int, seed: int) -> SamplePlan:
     params = spec.parameters
     if method == "oat":
         points: list[dict[str, Any]] = [{}]
         for path, p in params.items():
             options = p.values if p.values is not None else [p.low, p.high]
             points += [{path: value} for value in options]
-        return Design(np.empty((0, len(params))), points)
+        return SamplePlan(np.empty((0, len(params))), points)
     prob = problem(spec)
     if method == "morris":
         x = morris_sample.sample(prob, samples, num_levels=MORRIS_LEVELS, seed=seed)
     else:
         x = sobol_sample.sample(prob, samples, calc_second_order=False, seed=seed)
     names = list(params)
-    return Design(x, [{n: to_value(params[n], v) for n, v in zip(names, row, strict=True)} for row in x])
+    return SamplePlan(x, [{n: to_value(params[n], v) for n, v in zip(names, row, strict=True)} for row in x])
 
 
-def analyse(method: Method, spec: Sensitivity, design: Design, y: np.ndarray, seed: int) -> pd.DataFrame:
+def analyse(method: Method, spec: Sensitivity, plan: SamplePlan, y: np.ndarray, seed: int) -> pd.DataFrame:
     """A table ranked by influence on the key figure, most influential first."""
     names = list(spec.parameters)
     if method == "oat":
@@ -99,7 +104,7 @@ def analyse(method: Method, spec: Sensitivity, design: Design, y: np.ndarray, se
         return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     prob = problem(spec)
     if method == "morris":
-        res = morris_analyze.analyze(prob, design.x, y, num_levels=MORRIS_LEVELS, seed=seed)
+        res = morris_analyze.analyze(prob, plan.x, y, num_levels=MORRIS_LEVELS, seed=seed)
         table = pd.DataFrame(
             {
                 "parameter": names,
@@ -115,3 +120,72 @@ def analyse(method: Method, spec: Sensitivity, design: Design, y: np.ndarray, se
         {"parameter": names, "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]}
     )
     return table.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The ranked table of a sensitivity analysis, with the experiment behind it."""
+
+    method: Method
+    spec: Sensitivity
+    table: pd.DataFrame
+    experiment: ExperimentResult
+    runs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "sensitivity",
+            "method": self.method,
+            "scenario": self.experiment.spec.scenario.name,
+            "design": self.spec.design,
+            "key": self.spec.key,
+            "points": len(self.experiment.spec.explicit_points),
+            "replications": self.experiment.replications,
+            "model_runs": self.runs,
+            "table": self.table.to_dict(orient="records"),
+        }
+
+
+def run_sensitivity(
+    scenario: Scenario,
+    method: Method,
+    samples: int,
+    replications: int,
+    out: str | Path,
+    runner: Runner,
+    command: Sequence[str],
+    announce: Callable[[str], None] | None = None,
+) -> SensitivityResult:
+    """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
+
+    ``announce`` receives one line with the number of model runs before any run starts.
+    """
+    spec = scenario.sensitivity
+    if spec is None:
+        raise ScenarioError(
+            f"scenario {scenario.name!r} has no 'sensitivity' block: add one with design, key and "
+            "parameters (see docs/how-to/sensitivity.md)"
+        )
+    if spec.key not in METRICS:
+        raise ScenarioError(f"sensitivity.key {spec.key!r}: not a reported figure; choose one of {', '.join(METRICS)}")
+    if method != "oat" and samples < 2:
+        raise ScenarioError(f"--samples {samples}: {method} needs at least 2")
+    plan = sample(method, spec, samples, scenario.run.seed)
+    runs = len(plan.points) * replications
+    if announce is not None:
+        announce(
+            f"{method}: {len(spec.parameters)} parameters, {len(plan.points)} sample points x "
+            f"{replications} replication(s) = {runs} model runs"
+        )
+    exp_spec = ExperimentSpec(
+        "sensitivity",
+        scenario,
+        (spec.design,),
+        max(replications, 1),
+        keep_weekly=False,
+        explicit_points=freeze_points(plan.points),
+    )
+    result = run_experiment(exp_spec, out, runner, command)
+    y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
+    table = analyse(method, spec, plan, y, scenario.run.seed)
+    return SensitivityResult(method, spec, table, result, runs)

@@ -13,12 +13,13 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
 
 
-def half_width(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> float:
+def half_width(values: Sequence[float] | np.ndarray | pd.Series, confidence: float = CONFIDENCE) -> float:
     """Half-width of the two-sided Student-t interval for the mean (NaN with fewer than two values)."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
@@ -42,7 +43,7 @@ def unpaired_half_width(a: np.ndarray, b: np.ndarray, confidence: float = CONFID
     return float(stats.t.ppf(0.5 + confidence / 2, dof) * math.sqrt(va + vb))
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
+def paired_difference(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> dict[str, float]:
     """Mean of b - a over replications with its paired interval and the unpaired one it replaces."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     paired = half_width(y - x)

@@ -1,9 +1,11 @@
-"""The results store: every run's files land in one folder, written atomically, with a manifest.
+"""The results store: the one place that names results folders, builds their manifests and lists their files.
 
-A folder is built under a temporary name next to its destination and renamed into place only when every
-file is written, so a crash or a bad input never leaves a half-written result where a reader looks.
-The folder name is derived from what determines the numbers (resolved scenario, designs, seed), so the
-same inputs always map to the same place and re-running replaces it instead of piling up copies.
+Every command writes into ``<out>/<scenario>/<label>-<digest>/``. The digest covers what determines the numbers
+(never the number of replications, so asking for more resumes the same folder), and :func:`result_folder` is
+the only function that derives it. Every folder holds a ``manifest.json`` with the same keys whatever the kind
+(:data:`MANIFEST_KEYS`): what is particular to a kind goes under ``details``. Every writer — the run or the
+experiment, the sensitivity table and figure, the report — registers its files here, so ``files`` lists every
+file in the folder. Files and folders are written atomically (:mod:`scalesim.experiment.atomic`).
 """
 
 from __future__ import annotations
@@ -13,17 +15,37 @@ import hashlib
 import json
 import math
 import platform
-import sys
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic
 from scalesim.ops.result import RunResult
 
-DEPENDENCIES = ("simpy", "numpy", "pandas", "pydantic", "pyarrow", "pyyaml", "matplotlib")
+DEPENDENCIES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "pyyaml", "matplotlib", "SALib")
+MANIFEST = "manifest.json"
+MANIFEST_KEYS = (
+    "kind",
+    "scenario",
+    "status",
+    "seed",
+    "replications",
+    "seeds",
+    "designs",
+    "command",
+    "executor",
+    "versions",
+    "platform",
+    "created_utc",
+    "updated_utc",
+    "files",
+    "details",
+    "resolved_scenario",
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -59,68 +81,168 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def run_id(result: RunResult) -> str:
-    """A stable folder name: seed plus a digest of the resolved scenario and the designs run."""
-    payload = json.dumps(
-        {
-            "scenario": result.scenario.model_dump(mode="json", by_alias=True),
-            "designs": result.designs,
-            "seed": repr(result.seed),
-        },
-        sort_keys=True,
-    )
-    digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
-    seed = result.seed if isinstance(result.seed, int) else "ss"
-    return f"seed{seed}-{digest}"
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def manifest(result: RunResult, command: list[str] | None = None, extra: dict[str, Any] | None = None) -> dict:
-    """Everything needed to trace a number back: resolved scenario, seed, designs, versions, command, time."""
-    return {
-        "kind": "run",
-        "scenario": result.scenario.name,
-        "seed": result.seed if isinstance(result.seed, int) else repr(result.seed),
-        "designs": result.designs,
-        "cases": result.cases.count,
-        "command": command if command is not None else sys.argv,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+def result_folder(out: str | Path, scenario: str, label: str, identity: dict[str, Any]) -> Path:
+    """``out/scenario/label-digest``: the digest of ``identity`` (what determines the numbers) names the folder."""
+    digest = hashlib.sha256(json.dumps(jsonable(identity), sort_keys=True).encode()).hexdigest()[:10]
+    return Path(out) / scenario / f"{label}-{digest}"
+
+
+def replication_seeds(root: int | str, replications: int) -> list[dict[str, Any]]:
+    """How each replication's streams are seeded: ``SeedSequence(entropy, spawn_key)``."""
+    return [{"replication": r, "entropy": root, "spawn_key": [r]} for r in range(replications)]
+
+
+def library_call(function: str, *args: Any, **kwargs: Any) -> list[str]:
+    """The command of a result made by a library call (the CLI records its own command line instead)."""
+    shown = [repr(str(a)) if isinstance(a, Path) else repr(a) for a in args]
+    shown += [f"{k}={v!r}" for k, v in kwargs.items() if v not in (None, (), [], {})]
+    return ["python", "-c", f"import scalesim; scalesim.{function}({', '.join(shown)})"]
+
+
+def new_manifest(
+    kind: str,
+    scenario: str,
+    resolved_scenario: dict[str, Any],
+    *,
+    seed: int | str,
+    replications: int,
+    designs: Sequence[str],
+    command: Sequence[str],
+    executor: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    seeds: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A manifest with every key of :data:`MANIFEST_KEYS`, status ``running`` until :func:`finish` marks it."""
+    created = now_utc()
+    manifest = {
+        "kind": kind,
+        "scenario": scenario,
+        "status": "running",
+        "seed": seed,
+        "replications": replications,
+        "seeds": seeds if seeds is not None else replication_seeds(seed, replications),
+        "designs": list(designs),
+        "command": list(command),
+        "executor": executor or {"jobs": 1, "scheduler": None},
         "versions": versions(),
         "platform": platform.platform(),
-        **(extra or {}),
-        "resolved_scenario": result.scenario.model_dump(mode="json", by_alias=True),
+        "created_utc": created,
+        "updated_utc": created,
+        "files": [MANIFEST],
+        "details": details or {},
+        "resolved_scenario": resolved_scenario,
     }
+    assert tuple(manifest) == MANIFEST_KEYS
+    return manifest
+
+
+def files_in(folder: Path) -> list[str]:
+    """Every file below ``folder``, relative to it, sorted (temporary names of atomic writes left out)."""
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith((".tmp-", ".old-"))
+    )
+
+
+def finish(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest of a complete folder (status ``complete``), listing every file in it."""
+    previous = folder / MANIFEST
+    if previous.exists():  # resuming or extending: keep the folder's birth date
+        manifest["created_utc"] = read_manifest(folder).get("created_utc", manifest["created_utc"])
+    manifest |= {"status": "complete", "updated_utc": now_utc()}
+    manifest["files"] = sorted({MANIFEST, *files_in(folder)})
+    atomic.write_text(previous, dumps(manifest))
+
+
+def register(folder: Path, names: Iterable[str]) -> None:
+    """Add files a later writer put in ``folder`` (a report, a figure) to its manifest."""
+    manifest = read_manifest(folder)
+    added = set(names)
+    missing = sorted(n for n in added if not (folder / n).is_file())
+    if missing:
+        raise FileNotFoundError(f"{folder}: registered files do not exist: {', '.join(missing)}")
+    manifest["files"] = sorted({*manifest["files"], *added})
+    manifest["updated_utc"] = now_utc()
+    atomic.write_text(folder / MANIFEST, dumps(manifest))
+
+
+def set_command(folder: Path, command: Sequence[str]) -> None:
+    """Record the command that made a folder (the CLI's own command line, over the library call's)."""
+    manifest = read_manifest(folder)
+    manifest["command"] = list(command)
+    atomic.write_text(folder / MANIFEST, dumps(manifest))
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """A results folder's manifest; a clear error for a folder that is not one, or not finished."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.exists():
+        if (folder / "parts").exists():
+            raise ScenarioError(f"{folder}: an unfinished experiment; run its command again to complete it")
+        raise ScenarioError(f"{folder}: not a scalesim results folder (no {MANIFEST})")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ScenarioError(f"{path}: not a scalesim manifest (not JSON)") from None
+    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+    if missing:
+        raise ScenarioError(
+            f"{path}: written by another version of scalesim (no {', '.join(missing[:3])}); "
+            "re-run the command in its 'command' field"
+        )
+    return manifest
+
+
+def run_folder(result: RunResult, out: str | Path) -> Path:
+    """Where a single run is stored: its seed as the label, a digest of scenario, designs and seed."""
+    seed = result.seed if isinstance(result.seed, int) else "ss"
+    identity = {
+        "scenario": result.scenario.model_dump(mode="json", by_alias=True),
+        "designs": result.designs,
+        "seed": repr(result.seed),
+    }
+    return result_folder(out, result.scenario.name, f"seed{seed}", identity)
 
 
 def write_run(
     result: RunResult,
-    root: str | Path = "results",
+    out: str | Path = "results",
     *,
     ledger: bool = True,
-    command: list[str] | None = None,
+    command: Sequence[str] | None = None,
 ) -> Path:
-    """Write a run to ``root/<scenario>/<run-id>/``: manifest, summary, teams and (optionally) the ledger."""
-    destination = Path(root) / result.scenario.name / run_id(result)
+    """Write a run to its folder: manifest, summary, teams, weekly series, events and (optionally) the ledger."""
+    seed = result.seed if isinstance(result.seed, int) else repr(result.seed)
+    manifest = new_manifest(
+        "run",
+        result.scenario.name,
+        result.scenario.model_dump(mode="json", by_alias=True),
+        seed=seed,
+        replications=1,
+        designs=result.designs,
+        command=command or library_call("write_run", result.scenario.name, ledger=ledger),
+        seeds=[{"replication": 0, "entropy": seed, "spawn_key": []}],
+        details={"cases": result.cases.count, "ledger": ledger},
+    )
     summary = result.summary()
 
     def fill(folder: Path) -> None:
-        files = [
-            "manifest.json",
-            "summary.json",
-            "summary.csv",
-            "teams.csv",
-            "weekly.csv",
-            "weekly_teams.csv",
-            "events.csv",
-        ]
         if ledger:
             result.ledger_table().to_parquet(folder / "ledger.parquet", index=False)
-            files.append("ledger.parquet")
         (folder / "summary.json").write_text(dumps(summary))
         result.summary_table().to_csv(folder / "summary.csv", index=False)
         result.teams_table().to_csv(folder / "teams.csv", index=False)
         result.weekly_table().to_csv(folder / "weekly.csv", index=False)
         result.weekly_teams_table().to_csv(folder / "weekly_teams.csv", index=False)
         result.events_table().to_csv(folder / "events.csv", index=False)
-        (folder / "manifest.json").write_text(dumps(manifest(result, command, {"files": files})))
+        manifest.update(status="complete", files=sorted({MANIFEST, *files_in(folder)}))
+        (folder / MANIFEST).write_text(dumps(manifest))
 
-    return atomic.write_folder(destination, fill)
+    return atomic.write_folder(run_folder(result, out), fill)
+

@@ -46,7 +46,7 @@ def task_key(point: int, replication: int) -> str:
 class TaskOutput:
     key: str
     rows: pd.DataFrame
-    weekly: pd.DataFrame | None
+    series: pd.DataFrame | None  # the run's time series (weekly for operations, monthly for a portfolio)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables, e.g. the portfolio's initiatives
 
 

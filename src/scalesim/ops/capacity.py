@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scalesim.ops.calendar import WorkCalendar
-from scalesim.scenario.schema import Design, Environment, Scenario, Team
+from scalesim.scenario.schema import Design, OperatingEnvironment, Scenario, Team
 
 WEEK_DAYS = 7.0
 
@@ -60,7 +60,7 @@ class Load:
         }
 
 
-def staff_of(environment: Environment, design: Design) -> dict[str, int]:
+def staff_of(environment: OperatingEnvironment, design: Design) -> dict[str, int]:
     """Each team's staff under a design: today's staff plus what the design hires."""
     return {name: team.staff + design.added_staff.get(name, 0) for name, team in environment.teams.items()}
 
@@ -71,7 +71,7 @@ def staff_hours_per_day(team: Team, staff: int) -> float:
     return staff * calendar.open_hours(0.0, WEEK_DAYS) / WEEK_DAYS
 
 
-def team_loads(scenario: Scenario, environment: Environment, design: Design, share: float = 1.0) -> list[Load]:
+def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: Design, share: float = 1.0) -> list[Load]:
     """Expected load on every team the design uses, when ``share`` of the workload reaches the environment."""
     teams = environment.teams
     cases_per_day = scenario.workload.arrival_rate * share

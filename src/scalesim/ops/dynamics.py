@@ -29,7 +29,7 @@ import simpy
 
 from scalesim.ops.cases import Cases
 from scalesim.ops.teams import Station
-from scalesim.scenario.schema import Accountability, Design, Environment, Monitoring
+from scalesim.scenario.schema import Accountability, Design, Monitoring, OperatingEnvironment
 
 
 @dataclass
@@ -66,10 +66,10 @@ class Trace:
                 "routed_share": self.routed_share,
             }
         )
-        for team, values in self.backlog.items():
-            frame[f"backlog:{team}"] = values
-        for team, values in self.busy_hours.items():
-            frame[f"busy_hours:{team}"] = values
+        for team, backlog in self.backlog.items():
+            frame[f"backlog:{team}"] = backlog
+        for team, busy in self.busy_hours.items():
+            frame[f"busy_hours:{team}"] = busy
         return frame
 
     def event_table(self) -> pd.DataFrame:
@@ -90,7 +90,7 @@ class Dynamics:
     def __init__(
         self,
         env: simpy.Environment,
-        environment: Environment,
+        environment: OperatingEnvironment,
         design: Design,
         state: OperatingState,
         stations: dict[str, Station],

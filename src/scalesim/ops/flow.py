@@ -19,9 +19,9 @@ from scalesim.ops.calendar import next_tick
 from scalesim.ops.capacity import staff_of
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState
-from scalesim.ops.ledger import Fate, Ledger
+from scalesim.ops.ledger import CaseFate, Ledger
 from scalesim.ops.teams import Station
-from scalesim.scenario.schema import Committee, Decay, Design, Environment, Handoff, Scenario
+from scalesim.scenario.schema import Committee, Decay, Design, Handoff, OperatingEnvironment, Scenario
 
 Process = Generator[simpy.Event, object, None]
 
@@ -76,7 +76,7 @@ class Operation:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        environment: Environment,
+        environment: OperatingEnvironment,
         design: Design,
         cases: Cases,
         sample: np.ndarray | None = None,
@@ -98,7 +98,8 @@ class Operation:
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
         approval = design.approval
-        self.committee = CommitteeQueue(env, approval.committee) if approval.policy == "committee" else None
+        committee = approval.committee if approval.policy == "committee" else None
+        self.committee = CommitteeQueue(env, committee) if committee is not None else None
         self._side_channel = design.side_channel if design.integration_point == "side_channel" else None
         self._approvers = self._staffed_step(approval.team)
         self._triage = self._staffed_step(design.exception_handling.team)
@@ -186,19 +187,19 @@ class Operation:
         arrival = env.now
         # 1. arrive: after a reversion, or before the roll-out reaches it, the case goes the old way
         if state.reverted:
-            self.ledger.close(i, Fate.REVERTED, 0.0, env.now)
+            self.ledger.close(i, CaseFate.REVERTED, 0.0, env.now)
             return
         if u["routed"][i] >= self.dynamics.routed_share():
-            self.ledger.close(i, Fate.NOT_ROUTED, 0.0, env.now)
+            self.ledger.close(i, CaseFate.NOT_ROUTED, 0.0, env.now)
             return
         # 2. score: missing inputs make the case an exception the model cannot score
         if u["data_quality"][i] >= environment.data_quality:
-            recovered = yield from self.exception_path(i, Fate.NO_SCORE)
+            recovered = yield from self.exception_path(i, CaseFate.NO_SCORE)
             if not recovered:
                 return
         # 3. exception check: out-of-scope / edge cases leave the model path
         if u["exception"][i] < environment.exception_rate:
-            yield from self.exception_path(i, Fate.EXCEPTION)
+            yield from self.exception_path(i, CaseFate.EXCEPTION)
             return
         scoring = environment.scoring
         if scoring.mode == "batch":
@@ -212,7 +213,7 @@ class Operation:
         if side is not None:
             yield env.timeout(next_tick(env.now, side.every_days) - env.now)
             if u["pickup"][i] >= side.pickup_probability:
-                self.ledger.close(i, Fate.ORPHANED, 0.0, env.now)
+                self.ledger.close(i, CaseFate.ORPHANED, 0.0, env.now)
                 return
         # 5. handoffs
         for step in self.route:
@@ -220,7 +221,7 @@ class Operation:
             if delay:
                 yield env.timeout(delay)
             if step.loss_u[i] < step.loss_probability:
-                self.ledger.close(i, Fate.LOST_IN_HANDOFF, 0.0, env.now)
+                self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
                 return
             yield from step.station.work(step.service[i])
         # 6. approval
@@ -234,7 +235,7 @@ class Operation:
                     approvers, service = self._approvers
                     yield from approvers.work(service[i])
                 if u["reject"][i] < approval.rejection_rate:
-                    self.ledger.close(i, Fate.REJECTED, 0.0, env.now)
+                    self.ledger.close(i, CaseFate.REJECTED, 0.0, env.now)
                     return
         # 7. act, 8. value
         self.act(i, correct, env.now - arrival)
@@ -242,20 +243,20 @@ class Operation:
     def act(self, i: int, correct: bool, lead_time: float) -> None:
         now = self.env.now
         if self.state.reverted:
-            self.ledger.close(i, Fate.REVERTED, 0.0, now)
+            self.ledger.close(i, CaseFate.REVERTED, 0.0, now)
             return
         if self._u["adopt"][i] >= self.state.adoption:
-            self.ledger.close(i, Fate.NOT_ADOPTED, 0.0, now)
+            self.ledger.close(i, CaseFate.NOT_ADOPTED, 0.0, now)
             return
         self.dynamics.followed(i, correct)
         if correct:
             value = self.cases.value[i] * decay_factor(self.scenario.value.decay, lead_time)
-            self.ledger.close(i, Fate.REALIZED, value, now)
+            self.ledger.close(i, CaseFate.REALIZED, value, now)
         else:
             cost = self.cases.value[i] * self.scenario.value.wrong_action_cost_share
-            self.ledger.close(i, Fate.WRONG_ACTION, -cost, now)
+            self.ledger.close(i, CaseFate.WRONG_ACTION, -cost, now)
 
-    def exception_path(self, i: int, cause: Fate) -> Generator[simpy.Event, object, bool]:
+    def exception_path(self, i: int, cause: CaseFate) -> Generator[simpy.Event, object, bool]:
         """Work an exception; return True if triage repaired its inputs and it rejoins the model path.
 
         The case's value is lost (to ``cause``) as soon as it leaves the model path; the work that follows
@@ -264,7 +265,7 @@ class Operation:
         handling = self.design.exception_handling
         env = self.env
         if handling.mode == "defined":
-            recovered = cause is Fate.NO_SCORE and self._u["recover"][i] < handling.recover_probability
+            recovered = cause is CaseFate.NO_SCORE and self._u["recover"][i] < handling.recover_probability
             if not recovered:
                 self.ledger.close(i, cause, 0.0, env.now)
             if self._triage is not None:

@@ -13,7 +13,7 @@ from enum import IntEnum
 import numpy as np
 
 
-class Fate(IntEnum):
+class CaseFate(IntEnum):
     """How a case ended. Every fate but ``REALIZED`` is a cause of lost value."""
 
     REALIZED = 0
@@ -33,10 +33,10 @@ class Fate(IntEnum):
         return self.name.lower()
 
 
-FATES = tuple(f.label for f in Fate)
-LOSS_CAUSES = tuple(f.label for f in Fate if f is not Fate.REALIZED)
+CASE_FATES = tuple(f.label for f in CaseFate)
+LOSS_CAUSES = tuple(f.label for f in CaseFate if f is not CaseFate.REALIZED)
 EROSION_CAUSES = (*LOSS_CAUSES[:-1], "delay", LOSS_CAUSES[-1])
-REACHED_ACT = (Fate.REALIZED, Fate.NOT_ADOPTED, Fate.WRONG_ACTION)
+REACHED_ACT = (CaseFate.REALIZED, CaseFate.NOT_ADOPTED, CaseFate.WRONG_ACTION)
 """Fates of cases that reached the acting role: their lead time is the time to the decision."""
 
 
@@ -48,11 +48,11 @@ class Ledger:
     def __init__(self, arrival: np.ndarray) -> None:
         n = len(arrival)
         self.arrival = arrival
-        self.fate = np.full(n, Fate.UNFINISHED, dtype=np.int8)
+        self.fate = np.full(n, CaseFate.UNFINISHED, dtype=np.int8)
         self.value = np.zeros(n)
         self.end = np.full(n, np.nan)
 
-    def close(self, case: int, fate: Fate, value: float, now: float) -> None:
+    def close(self, case: int, fate: CaseFate, value: float, now: float) -> None:
         self.fate[case] = fate
         self.value[case] = value
         self.end[case] = now
@@ -65,18 +65,18 @@ class Ledger:
         return self.end[reached] - self.arrival[reached]
 
     def fate_shares(self, counted: np.ndarray) -> dict[str, float]:
-        counts = np.bincount(self.fate[counted], minlength=len(Fate))
+        counts = np.bincount(self.fate[counted], minlength=len(CaseFate))
         n = max(int(counted.sum()), 1)
-        return {f.label: float(counts[f]) / n for f in Fate}
+        return {f.label: float(counts[f]) / n for f in CaseFate}
 
 
 def erosion_by_cause(pilot: Ledger, production: Ledger, counted: np.ndarray) -> dict[str, float]:
     """Total erosion (pilot value minus production value) of the counted cases, split by the production fate
     that caused it."""
     gap = (pilot.value - production.value)[counted]
-    totals = np.bincount(production.fate[counted], weights=gap, minlength=len(Fate))
-    by_cause = {f.label: float(totals[f]) for f in Fate if f is not Fate.REALIZED}
-    by_cause["delay"] = float(totals[Fate.REALIZED])
+    totals = np.bincount(production.fate[counted], weights=gap, minlength=len(CaseFate))
+    by_cause = {f.label: float(totals[f]) for f in CaseFate if f is not CaseFate.REALIZED}
+    by_cause["delay"] = float(totals[CaseFate.REALIZED])
     return {cause: by_cause[cause] for cause in EROSION_CAUSES}
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from scalesim.ops.capacity import team_loads
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Trace
-from scalesim.ops.ledger import FATES, Ledger, erosion_by_cause, lead_time_summary
+from scalesim.ops.ledger import CASE_FATES, Ledger, erosion_by_cause, lead_time_summary
 from scalesim.ops.series import weekly_state, weekly_teams
 from scalesim.ops.stall import Stall, verdict
 from scalesim.ops.teams import TeamStats
@@ -255,7 +255,7 @@ class RunResult:
     def ledger_table(self) -> pd.DataFrame:
         """The case ledger: one row per case and design, pilot and production fate, value and lead time."""
         cases = self.cases
-        fate_type = pd.CategoricalDtype(FATES)
+        fate_type = pd.CategoricalDtype(list(CASE_FATES))
         pilot = self.pilot.ledger
         frames = []
         for name, run in self.production.items():

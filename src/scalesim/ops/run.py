@@ -13,7 +13,7 @@ from scalesim.ops.check import check_pilot
 from scalesim.ops.flow import Operation
 from scalesim.ops.result import EnvironmentRun, RunResult
 from scalesim.ops.streams import Streams
-from scalesim.scenario.schema import Design, Environment, Scenario
+from scalesim.scenario.schema import Design, OperatingEnvironment, Scenario
 
 
 def simulate(
@@ -58,7 +58,7 @@ def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[st
 
 def run_environment(
     scenario: Scenario,
-    environment: Environment,
+    environment: OperatingEnvironment,
     design: Design,
     cases: Cases,
     sample: np.ndarray | None = None,

@@ -11,6 +11,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 import simpy
+from simpy.resources.resource import Request
 
 from scalesim.ops.calendar import WorkCalendar
 from scalesim.scenario.schema import Team
@@ -29,6 +30,16 @@ class TeamStats:
     mean_in_system: float  # over the whole run: time-average number of cases at the team (L)
     arrival_rate: float  # over the whole run: cases reaching the team per day (lambda)
     in_system_at_end: int
+
+
+class WorkRequest(Request):
+    """A request for one person of a team that remembers when its work started and how long it takes, so the work
+    done so far can be measured at any moment (SimPy's own resources extend ``Request`` the same way)."""
+
+    def __init__(self, resource: simpy.Resource, hours: float) -> None:
+        super().__init__(resource)
+        self.hours = hours
+        self.started: float | None = None  # set when the person starts on it
 
 
 class Station:
@@ -83,12 +94,12 @@ class Station:
         self.last_change = queued
         self.present += 1
         self.arrived += 1
-        request = self.resource.request()
+        request = WorkRequest(self.resource, hours)
         yield request
         started = env.now
         self.started += 1
         self.wait_total += started - queued
-        request.started, request.hours = started, hours  # type: ignore[attr-defined]  # read by work_done
+        request.started = started
         yield env.timeout(self.calendar.finish(started, hours) - started)
         self.resource.release(request)
         self.busy_hours += hours
@@ -104,9 +115,8 @@ class Station:
         in_progress = 0.0
         for request in self.resource.users:
             # a request is granted a moment before its process resumes and stamps it: skip it until then
-            started = getattr(request, "started", None)
-            if started is not None:
-                in_progress += min(request.hours, self.calendar.open_hours(started, now))  # type: ignore[attr-defined]
+            if isinstance(request, WorkRequest) and request.started is not None:
+                in_progress += min(request.hours, self.calendar.open_hours(request.started, now))
         return self.busy_hours + in_progress
 
     def clear_statistics(self) -> None:

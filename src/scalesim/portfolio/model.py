@@ -23,7 +23,7 @@ from scalesim.scenario.distributions import Distribution
 
 MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integration team, board meetings
 
-FATES = (
+INITIATIVE_FATES = (
     "delivering",  # in production and passed its value review
     "in_production",  # in production, review still to come
     "decommissioned",  # failed its value review (explicit kill)
@@ -126,7 +126,7 @@ class Portfolio:
             return True
         timer = self.env.timeout(limit)
         happened = yield event | timer
-        if event in happened:  # processed, not merely scheduled: a Timeout counts as triggered from creation
+        if event in happened:  # type: ignore[operator]  # a simpy ConditionValue  # processed, not merely scheduled: a Timeout counts as triggered from creation
             return True
         if isinstance(event, simpy.resources.resource.Request):
             if event.triggered:  # granted in the same instant the sponsor gave up: take it

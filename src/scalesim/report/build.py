@@ -20,11 +20,10 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic
-from scalesim.experiment.experiment import design_stats, paired_comparisons
-from scalesim.experiment.stats import mean_ci
-from scalesim.portfolio.experiment import FIGURES
+from scalesim.experiment.experiment import ExperimentResult
+from scalesim.experiment.portfolio import PortfolioResult
+from scalesim.experiment.store import read_manifest, register
 from scalesim.report import figures as F
 from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
 
@@ -47,19 +46,15 @@ class Section:
 def build_report(folder: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into a results folder."""
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        if (folder / "parts").exists():
-            raise ScenarioError(f"{folder}: an unfinished experiment; run its command again to complete it")
-        raise ScenarioError(f"{folder}: not a scalesim results folder (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(folder)
     kind = manifest["kind"]
-    if (folder / "summary.json").exists():
-        sections, title = _single_run(folder), f"Run of {manifest['scenario']}"
+    if kind == "run" and (folder / "summary.json").exists():
+        sections, title = _single_run(folder, manifest), f"Run of {manifest['scenario']}"
     elif kind == "portfolio":
-        sections, title = _portfolio(folder, manifest), f"Portfolio {manifest['scenario']}"
+        sections, title = _portfolio(PortfolioResult.load(folder), manifest), f"Portfolio {manifest['scenario']}"
     else:
-        sections, title = _experiment(folder, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
+        result = ExperimentResult.load(folder)
+        sections, title = _experiment(result, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
     sections.append(
         Section(
             "Scenario",
@@ -79,9 +74,8 @@ def _source(manifest: dict[str, Any], extra: str = "") -> str:
     return f"{manifest['scenario']} · seed {manifest['seed']}{reps}{extra}"
 
 
-def _single_run(folder: Path) -> list[Section]:
+def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
     summary = json.loads((folder / "summary.json").read_text())
-    manifest = json.loads((folder / "manifest.json").read_text())
     source = _source(manifest)
     table = pd.read_csv(folder / "summary.csv")
     weekly = pd.read_csv(folder / "weekly.csv")
@@ -131,10 +125,11 @@ def _loads(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _experiment(folder: Path, manifest: dict[str, Any]) -> list[Section]:
-    runs = pd.read_parquet(folder / "runs.parquet")
+def _experiment(result: ExperimentResult, manifest: dict[str, Any]) -> list[Section]:
+    """Sections for replications, comparisons, sweeps and sensitivity: what the experiment stored, as stored."""
+    folder, runs, data = result.folder, result.runs, result.to_dict()
     source = _source(manifest)
-    currency = manifest["resolved_scenario"].get("currency", "EUR")
+    currency = data["currency"]
     sections: list[Section] = []
     for csv in sorted(folder.glob("sensitivity-*.csv")):
         method = csv.stem.removeprefix("sensitivity-")
@@ -146,59 +141,27 @@ def _experiment(folder: Path, manifest: dict[str, Any]) -> list[Section]:
                 text=f"![sensitivity]({png.name})" if png.exists() else "",
             )
         )
-    if manifest["kind"] == "sweep":
-        data = {
-            "grid": manifest["grid"],
-            "points": _points(runs, manifest),
-            "design_names": manifest["designs"],
-            "scenario": manifest["scenario"],
-            "replications": manifest["replications"],
-            "confidence": 0.95,
-            "currency": currency,
-        }
-        params = list(manifest["grid"])
+    if result.spec.kind == "sweep":
         figs = [
-            (f"sweep-{key}", F.sweep_plot(runs, params, key, source)) for key in ("retention", "net_value_per_year")
+            (f"sweep-{key}", F.sweep_plot(runs, result.parameters, key, source))
+            for key in ("retention", "net_value_per_year")
         ]
         sections.append(
             Section("Sweep", text="```\n" + sweep_summary(data) + "\n```", figures=figs, tables=[("Runs", runs)])
         )
         return sections
-    if manifest["kind"] == "sensitivity":
+    if result.spec.kind == "sensitivity":
         sections.append(Section("Sample points", tables=[("Runs", runs)]))
         return sections
-    designs = manifest["designs"]
-    by_design = {d: runs[runs["design"] == d] for d in designs}
-    stats = {d: design_stats(rows) for d, rows in by_design.items()}
-    data = {
-        "kind": manifest["kind"],
-        "scenario": manifest["scenario"],
-        "seed": manifest["seed"],
-        "replications": manifest["replications"],
-        "confidence": 0.95,
-        "currency": currency,
-        "design_names": designs,
-        "designs": stats,
-    }
-    figures = [
-        (
-            "waterfall",
-            F.waterfall(
-                runs.groupby("design", sort=False).mean(numeric_only=True).reindex(designs).reset_index(),
-                currency,
-                source,
-            ),
-        )
-    ]
-    if len(designs) > 1 and manifest["kind"] == "compare":
-        data["comparisons"] = paired_comparisons(by_design, designs)
+    designs = list(result.spec.designs)
+    means = runs.groupby("design", sort=False).mean(numeric_only=True).reindex(designs).reset_index()
+    figures = [("waterfall", F.waterfall(means, currency, source))]
+    if data.get("comparisons"):
         figures.append(("comparison", F.comparison(data["comparisons"], currency, source)))
-    weekly_path = folder / "weekly.parquet"
-    if weekly_path.exists():
-        weekly = pd.read_parquet(weekly_path)
-        figures.append(("value-over-time", F.value_over_time(weekly, currency, source)))
+    if len(result.weekly):
+        figures.append(("value-over-time", F.value_over_time(result.weekly, currency, source)))
         no_events = pd.DataFrame(columns=["design", "day", "event", "value"])
-        figures += [(f"state-{d}", F.state_over_time(weekly, no_events, d, source)) for d in designs]
+        figures += [(f"state-{d}", F.state_over_time(result.weekly, no_events, d, source)) for d in designs]
     sections.append(
         Section(
             "Summary",
@@ -210,44 +173,20 @@ def _experiment(folder: Path, manifest: dict[str, Any]) -> list[Section]:
     return sections
 
 
-def _points(runs: pd.DataFrame, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    points = []
-    for _, rows in runs.groupby("point", sort=True):
-        params = {p: rows[p].iloc[0] for p in manifest["grid"]}
-        points.append(
-            {
-                "parameters": params,
-                "designs": {d: design_stats(rows[rows["design"] == d]) for d in manifest["designs"]},
-            }
-        )
-    return points
-
-
-def _portfolio(folder: Path, manifest: dict[str, Any]) -> list[Section]:
-    runs = pd.read_parquet(folder / "runs.parquet")
-    monthly = pd.read_parquet(folder / "weekly.parquet").rename(columns={"week": "month"})
-    initiatives = pd.read_parquet(folder / "initiatives.parquet")
-    data = {
-        "scenario": manifest["scenario"],
-        "replications": len(runs),
-        "confidence": 0.95,
-        "currency": manifest["resolved_scenario"].get("currency", "EUR"),
-        "years": manifest["resolved_scenario"]["run"]["years"],
-        "retention_by_design": manifest["retention_by_design"],
-        "figures": {f: mean_ci(runs[f].to_numpy(float)) for f in FIGURES},
-    }
+def _portfolio(result: PortfolioResult, manifest: dict[str, Any]) -> list[Section]:
+    data = result.to_dict()
     source = _source(manifest)
-    name = manifest["scenario"]
+    name = result.scenario.name
     return [
         Section(
             "Funnel",
             text="```\n" + portfolio_summary([data]) + "\n```",
             figures=[
                 ("funnel", F.portfolio_funnel([data], source)),
-                ("archive", F.archive_growth({name: monthly}, source)),
-                ("time-to-production", F.time_to_production({name: initiatives}, source)),
+                ("archive", F.archive_growth({name: result.monthly}, source)),
+                ("time-to-production", F.time_to_production({name: result.initiatives}, source)),
             ],
-            tables=[("Replications", runs)],
+            tables=[("Replications", result.runs)],
         )
     ]
 
@@ -315,4 +254,6 @@ def _write(folder: Path, title: str, sections: list[Section]) -> tuple[Path, Pat
     html_path, md_path = folder / "report.html", folder / "report.md"
     atomic.write_text(html_path, "\n".join(html_parts))
     atomic.write_text(md_path, "\n".join(md_parts))
+    figures = [f"figures/{name}.png" for section in sections for name, _ in section.figures]
+    register(folder, [html_path.name, md_path.name, *figures])
     return html_path, md_path

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scalesim import __version__
+from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
 from scalesim.ops.ledger import EROSION_CAUSES
 
@@ -21,7 +21,7 @@ PALETTE = ("#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#3
 
 
 def source_line(fig: Figure, text: str) -> None:
-    fig.text(0.01, 0.005, f"{text} · scalesim {__version__}", fontsize=7, color="#555555", ha="left", va="bottom")
+    fig.text(0.01, 0.005, f"{text} · scalesim {VERSION}", fontsize=7, color="#555555", ha="left", va="bottom")
 
 
 def _label(key: str) -> str:
@@ -371,7 +371,7 @@ def time_to_production(initiatives: dict[str, pd.DataFrame], source: str) -> Fig
     days = {name: (t["production"] - t["pilot_start"]).dropna() for name, t in initiatives.items()}
     bins = np.linspace(0, max(float(d.max()) for d in days.values() if len(d)) * 1.02, 30)
     for colour, (name, d) in zip(PALETTE, days.items(), strict=False):
-        ax.hist(d, bins=bins, alpha=0.5, color=colour, label=f"{name} (mean {d.mean():.0f} days)")
+        ax.hist(d, bins=bins.tolist(), alpha=0.5, color=colour, label=f"{name} (mean {d.mean():.0f} days)")
         ax.axvline(d.mean(), color=colour, linestyle="--")
     ax.set_xlabel("days from pilot start to production")
     ax.set_ylabel("initiatives (all replications)")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from scalesim.experiment import atomic
+from scalesim.experiment.sensitivity import SensitivityResult
+from scalesim.experiment.store import register
 from scalesim.report.figures import SENSITIVITY_FIGURES
-
-if TYPE_CHECKING:
-    from scalesim.api import SensitivityResult
 
 
 def save_png(fig: Figure, path: Path, dpi: int = 130) -> Path:
@@ -35,4 +33,6 @@ def write_sensitivity_figure(result: SensitivityResult) -> Path:
     fig = SENSITIVITY_FIGURES[result.method](result.table, result.spec.key, source)
     folder = result.experiment.folder
     atomic.write_text(folder / f"sensitivity-{result.method}.csv", result.table.to_csv(index=False))
-    return save_png(fig, folder / f"sensitivity-{result.method}.png")
+    png = save_png(fig, folder / f"sensitivity-{result.method}.png")
+    register(folder, [f"sensitivity-{result.method}.csv", png.name])
+    return png

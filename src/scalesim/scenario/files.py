@@ -33,7 +33,10 @@ _FLOAT = re.compile(
 )
 
 
-class StrictLoader(yaml.SafeLoader):
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
+
+
+class StrictLoader(_Base):  # type: ignore[valid-type,misc]
     """Safe loading, plus: duplicate keys refused, ``1e-3`` read as a number (as YAML 1.2 does)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

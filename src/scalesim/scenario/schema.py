@@ -158,7 +158,7 @@ class Dynamics(Model):
     reversion: Reversion = Reversion()
 
 
-class Environment(Model):
+class OperatingEnvironment(Model):
     """Operating conditions that cases flow through (the organisation, not the design choices)."""
 
     data_quality: Probability = Field(description="share of cases whose inputs let the model score them")
@@ -298,7 +298,7 @@ class Design(Model):
 PILOT_DESIGN = Design(description="pilot: output handed straight to a dedicated team, approvals waived")
 
 
-class Pilot(Environment):
+class Pilot(OperatingEnvironment):
     """The pilot environment, with the (usually ideal) way the pilot itself was run.
 
     A real pilot works a slice of the volume: ``sample_share`` of the cases, drawn at random from the same
@@ -420,7 +420,7 @@ class Scenario(Model):
     workload: Workload
     value: Value
     pilot: Pilot
-    production: Environment
+    production: OperatingEnvironment
     designs: dict[Name, Design] = Field(min_length=1)
     stall: StallCriteria = StallCriteria()
     sensitivity: Sensitivity | None = None
@@ -430,7 +430,7 @@ class Scenario(Model):
         """Every team a route, approval or exception path names must be defined in its environment."""
         problems: list[str] = []
 
-        def check(env_name: str, env: Environment, design_path: str, design: Design) -> None:
+        def check(env_name: str, env: OperatingEnvironment, design_path: str, design: Design) -> None:
             known = sorted(env.teams)
             refs: list[tuple[str, str | None]] = []
             for i, h in enumerate(env.handoffs):
@@ -447,7 +447,8 @@ class Scenario(Model):
                 chosen = getattr(design, lever)
                 if chosen is not None and chosen.team is not None:
                     refs.append((f"{design_path}.{lever}.team", chosen.team))
-            for path, team in refs:
+            for path, ref in refs:
+                team = str(ref)
                 if team not in env.teams:
                     problems.append(
                         f"{path}: unknown team {team!r}{suggest(str(team), known)}; "
