@@ -12,6 +12,8 @@ from scalesim.cli import main
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # executes notebooks / re-runs stored results
+
 CANONICAL = ROOT / "results" / "canonical"
 FOLDERS = result_folders(CANONICAL)
 

@@ -151,6 +151,7 @@ def test_validate_and_schema(capsys):
     assert code == 0 and schema["title"] == "scalesim scenario" and "designs" in schema["properties"]
 
 
+@pytest.mark.slow
 def test_console_script_runs_without_traceback_on_bad_input(tmp_path):
     """The installed entry point, in a real process: exit code and stderr as a user sees them."""
     proc = subprocess.run(

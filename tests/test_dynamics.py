@@ -218,6 +218,7 @@ def test_weekly_series_cover_the_run_and_add_up():
     assert teams["utilisation"].between(0, 1 + 1e-9).all()
 
 
+@pytest.mark.slow
 def test_stall_demo_tells_its_story(tmp_path, capsys):
     """Pilot excellent; bolt_on stalls within a year for a named reason; redesigned scales; one lever helps a bit."""
     code = main(["run", str(SCENARIOS / "stall-demo.yaml"), "--format", "json", "--out", str(tmp_path), "--no-ledger"])

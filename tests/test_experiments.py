@@ -74,6 +74,7 @@ def executor_runs(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_serial_pool_and_dask_give_identical_run_tables(executor_runs):
     serial = executor_runs["serial"].runs
     assert len(serial) == 2 * 2 * 2
@@ -81,6 +82,7 @@ def test_serial_pool_and_dask_give_identical_run_tables(executor_runs):
         pd.testing.assert_frame_equal(executor_runs[name].runs, serial, check_exact=True)
 
 
+@pytest.mark.slow
 def test_sweep_table_is_tidy_with_parameters_as_columns(executor_runs):
     runs = executor_runs["serial"].runs
     assert {"point", "replication", "design", "production.teams.adjusters.staff", "retention"} <= set(runs.columns)
@@ -92,6 +94,7 @@ def test_sweep_table_is_tidy_with_parameters_as_columns(executor_runs):
     assert manifest["status"] == "complete" and manifest["versions"]["scalesim"]
 
 
+@pytest.mark.slow
 def test_compare_pairing_narrows_the_interval_on_the_claims_scenario(tmp_path):
     result = scalesim.compare(CLAIMS, replications=6, out=tmp_path, jobs=2, days=60)
     data = result.to_dict()
@@ -103,6 +106,7 @@ def test_compare_pairing_narrows_the_interval_on_the_claims_scenario(tmp_path):
     assert retention["mean"] - retention["half_width"] > 0.2  # a difference the interval cannot explain away
 
 
+@pytest.mark.slow
 def test_precision_adds_replications_until_met(tmp_path):
     result = scalesim.replicate(
         tiny("production.accuracy=0.6"), replications=2, precision=0.01, out=tmp_path, jobs=1, max_replications=40
@@ -178,6 +182,7 @@ def test_bad_experiment_options_exit_2(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_with_exactly_one_row_per_run(tmp_path):
     """SIGKILL a sweep half-way, re-run the same command: it runs only what is missing, and nothing doubles."""
     out = tmp_path / "out"
@@ -272,6 +277,7 @@ def test_compare_and_sweep_text_output(tmp_path, capsys):
     assert code == 0 and "2 points x 1 designs x 2 replications" in out and "production.accuracy" in out
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path, capsys):
     code = main(
         [

@@ -144,7 +144,10 @@ def test_portfolio_figures(portfolios):
             "--grid",
             "production.accuracy=0.7,0.9",
         ],
-        ["portfolio", "portfolio-status-quo.yaml", "--years", "1", "--replications", "2", "-j", "1"],
+        pytest.param(
+            ["portfolio", "portfolio-status-quo.yaml", "--years", "1", "--replications", "2", "-j", "1"],
+            marks=pytest.mark.slow,
+        ),
         ["sensitivity", "claims-triage.yaml", "--days", "7", "--samples", "2", "-j", "1"],
     ],
 )

@@ -116,6 +116,7 @@ def test_retention_above_100_percent_is_flagged_with_its_cause():
     assert design["retention_note"].startswith("above 100%: production did better than the pilot on delay")
 
 
+@pytest.mark.slow
 def test_an_overloaded_production_team_is_named_in_the_verdict_and_the_summary(capsys, tmp_path):
     code, out, _ = cli(
         capsys, "run", CLAIMS, "--set", "production.teams.triage.staff=1", "--format", "json", "--out", str(tmp_path)
@@ -149,6 +150,7 @@ def test_the_text_output_breaks_costs_down(capsys, tmp_path):
         assert f"  {label}" in out
 
 
+@pytest.mark.slow
 def test_value_over_time_has_no_partial_last_week(capsys, tmp_path):
     cli(capsys, "run", CLAIMS, "--design", "redesigned", "--out", str(tmp_path), "--no-ledger")
     folder = next((tmp_path / "claims-triage").iterdir())

@@ -34,6 +34,7 @@ def calibrated(tmp_path_factory):
     return results
 
 
+@pytest.mark.slow
 def test_status_quo_is_calibrated_to_published_figures(calibrated):
     """Share of AI pilots reaching production: 53% (2019), 54% (2022), 48% (2024) in Gartner's surveys; 59% fail to
     (Gartner 2024): the defensible band is 0.30-0.55. Time from prototype to production: 8 months on average
@@ -47,6 +48,7 @@ def test_status_quo_is_calibrated_to_published_figures(calibrated):
     assert (runs["time_to_production_p90"] > runs["time_to_production_median"]).all()
 
 
+@pytest.mark.slow
 def test_production_first_reaches_production_more_often_and_sooner(calibrated):
     comparisons = {
         c["figure"]: c
@@ -59,6 +61,7 @@ def test_production_first_reaches_production_more_often_and_sooner(calibrated):
     assert comparisons["money_never_produced"]["mean"] < 0
 
 
+@pytest.mark.slow
 def test_retention_comes_from_the_operations_model_once_per_design():
     spec = load_portfolio(STATUS_QUO)
     first = retention_by_design(spec, SCENARIOS)

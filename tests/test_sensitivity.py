@@ -32,7 +32,11 @@ def synthetic():
 
 @pytest.mark.parametrize(
     ("method", "samples", "index", "conf"),
-    [("oat", 1, "swing", None), ("morris", 8, "mu_star", "mu_star_conf"), ("sobol", 16, "ST", "ST_conf")],
+    [
+        ("oat", 1, "swing", None),
+        ("morris", 8, "mu_star", "mu_star_conf"),
+        pytest.param("sobol", 16, "ST", "ST_conf", marks=pytest.mark.slow),
+    ],
 )
 def test_every_method_ranks_the_only_active_parameter_first(synthetic, tmp_path, method, samples, index, conf):
     result = sensitivity(synthetic, method, samples=samples, out=tmp_path, jobs=1)
@@ -54,6 +58,7 @@ def test_discrete_levers_are_sampled_as_an_index():
     assert [to_value(lever, x) for x in (0.0, 0.99, 1.0, 2.5, 3.0)] == [1, 1, 2, 3, 3]
 
 
+@pytest.mark.slow
 def test_sobol_on_a_bundled_scenario_has_confidence_intervals_and_announces_its_runs(tmp_path, capsys):
     code = main(
         [

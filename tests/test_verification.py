@@ -58,6 +58,7 @@ def assert_matches(samples: list[float], theory: float) -> None:
     assert abs(x.mean() - theory) <= half + START_UP_BIAS * theory, (x.mean(), half, theory)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lam", "service_hours", "staff"), [(20, 0.84, 1), (9, 24.0, 10), (40, 2.0, 4)])
 def test_single_team_reproduces_mm1_and_erlang_c(lam, service_hours, staff):
     teams = replicate_team(
@@ -72,6 +73,7 @@ def test_single_team_reproduces_mm1_and_erlang_c(lam, service_hours, staff):
     assert_matches([t.utilisation for t in teams], lam / (staff * mu))
 
 
+@pytest.mark.slow
 def test_tandem_of_teams_reproduces_the_jackson_network_sojourn():
     """Three teams in series: the mean time through them is the sum of each M/M/c sojourn (Jackson)."""
     lam = 20
@@ -96,6 +98,7 @@ def test_tandem_of_teams_reproduces_the_jackson_network_sojourn():
     assert_matches(means, theory)
 
 
+@pytest.mark.slow
 def test_periodic_committee_wait_is_half_its_cadence_plus_nothing_else():
     scenario = tiny(
         "run.horizon_days=700",
@@ -125,6 +128,7 @@ def test_littles_law_holds_at_every_team(bundled_short_runs):
     assert checked >= 10
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_ledger_in_separate_processes(tmp_path):
     """Two interpreters with different hash seeds write identical results."""
     outputs = []
