@@ -50,6 +50,7 @@ def test_each_replication_row_is_the_run_with_that_seed(tmp_path):
     assert row["production_value_per_case"] == alone["production_value_per_case"].iloc[0]
 
 
+@pytest.mark.slow
 def test_more_replications_reuse_the_ones_already_run(tmp_path):
     first = scalesim.replicate(CLAIMS, replications=2, out=tmp_path, jobs=1, **SHORT)
     second = scalesim.replicate(CLAIMS, replications=4, out=tmp_path, jobs=1, **SHORT)

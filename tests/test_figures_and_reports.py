@@ -9,9 +9,9 @@ import pytest
 
 import scalesim
 from scalesim.cli import main
-from scalesim.portfolio import load_portfolio
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.portfolio import run_portfolio
+from scalesim.portfolio import load_portfolio
 from scalesim.report import figures as F
 from scalesim.report.build import build_report
 
@@ -36,7 +36,9 @@ def compared(tmp_path_factory):
 def portfolios(tmp_path_factory):
     out = tmp_path_factory.mktemp("pf")
     return [
-        run_portfolio(load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), RETENTION, 3, out, Runner(1), ["test"])
+        run_portfolio(
+            load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), RETENTION, 3, out, Runner(1), ["test"]
+        )
         for name in ("portfolio-status-quo", "portfolio-production-first")
     ]
 
@@ -101,6 +103,7 @@ def test_comparison_shows_paired_and_unpaired_intervals(compared):
     check(fig, "Difference against bolt_on")
 
 
+@pytest.mark.slow
 def test_sweep_plot_line_and_heatmap(tmp_path):
     grid = {"production.teams.adjusters.staff": [12, 16], "production.accuracy": [0.7, 0.9]}
     runs = scalesim.sweep(SCENARIOS / "claims-triage.yaml", grid, replications=2, days=10, jobs=1, out=tmp_path).runs
@@ -130,7 +133,7 @@ def test_portfolio_figures(portfolios):
 @pytest.mark.parametrize(
     "command",
     [
-        ["run", "stall-demo.yaml", "--days", "60", "--no-ledger"],
+        pytest.param(["run", "stall-demo.yaml", "--days", "60", "--no-ledger"], marks=pytest.mark.slow),
         ["compare", "claims-triage.yaml", "--days", "10", "--replications", "2", "-j", "1"],
         [
             "sweep",
@@ -148,7 +151,9 @@ def test_portfolio_figures(portfolios):
             ["portfolio", "portfolio-status-quo.yaml", "--years", "1", "--replications", "2", "-j", "1"],
             marks=pytest.mark.slow,
         ),
-        ["sensitivity", "claims-triage.yaml", "--days", "7", "--samples", "2", "-j", "1"],
+        pytest.param(
+            ["sensitivity", "claims-triage.yaml", "--days", "7", "--samples", "2", "-j", "1"], marks=pytest.mark.slow
+        ),
     ],
 )
 def test_report_is_self_contained_html_and_markdown(tmp_path, capsys, command):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from scalesim.cli import main
-from scalesim.experiment.stats import mean_ci
-from scalesim.portfolio import load_portfolio
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.portfolio import compare_portfolios, retention_by_design, run_portfolio
+from scalesim.experiment.stats import mean_ci
+from scalesim.portfolio import load_portfolio
 from scalesim.portfolio.measures import figures, simulate_portfolio
 from scalesim.portfolio.model import patience
 
@@ -131,6 +131,7 @@ def test_patience_inverts_the_cumulative_hazard():
     assert math.isinf(patience(1.0, 0.0, growth))
 
 
+@pytest.mark.slow
 def test_portfolio_cli_json_and_bad_input(tmp_path, capsys):
     code = main(
         [

@@ -34,7 +34,7 @@ def synthetic():
     ("method", "samples", "index", "conf"),
     [
         ("oat", 1, "swing", None),
-        ("morris", 8, "mu_star", "mu_star_conf"),
+        pytest.param("morris", 8, "mu_star", "mu_star_conf", marks=pytest.mark.slow),
         pytest.param("sobol", 16, "ST", "ST_conf", marks=pytest.mark.slow),
     ],
 )

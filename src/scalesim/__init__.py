@@ -48,6 +48,7 @@ def reproduce(out: str | Path = CANONICAL, jobs: int | None = None) -> None:
 
     reproduce_all(main, Path(out), jobs)
 
+
 __all__ = [
     "ExperimentOptions",
     "ExperimentResult",

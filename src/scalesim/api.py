@@ -286,4 +286,3 @@ def schema() -> dict[str, Any]:
     found = Scenario.model_json_schema(by_alias=True)
     found["title"] = "scalesim scenario"
     return found
-

@@ -245,4 +245,3 @@ def write_run(
         (folder / MANIFEST).write_text(dumps(manifest))
 
     return atomic.write_folder(run_folder(result, out), fill)
-
