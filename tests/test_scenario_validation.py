@@ -11,7 +11,7 @@ from scalesim.scenario import load_scenario
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
 
-from conftest import OPERATIONS, PORTFOLIOS, tiny
+from conftest import OPERATIONS, PORTFOLIOS, SCENARIOS, tiny
 
 
 @pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.stem)
@@ -154,6 +154,16 @@ def test_missing_file_and_bad_yaml(tmp_path):
     listy.write_text("- 1\n- 2\n")
     with pytest.raises(ScenarioError, match="must be a mapping"):
         load_scenario(listy)
+
+
+def test_yaml_anchors_and_merge_keys_still_work(tmp_path):
+    text = (SCENARIOS / "claims-triage.yaml").read_text().replace("  bolt_on:\n", "  bolt_on: &bolt\n", 1)
+    merged = "  bolt_on_with_owner:\n    <<: *bolt\n    process_owner: true\n\n# What moves"
+    path = tmp_path / "anchors.yaml"
+    path.write_text(text.replace("\n# What moves", "\n" + merged, 1), encoding="utf-8")
+    raw_designs = load_scenario(path).designs
+    assert raw_designs["bolt_on_with_owner"].process_owner is True
+    assert raw_designs["bolt_on_with_owner"].side_channel == raw_designs["bolt_on"].side_channel
 
 
 def test_json_schema_describes_designs():

@@ -38,7 +38,7 @@ def erlang_c_wait(lam: float, mu: float, c: int) -> float:
 
 
 def test_erlang_c_reference_value():
-    assert erlang_c_wait(9, 1, 10) == pytest.approx(0.66873, abs=5e-6)  # DESIGN.md's reference figure
+    assert erlang_c_wait(9, 1, 10) == pytest.approx(0.66873, abs=5e-6)  # docs/background/model.md
     assert erlang_c_wait(0.8, 1, 1) == pytest.approx(0.8 / (1 - 0.8))  # M/M/1: rho / (mu - lambda)
 
 

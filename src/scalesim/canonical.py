@@ -112,7 +112,7 @@ def _compare(fresh: pd.DataFrame, stored: pd.DataFrame, folder: Path) -> list[st
         if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
             same = np.allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12, atol=0, equal_nan=True)
         else:
-            same = a.astype(str).tolist() == b.fillna("").astype(str).tolist()
+            same = a.fillna("").astype(str).tolist() == b.fillna("").astype(str).tolist()
         if not same:
             problems.append(f"{folder}: {column} differs from the stored value")
     return problems

@@ -49,7 +49,7 @@ class Estimate:
     def describe(self) -> str:
         return (
             f"about {self.cases:,} cases x {self.environments} environments: "
-            f"~{_duration(self.seconds)} and ~{self.bytes / 2**20:,.0f} MiB per run"
+            f"up to ~{_duration(self.seconds)} and ~{self.bytes / 2**20:,.0f} MiB per run"
         )
 
 

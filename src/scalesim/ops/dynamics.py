@@ -1,4 +1,4 @@
-"""Time dynamics of one environment run (DESIGN.md operations model, step 10).
+"""Time dynamics of one environment run (docs/background/model.md, step 10).
 
 Why value that survives the first month can still collapse by month nine:
 

@@ -1,4 +1,4 @@
-"""The case flow through one environment under one design (DESIGN.md, operations model steps 1-9).
+"""The case flow through one environment under one design (docs/design.md; the steps are docs/background/model.md).
 
 Each case is a SimPy process: score -> exception check -> deliver -> handoffs -> approval -> act -> value.
 Every decision compares the case's own pre-drawn uniform with a probability read *at decision time* from

@@ -1,4 +1,4 @@
-"""The programme-level model: initiatives moving (or not) from pilot to production (DESIGN.md, portfolio model).
+"""The programme-level model: initiatives moving (or not) from pilot to production (docs/background/portfolio.md).
 
 Each initiative is a SimPy process: [gate] -> pilot build -> demo -> endorsement at the next budget cycle ->
 integration by the shared team (longer for every attribute not settled before the pilot) -> governance board
