@@ -11,6 +11,7 @@ import scalesim
 from scalesim.cli import main
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.portfolio import run_portfolio
+from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.portfolio import load_portfolio
 from scalesim.report import figures as F
 from scalesim.report.build import build_report
@@ -60,8 +61,16 @@ def test_waterfall_has_one_panel_per_design_with_pilot_and_production_bars(stall
     table = stall_run.summary_table()
     fig = F.waterfall(table, "EUR", "src")
     assert len(fig.axes) == 3
-    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert (labels[0] == "pilot" and labels[-1] == "production" and "reverted" in labels) or "not adopted" in labels
+    for ax, (_, row) in zip(fig.axes, table.iterrows(), strict=True):
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
+        assert labels == ["pilot", *(c.replace("_", " ") for c in causes), "production"]
+        bars = ax.patches
+        assert bars[0].get_height() == pytest.approx(row["pilot_value_per_case"])
+        assert bars[-1].get_height() == pytest.approx(row["production_value_per_case"])
+        # the erosion bars walk from the pilot's value down to production's, cause by cause
+        steps = sum(bar.get_height() for bar in bars[1:-1])
+        assert row["pilot_value_per_case"] + steps == pytest.approx(row["production_value_per_case"], abs=1e-9)
     assert fig.axes[0].get_ylabel() == "value per case (EUR)"
     check(fig, "Where the pilot's value goes in production")
 

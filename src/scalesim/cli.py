@@ -331,7 +331,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
-    folder = write_run(result, args.out, ledger=not args.no_ledger, command=args.command_line)
+    folder = write_run(result, args.out, ledger=not args.no_ledger)
+    set_command(folder, args.command_line)
     return _emit(args, result.summary(), run_summary, f"{folder}{_with_report(args, folder)}")
 
 

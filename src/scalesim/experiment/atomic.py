@@ -1,7 +1,8 @@
 """Atomic writes: a reader sees a file or folder whole, or not at all — never half-written.
 
 Everything is written under a temporary name in the destination's own folder (same file system) and renamed
-into place with ``os.replace``, which is atomic on POSIX and Windows.
+into place with ``os.replace``, which is atomic on POSIX and Windows. Hand-written because no maintained library
+writes a whole *folder* atomically; single files could use one, but one mechanism for both keeps it simple.
 """
 
 from __future__ import annotations

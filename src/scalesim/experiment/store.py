@@ -215,9 +215,11 @@ def write_run(
     out: str | Path = "results",
     *,
     ledger: bool = True,
-    command: Sequence[str] | None = None,
 ) -> Path:
-    """Write a run to its folder: manifest, summary, teams, weekly series, events and (optionally) the ledger."""
+    """Write a run to its folder: manifest, summary, teams, weekly series, events and (optionally) the ledger.
+
+    The manifest records this library call as the command; the CLI records its own command line over it.
+    """
     seed = result.seed if isinstance(result.seed, int) else repr(result.seed)
     manifest = new_manifest(
         "run",
@@ -226,7 +228,7 @@ def write_run(
         seed=seed,
         replications=1,
         designs=result.designs,
-        command=command or library_call("write_run", result.scenario.name, ledger=ledger),
+        command=library_call("write_run", result.scenario.name, ledger=ledger),
         seeds=[{"replication": 0, "entropy": seed, "spawn_key": []}],
         details={"cases": result.cases.count, "ledger": ledger},
     )

@@ -2,6 +2,8 @@
 
 Time is in days from a Monday 00:00. A team works ``hours_per_day`` from ``start_hour`` on the first
 ``days_per_week`` days of each week; work in progress pauses outside the shift and resumes at the next one.
+Hand-written because business-calendar libraries count working *days*; this needs working *hours* across shifts,
+in constant time per piece of work (whole weeks are skipped at once).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Every random source in a run draws from its own ``numpy.random.Generator``, deri
 ``SeedSequence`` and the stream's *name* (not from the order in which streams are created). Adding a
 mechanism with a new stream therefore never shifts the draws of the others, and two environments or
 designs that ask for the same name get the same numbers: that is how common random numbers are shared.
+Hand-written because numpy's ``SeedSequence`` spawns children by position only; naming them by purpose is the
+few lines below.
 """
 
 from __future__ import annotations
