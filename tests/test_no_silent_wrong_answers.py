@@ -181,7 +181,7 @@ def test_absurd_numbers_are_refused_up_front(capsys, tmp_path, override, expecte
 
 def test_a_big_run_is_refused_with_its_estimate_and_the_option_that_allows_it(capsys, tmp_path):
     code, _, err = cli(capsys, "run", CLAIMS, "--set", "workload.arrival_rate=20000", "--out", str(tmp_path))
-    assert code == 2 and "about 7,300,000 cases x 3 environments" in err and "MiB per run" in err
+    assert code == 2 and "about 7,300,000 cases x 3 environments" in err and "GiB per run" in err
     assert "--max-cases" in err
 
 

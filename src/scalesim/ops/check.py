@@ -49,7 +49,7 @@ class Estimate:
     def describe(self) -> str:
         return (
             f"about {self.cases:,} cases x {self.environments} environments: "
-            f"up to ~{_duration(self.seconds)} and ~{self.bytes / 2**20:,.0f} MiB per run"
+            f"up to ~{_duration(self.seconds)} and ~{_size(self.bytes)} per run"
         )
 
 
@@ -58,7 +58,14 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 3600:,.1f} h" if seconds < 360_000 else f"{seconds / 86400:,.0f} days"
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes / 2**20:,.0f} MiB"
 
 
 def estimate(scenario: Scenario, designs: Sequence[str]) -> Estimate:

@@ -102,9 +102,18 @@ def read_text(path: str | Path, what: str = "file") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if _looks_binary(data):
+            raise ScenarioError(f"{p}: binary file (not text), not a YAML {what}") from None
         raise ScenarioError(
             f"{p}: not UTF-8 text (byte {exc.start:,} is 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Mostly control or high bytes: a binary file, not text in another encoding (which has few of them)."""
+    sample = data[:4096]
+    odd = sum(1 for b in sample if (b < 0x20 and b not in b"\t\n\r") or b >= 0x80)
+    return odd > 0.3 * len(sample)
 
 
 def read_mapping(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
