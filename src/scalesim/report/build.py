@@ -70,7 +70,8 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
 
 
 def _source(manifest: dict[str, Any], extra: str = "") -> str:
-    reps = f" · {manifest['replications']} replications" if "replications" in manifest else ""
+    n = manifest["replications"]
+    reps = "" if manifest["kind"] == "run" and n == 1 else f" · {n} replication{'s' if n != 1 else ''}"
     return f"{manifest['scenario']} · seed {manifest['seed']}{reps}{extra}"
 
 
