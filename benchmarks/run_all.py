@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_ops.py", "bench_tandem.py", "bench_scale.py", "bench_parallel.py")
+SCRIPTS = ("bench_ops.py", "bench_tandem.py", "bench_scale.py", "bench_parallel.py", "bench_eventlog.py")
 
 if __name__ == "__main__":
     for script in SCRIPTS:

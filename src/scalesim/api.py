@@ -90,15 +90,17 @@ def run(
     overrides: Iterable[str] = (),
     max_cases: int = DEFAULT_MAX_CASES,
     on_environment: Callable[[str], None] | None = None,
+    event_log: bool = False,
 ) -> RunResult:
     """Run the pilot and each design's production environment over the same cases (one replication).
 
     Refused (:class:`ScenarioError`) if the pilot cannot serve its cases or the run would exceed ``max_cases``.
-    Nothing is written: :func:`scalesim.write_run` stores a result.
+    Nothing is written: :func:`scalesim.write_run` stores a result. With ``event_log``, every piece of case work
+    in every environment is kept (``result.event_log_table()``, and ``event_log.csv``/``.xes`` when written).
     """
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     check_size(resolved, select_designs(resolved, designs), max_cases)
-    return simulate(resolved, designs, on_environment=on_environment)
+    return simulate(resolved, designs, on_environment=on_environment, event_log=event_log)
 
 
 class ExperimentOptions(TypedDict, total=False):

@@ -180,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the pilot and each design's production environment on the same cases",
     )
     run.add_argument("--no-ledger", action="store_true", help="do not write the per-case ledger (big runs)")
+    run.add_argument(
+        "--event-log",
+        action="store_true",
+        help="also write the simulated event log of every environment and design (event_log.csv and .xes)",
+    )
     run.set_defaults(handler=cmd_run)
 
     compare = sub.add_parser(
@@ -319,6 +324,8 @@ def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if (args.replications or 1) > 1 or args.precision is not None:
+        if args.event_log:
+            raise ScenarioError("--event-log: a single run writes an event log; drop --replications/--precision")
         return _report(args, _experiment(args, "run", args.design))
     scenario = api.resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
     size = check_size(scenario, select_designs(scenario, args.design), args.max_cases)
@@ -327,13 +334,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         _announce(f"{scenario.name}: {size.describe()}")
         bar = tqdm(total=size.environments, unit="environment", disable=args.quiet, file=sys.stderr)
     result = api.run(
-        scenario, args.design, max_cases=args.max_cases, on_environment=None if bar is None else lambda _: bar.update(1)
+        scenario,
+        args.design,
+        max_cases=args.max_cases,
+        on_environment=None if bar is None else lambda _: bar.update(1),
+        event_log=args.event_log,
     )
     if bar is not None:
         bar.close()
     folder = write_run(result, args.out, ledger=not args.no_ledger)
     set_command(folder, args.command_line)
-    return _emit(args, result.summary(), run_summary, f"{folder}{_with_report(args, folder)}")
+    log = ""
+    if args.event_log:
+        log = f"\nevent log: {folder / 'event_log.csv'} and event_log.xes"
+    return _emit(args, result.summary(), run_summary, f"{folder}{log}{_with_report(args, folder)}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

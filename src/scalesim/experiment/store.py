@@ -24,6 +24,7 @@ import numpy as np
 
 from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic
+from scalesim.ops.eventlog import write_xes
 from scalesim.ops.result import RunResult
 
 DEPENDENCIES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "pyyaml", "matplotlib", "SALib")
@@ -216,7 +217,8 @@ def write_run(
     *,
     ledger: bool = True,
 ) -> Path:
-    """Write a run to its folder: manifest, summary, teams, weekly series, events and (optionally) the ledger.
+    """Write a run to its folder: manifest, summary, teams, weekly series, events, (optionally) the ledger, and
+    the simulated event log if the run kept one (``event_log.csv`` and ``event_log.xes``).
 
     The manifest records this library call as the command; the CLI records its own command line over it.
     """
@@ -243,6 +245,10 @@ def write_run(
         result.weekly_table().to_csv(folder / "weekly.csv", index=False)
         result.weekly_teams_table().to_csv(folder / "weekly_teams.csv", index=False)
         result.events_table().to_csv(folder / "events.csv", index=False)
+        if result.kept_event_log:
+            log = result.event_log_table()
+            log.to_csv(folder / "event_log.csv", index=False)
+            write_xes(log, folder / "event_log.xes")
         manifest.update(status="complete", files=sorted({MANIFEST, *files_in(folder)}))
         (folder / MANIFEST).write_text(dumps(manifest))
 

@@ -19,6 +19,7 @@ from scalesim.ops.calendar import next_tick
 from scalesim.ops.capacity import staff_of
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState
+from scalesim.ops.eventlog import EventLog
 from scalesim.ops.ledger import CaseFate, Ledger
 from scalesim.ops.teams import Station
 from scalesim.scenario.schema import Committee, Decay, Design, Handoff, OperatingEnvironment, Scenario
@@ -80,6 +81,7 @@ class Operation:
         design: Design,
         cases: Cases,
         sample: np.ndarray | None = None,
+        event_log: bool = False,
     ) -> None:
         self.env = env
         self.scenario = scenario
@@ -93,7 +95,10 @@ class Operation:
             adoption=environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner,
         )
         staff = staff_of(environment, design)
-        self.stations = {name: Station(env, name, team, staff[name]) for name, team in environment.teams.items()}
+        self.log = EventLog(staff) if event_log else None
+        self.stations = {
+            name: Station(env, name, team, staff[name], self.log) for name, team in environment.teams.items()
+        }
         self.sample = sample
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
@@ -223,17 +228,20 @@ class Operation:
             if step.loss_u[i] < step.loss_probability:
                 self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
                 return
-            yield from step.station.work(step.service[i])
+            yield from step.station.work(step.service[i], i)
         # 6. approval
         approval = self.design.approval
         if approval.policy != "none":
             needs = approval.policy != "risk_based" or self.cases.value[i] > approval.threshold
             if needs:
                 if self.committee is not None:
+                    asked = env.now
                     yield self.committee.request()
+                    if self.log is not None:
+                        self.log.done("committee", 0, i, "committee approval", asked, env.now, env.now)
                 elif self._approvers is not None:
                     approvers, service = self._approvers
-                    yield from approvers.work(service[i])
+                    yield from approvers.work(service[i], i, "approval")
                 if u["reject"][i] < approval.rejection_rate:
                     self.ledger.close(i, CaseFate.REJECTED, 0.0, env.now)
                     return
@@ -270,7 +278,7 @@ class Operation:
                 self.ledger.close(i, cause, 0.0, env.now)
             if self._triage is not None:
                 triage, service = self._triage
-                yield from triage.work(service[i])
+                yield from triage.work(service[i], i, "exception triage")
             return recovered
         self.ledger.close(i, cause, 0.0, env.now)
         p = 1.0 / (1.0 + handling.mean_bounces)
@@ -279,7 +287,7 @@ class Operation:
         for _ in range(bounces):
             yield env.timeout(next(draws["delay"]))
             step = self.route[int(next(draws["team"]) * len(self.route))]
-            yield from step.station.work(next(draws[f"rework:{step.station.name}"]))
+            yield from step.station.work(next(draws[f"rework:{step.station.name}"]), i, f"rework ({step.station.name})")
             if next(draws["drop"]) < handling.drop_probability:
                 break
         return False

@@ -12,6 +12,7 @@ import pandas as pd
 from scalesim.ops.capacity import team_loads
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Trace
+from scalesim.ops.eventlog import EventLog
 from scalesim.ops.ledger import CASE_FATES, Ledger, erosion_by_cause, lead_time_summary
 from scalesim.ops.series import weekly_state, weekly_teams
 from scalesim.ops.stall import Stall, verdict
@@ -29,6 +30,7 @@ class EnvironmentRun:
     ledger: Ledger
     teams: list[TeamStats]
     trace: Trace
+    events: EventLog | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,23 @@ class RunResult:
         """Dated events per design: monitoring checks, retraining, complaints, reversion."""
         frames = [run.trace.event_table().assign(design=name) for name, run in self.production.items()]
         return _design_first(pd.concat(frames, ignore_index=True))
+
+    @property
+    def kept_event_log(self) -> bool:
+        return self.pilot.events is not None
+
+    def event_log_table(self) -> pd.DataFrame:
+        """Every piece of case work in every environment (Simod/Prosimos columns; see :mod:`scalesim.ops.eventlog`).
+
+        Raises ``ValueError`` if the run was made without ``event_log=True``.
+        """
+        runs = [("pilot", "pilot", self.pilot), *(("production", n, r) for n, r in self.production.items())]
+        frames = []
+        for environment, design, run in runs:
+            if run.events is None:
+                raise ValueError("this run kept no event log: simulate it with event_log=True (--event-log)")
+            frames.append(run.events.table(environment, design, run.ledger.fate, run.ledger.value, CASE_FATES))
+        return pd.concat(frames, ignore_index=True)
 
     def ledger_table(self) -> pd.DataFrame:
         """The case ledger: one row per case and design, pilot and production fate, value and lead time."""

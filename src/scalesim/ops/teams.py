@@ -14,6 +14,7 @@ import simpy
 from simpy.resources.resource import Request
 
 from scalesim.ops.calendar import WorkCalendar
+from scalesim.ops.eventlog import EventLog
 from scalesim.scenario.schema import Team
 
 
@@ -52,6 +53,7 @@ class Station:
         "calendar",
         "env",
         "last_change",
+        "log",
         "name",
         "present",
         "resource",
@@ -66,8 +68,11 @@ class Station:
         "work_at_warmup",
     )
 
-    def __init__(self, env: simpy.Environment, name: str, spec: Team, staff: int | None = None) -> None:
+    def __init__(
+        self, env: simpy.Environment, name: str, spec: Team, staff: int | None = None, log: EventLog | None = None
+    ) -> None:
         self.env = env
+        self.log = log
         self.name = name
         self.spec = spec
         self.staff = spec.staff if staff is None else staff
@@ -86,8 +91,9 @@ class Station:
         self.work_at_warmup = 0.0
         self.since = 0.0  # statistics cover the time from here (the end of the warm-up)
 
-    def work(self, hours: float) -> Generator[simpy.Event, object, None]:
-        """Queue for a person, then take ``hours`` of their working time."""
+    def work(self, hours: float, case: int = -1, activity: str = "") -> Generator[simpy.Event, object, None]:
+        """Queue for a person, then take ``hours`` of their working time (``case`` and ``activity`` name the work
+        in the event log, when the run keeps one)."""
         env = self.env
         queued = env.now
         self.area += self.present * (queued - self.last_change)
@@ -100,8 +106,14 @@ class Station:
         self.started += 1
         self.wait_total += started - queued
         request.started = started
+        log = self.log
+        person = log.take(self.name) if log is not None else 0
         yield env.timeout(self.calendar.finish(started, hours) - started)
         self.resource.release(request)
+        if log is not None:  # the work starts when the person's shift allows, which may be after they took it
+            log.done(
+                self.name, person, case, activity or self.name, queued, self.calendar.finish(started, 0.0), env.now
+            )
         self.busy_hours += hours
         self.served += 1
         now = env.now
