@@ -102,3 +102,18 @@ def test_next_tick():
     assert next_tick(7.0, 7) == 7.0
     assert next_tick(2.0, 7, offset=3) == 3.0
     assert next_tick(3.5, 7, offset=3) == 10.0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"hours_per_day": 7, "days_per_week": 5, "start_hour": 8},
+        {"hours_per_day": 24, "days_per_week": 7, "start_hour": 0},
+        {"hours_per_day": 4, "days_per_week": 1, "start_hour": 20},
+    ],
+)
+def test_next_open_is_the_vectorised_start_of_work(spec):
+    calendar = WorkCalendar(Calendar(**spec))
+    times = np.random.default_rng(1).uniform(0, 60, 2000)
+    assert np.array_equal(calendar.next_open(times), np.array([calendar.finish(t, 0.0) for t in times]))

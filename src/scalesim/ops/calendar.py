@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from scalesim.scenario.schema import Calendar
 
 
@@ -44,6 +46,24 @@ class WorkCalendar:
                         return begin + need
                     need -= end - begin
             day += 1
+
+    def next_open(self, times: np.ndarray) -> np.ndarray:
+        """For each time, the first moment at or after it when the team is at work (vectorised ``finish(t, 0)``)."""
+        if self.always_open:
+            return times.copy()
+        day = np.floor(times)
+        shift_start = day + self.shift_start
+        today = (day % 7 < self.days_per_week) & (times <= shift_start + self.shift_len)
+        result = np.where(today, np.maximum(times, shift_start), np.nan)
+        following = day + 1
+        for _ in range(7):  # the next working day is at most a week away
+            pending = np.isnan(result)
+            if not pending.any():
+                break
+            opens = pending & (following % 7 < self.days_per_week)
+            result = np.where(opens, following + self.shift_start, result)
+            following = np.where(pending & ~opens, following + 1, following)
+        return result
 
     def open_hours(self, start: float, end: float) -> float:
         """Working hours available to one person between two calendar times."""

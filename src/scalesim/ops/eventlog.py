@@ -22,6 +22,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
+from scalesim.ops.calendar import WorkCalendar
+
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 """Day 0 of every simulation, 00:00 UTC: a Monday, so weekdays and shifts line up with the calendars."""
 COLUMNS = (
@@ -42,10 +44,11 @@ COLUMNS = (
 class EventLog:
     """Rows of worked activities of one environment run, kept as columns (a few appends per piece of work)."""
 
-    __slots__ = ("activity", "case", "enable", "end", "free", "person", "start", "team")
+    __slots__ = ("activity", "calendars", "case", "enable", "end", "free", "person", "start", "team")
 
-    def __init__(self, staff: dict[str, int]) -> None:
+    def __init__(self, staff: dict[str, int], calendars: dict[str, WorkCalendar]) -> None:
         self.free = {team: list(range(n, 0, -1)) for team, n in staff.items()}  # pop() hands out person 1 first
+        self.calendars = calendars
         self.case = array("q")
         self.activity: list[str] = []
         self.team: list[str] = []
@@ -54,16 +57,12 @@ class EventLog:
         self.start = array("d")
         self.end = array("d")
 
-    def take(self, team: str) -> int:
-        """A free person of ``team`` (there always is one: the team's resource admits at most its staff)."""
-        return self.free[team].pop()
-
     def done(
-        self, team: str, person: int, case: int, activity: str, enabled: float, started: float, ended: float
+        self, team: str, person: int, case: int, activity: str, enabled: float, taken: float, ended: float
     ) -> None:
-        """``person`` of ``team`` finished a piece of work; a case's work (``case >= 0``) becomes a row."""
-        if person > 0:
-            self.free[team].append(person)
+        """``person`` of ``team`` (0: nobody's time) finished a piece of work taken at ``taken``; a case's work
+        (``case >= 0``) becomes a row. Stations hand out people from ``free`` themselves (a team's resource admits
+        at most its staff, so one is always free) and take them back."""
         if case < 0:
             return
         self.case.append(case)
@@ -71,7 +70,7 @@ class EventLog:
         self.team.append(team)
         self.person.append(person)
         self.enable.append(enabled)
-        self.start.append(started)
+        self.start.append(taken)
         self.end.append(ended)
 
     def table(
@@ -79,11 +78,19 @@ class EventLog:
     ) -> pd.DataFrame:
         """The rows with times as UTC timestamps, each with its case's fate and value in this environment."""
         case = np.frombuffer(self.case, dtype=np.int64) if len(self.case) else np.zeros(0, dtype=np.int64)
+        # work taken outside a shift starts when the shift does: computed here, once, not during the run
+        taken = np.asarray(self.start, dtype=float)
+        started = taken.copy()
+        teams = np.asarray(self.team, dtype=object)
+        for name, calendar in self.calendars.items():
+            mine = teams == name
+            if mine.any():
+                started[mine] = calendar.next_open(taken[mine])
         person = np.frombuffer(self.person, dtype=np.int64) if len(self.person) else np.zeros(0, dtype=np.int64)
         team = np.asarray(self.team, dtype=object)
         resource = np.where(person > 0, team + "_" + person.astype(str), team)
 
-        def stamp(days: array[float]) -> pd.Series:
+        def stamp(days: array[float] | np.ndarray) -> pd.Series:
             return pd.Series(pd.Timestamp(EPOCH) + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")).dt.round(
                 "ms"
             )
@@ -94,7 +101,7 @@ class EventLog:
                 "activity": self.activity,
                 "resource": resource,
                 "enable_time": stamp(self.enable),
-                "start_time": stamp(self.start),
+                "start_time": stamp(started),
                 "end_time": stamp(self.end),
                 "team": self.team,
                 "environment": environment,

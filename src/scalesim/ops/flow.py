@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scalesim.ops.calendar import next_tick
+from scalesim.ops.calendar import WorkCalendar, next_tick
 from scalesim.ops.capacity import staff_of
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState
@@ -95,7 +95,8 @@ class Operation:
             adoption=environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner,
         )
         staff = staff_of(environment, design)
-        self.log = EventLog(staff) if event_log else None
+        calendars = {name: WorkCalendar(team.calendar) for name, team in environment.teams.items()}
+        self.log = EventLog(staff, calendars) if event_log else None
         self.stations = {
             name: Station(env, name, team, staff[name], self.log) for name, team in environment.teams.items()
         }

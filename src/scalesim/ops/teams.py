@@ -107,13 +107,14 @@ class Station:
         self.wait_total += started - queued
         request.started = started
         log = self.log
-        person = log.take(self.name) if log is not None else 0
+        if log is not None:
+            people = log.free[self.name]
+            person = people.pop()
         yield env.timeout(self.calendar.finish(started, hours) - started)
         self.resource.release(request)
-        if log is not None:  # the work starts when the person's shift allows, which may be after they took it
-            log.done(
-                self.name, person, case, activity or self.name, queued, self.calendar.finish(started, 0.0), env.now
-            )
+        if log is not None:
+            people.append(person)
+            log.done(self.name, person, case, activity or self.name, queued, started, env.now)
         self.busy_hours += hours
         self.served += 1
         now = env.now
