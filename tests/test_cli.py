@@ -167,3 +167,11 @@ def test_console_script_runs_without_traceback_on_bad_input(tmp_path):
 def test_validate_accepts_portfolio_files(capsys):
     code, out, _ = run_cli(capsys, "validate", str(SCENARIOS / "portfolio-status-quo.yaml"))
     assert code == 0 and "valid portfolio scenario 'portfolio-status-quo'" in out
+
+
+@pytest.mark.slow
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error():
+    proc = subprocess.run(
+        f"{sys.executable} -m scalesim.cli schema | head -n 1", shell=True, capture_output=True, text=True, check=False
+    )
+    assert proc.stdout.strip() == "{" and proc.stderr == ""

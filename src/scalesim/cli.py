@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -474,8 +475,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, argparse.ArgumentTypeError) as exc:
         print(f"scalesim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader stopped reading (`scalesim schema | head`): nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the interpreter's last flush is quiet
+        return 0
     except OSError as exc:  # the disk, not the input: say so in one line
-        print(f"scalesim: error: {exc.strerror or exc} ({exc.filename or 'results'})", file=sys.stderr)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"scalesim: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("scalesim: interrupted; finished runs are kept, run the same command again to resume", file=sys.stderr)
