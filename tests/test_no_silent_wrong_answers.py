@@ -257,3 +257,9 @@ def test_a_key_given_twice_names_both_lines(tmp_path):
     path.write_text(Path(CLAIMS).read_text().replace("currency: EUR", "currency: EUR\ncurrency: USD"))
     with pytest.raises(ScenarioError, match=r"key 'currency' appears twice in the same block \(lines \d+ and \d+\)"):
         load_scenario(path)
+
+
+def test_a_grid_point_too_big_to_run_is_refused_before_anything_runs(capsys, tmp_path):
+    code, _, err = cli(capsys, "sweep", CLAIMS, "--grid", "run.horizon_days=30,36000", "--out", str(tmp_path))
+    assert code == 2 and "grid point 1 (run.horizon_days=36000)" in err and "--max-cases" in err
+    assert not any(tmp_path.iterdir())

@@ -162,7 +162,7 @@ def experiment(
     if precision is not None and not 0 < precision < 1:
         raise ScenarioError(f"--precision {precision}: must be a share between 0 and 1, e.g. 0.05")
     spec = ExperimentSpec(kind, resolved, names, replications, freeze_grid(grid), keep_weekly=kind != "sweep")
-    size = check_size(resolved, names, max_cases)
+    size = spec.largest_run(max_cases)
     runs = len(spec.points()) * replications
     if announce is not None and size.seconds * runs > ANNOUNCE_SECONDS:
         announce(f"{resolved.name}: {runs} runs, each {size.describe()}")

@@ -24,7 +24,7 @@ from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, re
 from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder
 from scalesim.experiment.sweep import as_override, grid_points
 from scalesim.experiment.tasks import Task
-from scalesim.ops.check import check_pilot
+from scalesim.ops.check import DEFAULT_MAX_CASES, Estimate, check_pilot, check_size
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
@@ -103,6 +103,16 @@ class ExperimentSpec:
                 where = f"grid point {i} ({_describe(params)}): " if params else ""
                 raise ScenarioError(f"{where}{exc}") from None
         return points
+
+    def largest_run(self, max_cases: int = DEFAULT_MAX_CASES) -> Estimate:
+        """The biggest run of any point (a grid may raise the rate or the horizon); refused beyond ``max_cases``."""
+        checked = []
+        for i, (params, scenario) in enumerate(self.points()):
+            try:
+                checked.append(check_size(scenario, self.designs, max_cases))
+            except ScenarioError as exc:
+                raise ScenarioError(f"grid point {i} ({_describe(params)}): {exc}" if params else str(exc)) from None
+        return max(checked, key=lambda estimate: estimate.seconds)
 
     def identity(self) -> dict[str, Any]:
         return {

@@ -185,6 +185,7 @@ def run_sensitivity(
         keep_weekly=False,
         explicit_points=freeze_points(plan.points),
     )
+    exp_spec.largest_run()  # a sampled horizon or rate must not make one run too big to finish
     result = run_experiment(exp_spec, out, runner, command)
     y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
     table = analyse(method, spec, plan, y, scenario.run.seed)
