@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,7 +85,12 @@ class ExperimentSpec:
 
     def points(self) -> list[tuple[dict[str, Any], Scenario]]:
         """Each grid point with its validated scenario; any bad value, or a pilot that cannot serve its cases
-        at some point, is reported before anything runs."""
+        at some point, is reported before anything runs. Validated once per spec (the size check, the count of
+        runs and the experiment all ask for them)."""
+        return list(self._points)
+
+    @cached_property
+    def _points(self) -> list[tuple[dict[str, Any], Scenario]]:
         base = self.scenario.model_dump(mode="json", by_alias=True)
         explicit = [dict(point) for point in self.explicit_points]
         points = []
