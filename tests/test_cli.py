@@ -88,6 +88,7 @@ def test_run_writes_manifest_summary_and_ledger(capsys, tmp_path):
         "orphaned",
         "lost_in_handoff",
         "rejected",
+        "caught",
         "not_adopted",
         "wrong_action",
         "unfinished",

@@ -84,22 +84,40 @@ def make_dynamics(*overrides: str) -> tuple[simpy.Environment, Dynamics]:
 
 
 def test_accountability_keeps_trust_higher_after_the_same_errors():
-    trust = "production.dynamics.trust={loss_per_error: 0.05, gain_per_success: 0.0, accountable_loss_factor: 0.4}"
+    trust = "production.dynamics.trust={fall_per_day: 0.05, recovery_per_day: 0.0, accountable_loss_factor: 0.4}"
     _, plain = make_dynamics(trust)
     _, owned = make_dynamics(trust, "designs.plain.accountability={review_hours: 0, fix_probability: 0}")
     for _ in range(10):
         plain._visible_error(None)
         owned._visible_error(None)
-    assert plain.state.trust == pytest.approx(0.95**10)
-    assert owned.state.trust == pytest.approx((1 - 0.05 * 0.4) ** 10)
+    plain._update_trust()
+    owned._update_trust()
+    # every outcome seen was an error: one day costs fall_per_day of trust (x 0.4 with an owner)
+    assert plain.state.trust == pytest.approx(1 - 0.05)
+    assert owned.state.trust == pytest.approx(1 - 0.05 * 0.4)
     assert owned.state.adoption == pytest.approx(0.8 * owned.state.trust)
 
 
-def test_visible_successes_restore_trust_slowly():
-    _, dyn = make_dynamics("production.dynamics.trust={loss_per_error: 0.5, gain_per_success: 0.1}")
-    dyn._visible_error(None)
-    dyn._visible_success(None)
-    assert dyn.state.trust == pytest.approx(0.5 + 0.1 * 0.5)
+def test_trust_follows_the_error_share_not_the_count():
+    trust = "production.dynamics.trust={fall_per_day: 0.5, recovery_per_day: 0.1, memory_days: 1000}"
+    _, few = make_dynamics(trust)
+    _, many = make_dynamics(trust)
+    few._visible_error(None)
+    few._visible_success(None)
+    for _ in range(40):
+        many._visible_error(None)
+        many._visible_success(None)
+    few._update_trust()
+    many._update_trust()
+    # half the outcomes were errors: trust 1 loses 0.5 x 0.5 x 1; nothing to regain yet
+    assert few.state.trust == many.state.trust == pytest.approx(1 - 0.25)
+    few._update_trust()  # the same remembered share keeps acting on the next day
+    assert few.state.trust == pytest.approx(0.75 - 0.25 * 0.75 + 0.1 * 0.5 * 0.25)
+
+
+def test_trust_may_not_recover_faster_than_it_falls():
+    with pytest.raises(Exception, match="algorithm aversion"):
+        make_dynamics("production.dynamics.trust={fall_per_day: 0.01, recovery_per_day: 0.02}")
 
 
 def test_reviews_fix_root_causes_toward_the_pilot_accuracy():
@@ -220,7 +238,7 @@ def test_weekly_series_cover_the_run_and_add_up():
 
 @pytest.mark.slow
 def test_stall_demo_tells_its_story(tmp_path, capsys):
-    """Pilot excellent; bolt_on stalls within a year for a named reason; redesigned scales; one lever helps a bit."""
+    """Pilot excellent; bolt_on stalls within a year for a named reason; redesigned scales; one lever delays it."""
     code = main(["run", str(SCENARIOS / "stall-demo.yaml"), "--format", "json", "--out", str(tmp_path), "--no-ledger"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -230,7 +248,8 @@ def test_stall_demo_tells_its_story(tmp_path, capsys):
     assert bolt_on["stall"]["verdict"] == "stalled" and bolt_on["stall"]["reason"] in {"reverted", "trust_collapse"}
     assert 0 < bolt_on["stall"]["day"] < 365
     assert redesigned["stall"]["verdict"] == "scaled"
-    assert partial["stall"]["verdict"] in {"eroded", "scaled"}
+    # monitoring alone does not hold the room: it stalls later than bolt_on, if at all
+    assert partial["stall"]["verdict"] in {"eroded", "scaled"} or partial["stall"]["day"] > bolt_on["stall"]["day"]
     assert bolt_on["retention"] < partial["retention"] < redesigned["retention"]
     (folder,) = (tmp_path / "stall-demo").iterdir()
     weekly = pd.read_csv(folder / "weekly.csv")

@@ -17,7 +17,12 @@ CLAIMS = SCENARIOS / "claims-triage.yaml"
 def logged():
     from scalesim.api import resolve
 
-    scenario = resolve(CLAIMS, days=21)
+    # without error reviews or go-live training: work that belongs to no case is not in the log
+    scenario = resolve(
+        CLAIMS,
+        days=21,
+        overrides=["designs.redesigned.accountability=null", "designs.redesigned.go_live.training_hours=0"],
+    )
     return simulate(scenario, event_log=True)
 
 

@@ -37,9 +37,16 @@ METRICS = (
     "retention",
     *(f"erosion_{cause}" for cause in EROSION_CAUSES),
     "net_value_per_year",
+    "prevented_loss_per_year",
+    "npv",
+    "net_value_run",
+    "payback_day",
+    "time_to_value_days",
     "lead_time_mean",
     "lead_time_p90",
 )
+MAY_NEVER_COME = ("payback_day", "time_to_value_days")
+"""Moments a replication may not reach within its run; their means cover the replications that reached them."""
 COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "lead_time_mean")
 VERDICTS = ("scaled", "eroded", "stalled", "undefined")
 
@@ -238,6 +245,8 @@ def design_stats(rows: pd.DataFrame) -> dict[str, Any]:
     """Mean and 95% half-width of every figure over a design's replications, and the share of each verdict."""
     stats: dict[str, Any] = {metric: mean_ci(rows[metric].to_numpy(dtype=float)) for metric in METRICS}
     stats["retention"]["undefined"] = int(rows["retention"].isna().sum())
+    for moment in MAY_NEVER_COME:
+        stats[moment]["never"] = int(rows[moment].isna().sum())
     shares = rows["stall_verdict"].value_counts(normalize=True)
     stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
     return stats

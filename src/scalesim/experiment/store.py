@@ -245,6 +245,7 @@ def write_run(
         result.weekly_table().to_csv(folder / "weekly.csv", index=False)
         result.weekly_teams_table().to_csv(folder / "weekly_teams.csv", index=False)
         result.events_table().to_csv(folder / "events.csv", index=False)
+        result.money_table().to_csv(folder / "money.csv", index=False)
         if result.kept_event_log:
             log = result.event_log_table()
             log.to_csv(folder / "event_log.csv", index=False)

@@ -82,4 +82,5 @@ def next_tick(now: float, every: float, offset: float = 0.0) -> float:
     """The first time ``offset + k * every`` (k = 0, 1, ...) at or after ``now``: batch runs, publications."""
     if now <= offset:
         return offset
-    return offset + math.ceil((now - offset) / every - 1e-12) * every
+    # the tolerance keeps a tick that float rounding put a hair before ``now`` from being skipped; it is then now
+    return max(now, offset + math.ceil((now - offset) / every - 1e-12) * every)

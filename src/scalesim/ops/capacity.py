@@ -14,8 +14,10 @@ an artefact of its own queue); after a run, every overloaded production team is 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from scalesim.ops.calendar import WorkCalendar
 from scalesim.scenario.schema import Design, OperatingEnvironment, Scenario, Team
@@ -71,6 +73,32 @@ def staff_hours_per_day(team: Team, staff: int) -> float:
     return staff * calendar.open_hours(0.0, WEEK_DAYS) / WEEK_DAYS
 
 
+def below_confidence(scenario: Scenario, environment: OperatingEnvironment, level: float) -> float:
+    """Expected share of scored outputs whose confidence is below ``level`` (the binormal model of ``Confidence``,
+    mixed over ordinary and hard cases)."""
+    d = math.sqrt(2.0) * NormalDist().inv_cdf(environment.confidence.auc)
+    hard = scenario.workload.hard_case_share
+    share = 0.0
+    for weight, accuracy in ((1.0 - hard, environment.accuracy), (hard, environment.accuracy_on_hard)):
+        if weight == 0.0:
+            continue
+        if accuracy <= 0.0 or accuracy >= 1.0 or d == 0.0:  # every output carries the same confidence
+            share += weight * float(accuracy < level)
+            continue
+        if level <= 0.0 or level >= 1.0:
+            share += weight * float(level >= 1.0)
+            continue
+        # the score at which the confidence equals ``level``: logit(level) = logit(accuracy) + d s - d^2 / 2
+        cut = (_logit(level) - _logit(accuracy) + d * d / 2.0) / d
+        normal = NormalDist()
+        share += weight * (accuracy * normal.cdf(cut - d) + (1.0 - accuracy) * normal.cdf(cut))
+    return share
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: Design, share: float = 1.0) -> list[Load]:
     """Expected load on every team the design uses, when ``share`` of the workload reaches the environment."""
     teams = environment.teams
@@ -93,6 +121,14 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
             work[step.team] += exceptions * reworks / len(route) * teams[step.team].service_hours.mean
 
     reach = scored * (1.0 - environment.exception_rate)
+    review = design.human_review
+    right = environment.accuracy * (1 - scenario.workload.hard_case_share) + (
+        environment.accuracy_on_hard * scenario.workload.hard_case_share
+    )
+    if review is not None:
+        reviewed = below_confidence(scenario, environment, review.confidence_below)
+        work[review.team] += reach * reviewed * teams[review.team].service_hours.mean
+        right = right * (1.0 - reviewed) + review.accuracy * reviewed
     if design.integration_point == "side_channel" and design.side_channel is not None:
         reach *= design.side_channel.pickup_probability
     for step in route:
@@ -100,9 +136,14 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
         work[step.team] += reach * teams[step.team].service_hours.mean
     approval = design.approval
     if approval.policy in ("all", "risk_based") and approval.team is not None:
-        needing = 1.0 if approval.policy == "all" else scenario.value.uplift.exceeds(approval.threshold)
-        work[approval.team] += reach * needing * teams[approval.team].service_hours.mean
-        reach *= 1.0 - needing * approval.rejection_rate
+        needing = 1.0
+        if approval.policy == "risk_based":
+            passes = 1.0 - scenario.value.uplift.exceeds(approval.threshold) if approval.threshold is not None else 1.0
+            if approval.confidence_below is not None:
+                passes *= 1.0 - below_confidence(scenario, environment, approval.confidence_below)
+            needing = 1.0 - passes
+        work[approval.team] += reach * needing * teams[approval.team].service_hours.mean * approval.effort
+        reach *= 1.0 - needing * (right * approval.rejection_rate + (1.0 - right) * approval.catches)
 
     per_day = {team: hours * cases_per_day for team, hours in work.items()}
     if design.monitoring is not None and design.monitoring.team is not None:

@@ -68,6 +68,10 @@ class Cases:
         """
         return self._memo(name, "uniform", lambda rng: rng.random(self.count))
 
+    def normal(self, name: str) -> array[float]:
+        """One standard normal per case from stream ``case:<name>`` (e.g. the noise in the model's score)."""
+        return self._memo(name, "normal", lambda rng: rng.standard_normal(self.count))
+
     def draws(self, name: str, dist: Distribution) -> array[float]:
         """One draw of ``dist`` per case from stream ``name`` (e.g. a team's service hours)."""
         return self._memo(name, dist.model_dump_json(), lambda rng: dist.sample(rng, self.count))

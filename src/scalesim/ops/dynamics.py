@@ -2,9 +2,10 @@
 
 Why value that survives the first month can still collapse by month nine:
 
-- **trust** (algorithm aversion, Dietvorst et al. 2015): each visible error of a followed output costs a share of
-  trust, each visible success regains a share of the gap; adoption = base adoption x trust. An accountable owner
-  reviews errors, so each costs less trust, and a review can fix a root cause (accuracy moves toward the pilot's);
+- **trust** (algorithm aversion, Dietvorst et al. 2015): trust follows the share of visible outcomes that are
+  errors, over a recent memory, not their count, so a bigger operation does not lose faith faster at the same
+  accuracy; errors weigh more than successes; adoption = base adoption x trust. An accountable owner reviews
+  errors, so they cost less trust, and a review can fix a root cause (accuracy moves toward the pilot's);
 - **drift**: accuracy decays with the model's age; a monitoring check that measures a drop beyond its threshold
   starts retraining, which restores it. Without monitoring, only enough complaints (visible errors) force it;
 - **capability trap** (Repenning & Sterman 2001): checks and reviews are work for a team, queued behind its cases,
@@ -113,6 +114,9 @@ class Dynamics:
         self.checked_scored = 0
         self.checked_correct = 0
         self.recent_errors: deque[float] = deque()
+        self.seen_errors = 0.0  # visible outcomes, exponentially weighted over the trust memory
+        self.seen_successes = 0.0
+        self.forget = math.exp(-1.0 / self.spec.trust.memory_days) if self.spec.trust is not None else 0.0
         self.low_adoption_since: float | None = None
         self.visible_u = cases.uniform("visible")
         self.fix_u = cases.streams.blocks("dynamics:fix", lambda rng, n: rng.random(n))
@@ -150,15 +154,10 @@ class Dynamics:
     # ------------------------------------------------------------------ mechanisms
 
     def _visible_success(self, _: simpy.Event) -> None:
-        trust = self.spec.trust
-        if trust is not None:
-            self._set_trust(self.state.trust + trust.gain_per_success * (1.0 - self.state.trust))
+        self.seen_successes += 1.0
 
     def _visible_error(self, _: simpy.Event) -> None:
-        trust = self.spec.trust
-        if trust is not None:
-            loss = trust.loss_per_error * (trust.accountable_loss_factor if self.accountable else 1.0)
-            self._set_trust(self.state.trust * (1.0 - loss))
+        self.seen_errors += 1.0
         drift = self.spec.drift
         if drift.complaints_to_retrain and self.design.monitoring is None:
             now = self.env.now
@@ -206,11 +205,27 @@ class Dynamics:
         self._update_accuracy()
         self.trace.events.append((self.env.now, "retrain_end", self.state.accuracy))
 
+    def _update_trust(self) -> None:
+        """A day's step of trust toward what people experienced: the error share of their remembered outcomes.
+
+        Only shares enter, so the expected path is the same at any volume (the noise shrinks with volume)."""
+        trust = self.spec.trust
+        seen = self.seen_errors + self.seen_successes
+        if trust is None or seen == 0.0:
+            return
+        errors = self.seen_errors / seen
+        fall = trust.fall_per_day * (trust.accountable_loss_factor if self.accountable else 1.0)
+        t = self.state.trust
+        self._set_trust(t - fall * errors * t + trust.recovery_per_day * (1.0 - errors) * (1.0 - t))
+        self.seen_errors *= self.forget
+        self.seen_successes *= self.forget
+
     def _daily(self) -> Generator[simpy.Event, object, None]:
-        """Once a day: drift, reversion check, and a sample of the state and every team."""
+        """Once a day: trust, drift, reversion check, and a sample of the state and every team."""
         state, reversion = self.state, self.spec.reversion
         while True:
             now = self.env.now
+            self._update_trust()
             self._update_accuracy()
             if reversion.commitment_threshold > 0 and not state.reverted:
                 if state.adoption < reversion.commitment_threshold:

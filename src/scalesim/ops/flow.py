@@ -1,6 +1,7 @@
 """The case flow through one environment under one design (docs/design.md; the steps are docs/background/model.md).
 
-Each case is a SimPy process: score -> exception check -> deliver -> handoffs -> approval -> act -> value.
+Each case is a SimPy process: score -> exception check -> (human review) -> deliver -> handoffs -> approval ->
+act -> value.
 Every decision compares the case's own pre-drawn uniform with a probability read *at decision time* from
 :class:`OperatingState`, so mechanisms that move accuracy or adoption over time act on the same cases.
 """
@@ -11,6 +12,7 @@ import math
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import simpy
@@ -22,9 +24,28 @@ from scalesim.ops.dynamics import Dynamics, OperatingState
 from scalesim.ops.eventlog import EventLog
 from scalesim.ops.ledger import CaseFate, Ledger
 from scalesim.ops.teams import Station
-from scalesim.scenario.schema import Committee, Decay, Design, Handoff, OperatingEnvironment, Scenario
+from scalesim.scenario.schema import Committee, Decay, Design, GoLive, Handoff, OperatingEnvironment, Scenario
 
 Process = Generator[simpy.Event, object, None]
+
+
+def confidence(score: float, accuracy: float, separation: float) -> float:
+    """The calibrated probability that an output is right, given its binormal score (see ``Confidence``).
+
+    Right outputs score N(separation, 1) and wrong ones N(0, 1); by Bayes with prior ``accuracy`` the posterior
+    odds are the prior odds times the likelihood ratio ``exp(separation x score - separation^2 / 2)``.
+    """
+    if accuracy <= 0.0 or accuracy >= 1.0:
+        return accuracy
+    log_odds = math.log(accuracy / (1.0 - accuracy)) + separation * score - separation * separation / 2.0
+    if log_odds < -700.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+def separation(auc: float) -> float:
+    """The binormal mean difference with this area under the ROC curve: ``AUC = Phi(d / sqrt 2)``."""
+    return math.sqrt(2.0) * float(NormalDist().inv_cdf(auc))
 
 
 def decay_factor(decay: Decay, lead_time: float) -> float:
@@ -102,6 +123,9 @@ class Operation:
         }
         self.sample = sample
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
+        self.separation = separation(environment.confidence.auc)
+        review = design.human_review
+        self._reviewers = self._staffed_step(review.team) if review is not None else None
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
         approval = design.approval
         committee = approval.committee if approval.policy == "committee" else None
@@ -121,9 +145,29 @@ class Operation:
                 "adopt",
                 "recover",
                 "bounces",
+                "catch",
+                "human",
             )
         }
+        self._score_noise = cases.normal("confidence")
+        self._needs_confidence = review is not None or approval.confidence_below is not None
         self._exception_draws = self._exception_streams()
+        self._parallel_run = (
+            cases.draws("service:parallel_run", self.route[-1].station.spec.service_hours)
+            if design.go_live is not None and design.go_live.parallel_run_days > 0
+            else None
+        )
+        if design.go_live is not None:
+            self._go_live(design.go_live)
+
+    def _go_live(self, go_live: GoLive) -> None:
+        """New-process work starts slow and speeds up with each team's experience; training takes people off the
+        floor at go-live (each person's training is one piece of work queued before the first case)."""
+        for station in self.used_stations():
+            station.learn(go_live.initial_time_factor, go_live.learning_rate)
+            if go_live.training_hours > 0:
+                for _ in range(station.staff):
+                    self.env.process(station.work(go_live.training_hours, -1, "training"))
 
     def _resolve_route(self, handoffs: list[Handoff]) -> list[RouteStep]:
         seen: dict[str, int] = {}
@@ -145,7 +189,7 @@ class Operation:
     def used_stations(self) -> list[Station]:
         """Teams this design sends work to (route, approvers, triage, monitoring, reviews), in route order."""
         used = [step.station for step in self.route]
-        used += [step[0] for step in (self._approvers, self._triage) if step is not None]
+        used += [step[0] for step in (self._reviewers, self._approvers, self._triage) if step is not None]
         for lever in (self.design.monitoring, self.design.accountability):
             if lever is not None and lever.team is not None:
                 used.append(self.stations[lever.team])
@@ -212,8 +256,18 @@ class Operation:
             yield env.timeout(next_tick(env.now, scoring.batch_every_days) - env.now)
         if scoring.latency_days:
             yield env.timeout(scoring.latency_days)
-        correct = u["correct"][i] < (state.hard_accuracy if self.cases.hard[i] else state.accuracy)
+        accuracy = state.hard_accuracy if self.cases.hard[i] else state.accuracy
+        correct = u["correct"][i] < accuracy
         self.dynamics.scored(correct)
+        sure = 1.0
+        if self._needs_confidence:
+            sure = confidence(self.separation * correct + self._score_noise[i], accuracy, self.separation)
+        # human in the loop: a low-confidence output goes to people who decide the case themselves
+        review = self.design.human_review
+        if review is not None and sure < review.confidence_below and self._reviewers is not None:
+            reviewers, service = self._reviewers
+            yield from reviewers.work(service[i], i, "human review")
+            correct = u["human"][i] < review.accuracy
         # 4. deliver: a side channel publishes at a cadence and is read only sometimes
         side = self._side_channel
         if side is not None:
@@ -230,10 +284,15 @@ class Operation:
                 self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
                 return
             yield from step.station.work(step.service[i], i)
-        # 6. approval
+        if self._parallel_run is not None and arrival < self.design.go_live.parallel_run_days:  # type: ignore[union-attr]
+            yield from self.route[-1].station.work(self._parallel_run[i], i, "old process (parallel run)")
+        # 6. approval: a control that stops wrong outputs (caught) and sometimes right ones (rejected)
         approval = self.design.approval
         if approval.policy != "none":
-            needs = approval.policy != "risk_based" or self.cases.value[i] > approval.threshold
+            needs = approval.policy != "risk_based" or (
+                (approval.threshold is not None and self.cases.value[i] > approval.threshold)
+                or (approval.confidence_below is not None and sure < approval.confidence_below)
+            )
             if needs:
                 if self.committee is not None:
                     asked = env.now
@@ -242,9 +301,12 @@ class Operation:
                         self.log.done("committee", 0, i, "committee approval", asked, env.now, env.now)
                 elif self._approvers is not None:
                     approvers, service = self._approvers
-                    yield from approvers.work(service[i], i, "approval")
-                if u["reject"][i] < approval.rejection_rate:
+                    yield from approvers.work(service[i] * approval.effort, i, "approval")
+                if correct and u["reject"][i] < approval.rejection_rate:
                     self.ledger.close(i, CaseFate.REJECTED, 0.0, env.now)
+                    return
+                if not correct and u["catch"][i] < approval.catches:
+                    self.ledger.close(i, CaseFate.CAUGHT, 0.0, env.now)
                     return
         # 7. act, 8. value
         self.act(i, correct, env.now - arrival)

@@ -3,7 +3,9 @@
 Columnar numpy arrays, one slot per case, keep the hot path to three array writes per case and memory flat.
 Every case ends with exactly one fate; a realized case may still lose part of its value to ``delay``.
 Erosion of a case is its pilot value minus its production value, attributed to the production fate that
-lost it (``delay`` when production realized it too), so the causes add up exactly to the whole.
+lost it (``delay`` when production realized it too), so the causes add up exactly to the whole. A wrong output
+that an approval catches is worth 0 instead of the wrong action's cost, so ``caught`` is usually negative erosion:
+value the control saved.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ class CaseFate(IntEnum):
     EXCEPTION = 3
     ORPHANED = 4
     LOST_IN_HANDOFF = 5
-    REJECTED = 6
-    NOT_ADOPTED = 7
-    WRONG_ACTION = 8
-    REVERTED = 9  # the organisation had gone back to the old process
-    UNFINISHED = 10
+    REJECTED = 6  # a right output blocked by an approval (a false alarm)
+    CAUGHT = 7  # a wrong output stopped by an approval: a prevented loss
+    NOT_ADOPTED = 8
+    WRONG_ACTION = 9
+    REVERTED = 10  # the organisation had gone back to the old process
+    UNFINISHED = 11
 
     @property
     def label(self) -> str:

@@ -13,7 +13,8 @@ from scalesim.ops.capacity import team_loads
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Trace
 from scalesim.ops.eventlog import EventLog
-from scalesim.ops.ledger import CASE_FATES, Ledger, erosion_by_cause, lead_time_summary
+from scalesim.ops.ledger import CASE_FATES, CaseFate, Ledger, erosion_by_cause, lead_time_summary
+from scalesim.ops.money import CashFlow, CostPlan, cash_flow, day_edges
 from scalesim.ops.series import weekly_state, weekly_teams
 from scalesim.ops.stall import Stall, verdict
 from scalesim.ops.teams import TeamStats
@@ -100,9 +101,10 @@ class RunResult:
         )
         monitoring = design.monitoring.cost_per_year if design.monitoring is not None else 0.0
         recurring = design.costs.recurring_per_year
-        one_off = design.costs.one_off / self.scenario.run.amortisation_years
+        spent_once = design.costs.one_off + design.costs.change_management
+        one_off = spent_once / self.scenario.run.amortisation_years
         return {
-            "one_off": design.costs.one_off,
+            "one_off": spent_once,
             "one_off_per_year": one_off,
             "recurring_per_year": recurring,
             "new_teams_per_year": new_teams,
@@ -110,6 +112,47 @@ class RunResult:
             "monitoring_per_year": monitoring,
             "annualised_total": recurring + new_teams + added + monitoring + one_off,
         }
+
+    def cost_plan(self, name: str) -> CostPlan:
+        """When the design's costs fall due (see :mod:`scalesim.ops.money`)."""
+        costs, spec = self.costs(name), self.production[name].design.costs
+        running = sum(costs[k] for k in ("recurring_per_year", "new_teams_per_year", "added_staff_per_year"))
+        return CostPlan(
+            build=spec.one_off,
+            build_days=spec.build_days,
+            change_management=spec.change_management,
+            running_per_year=running + costs["monitoring_per_year"],
+            horizon_days=self.scenario.run.horizon_days,
+        )
+
+    def cash_flow(self, name: str) -> CashFlow:
+        """The design's money over the whole run, from go-live (every case counts: the ramp is the point)."""
+        return self._cash_flows[name]
+
+    @cached_property
+    def _cash_flows(self) -> dict[str, CashFlow]:
+        run = self.scenario.run
+        return {
+            name: cash_flow(
+                self.production[name].ledger.end,
+                self.production[name].ledger.value,
+                self.cost_plan(name),
+                run.horizon_days + run.drain_days,
+                run.discount_rate,
+            )
+            for name in self.designs
+        }
+
+    def pilot_projection(self, name: str) -> np.ndarray:
+        """Daily value the pilot promised: its value per case on every case, at the moment it arrives."""
+        per_case = self.design_summary(name)["pilot"]["value_per_case"] or 0.0
+        edges = day_edges(self.cost_plan(name), self.scenario.run.horizon_days + self.scenario.run.drain_days)
+        return np.histogram(self.cases.arrival, bins=edges)[0] * per_case
+
+    def prevented_loss_per_year(self, name: str) -> float:
+        """What the wrong outputs an approval caught would have cost had they been acted on (counted cases)."""
+        caught = (self.production[name].ledger.fate == CaseFate.CAUGHT) & self.counted
+        return self._per_year(float(self.cases.value[caught].sum()) * self.scenario.value.wrong_action_cost_share)
 
     def capacity(self, name: str) -> dict[str, dict[str, Any]]:
         """Each team a design uses: offered load (expected, from the scenario) and measured utilisation."""
@@ -156,6 +199,7 @@ class RunResult:
         costs = self.costs(name)
         retention, note = judge_retention(pilot["value_per_case"], production["value_per_case"], erosion)
         capacity = self.capacity(name)
+        production["prevented_loss_per_year"] = self.prevented_loss_per_year(name)
         return {
             "description": self.production[name].design.description,
             "pilot": pilot,
@@ -166,6 +210,11 @@ class RunResult:
             "erosion": erosion,
             "costs": costs,
             "net_value_per_year": production["value_per_year"] - costs["annualised_total"],
+            "money": {
+                **self._cash_flows[name].as_dict(),
+                "discount_rate": self.scenario.run.discount_rate,
+                "build_days": self.production[name].design.costs.build_days,
+            },
             "lead_time": production["lead_time"],
             "overloaded_teams": [team for team, c in capacity.items() if c["overloaded"]],
             "capacity": capacity,
@@ -211,12 +260,25 @@ class RunResult:
                 "production_value_per_year": s["production"]["value_per_year"],
                 "costs_per_year": s["costs"]["annualised_total"],
                 "net_value_per_year": s["net_value_per_year"],
+                "prevented_loss_per_year": s["production"]["prevented_loss_per_year"],
+                "npv": s["money"]["npv"],
+                "net_value_run": s["money"]["net_value"],
+                "payback_day": s["money"]["payback_day"],
+                "time_to_value_days": s["money"]["time_to_value_days"],
                 "lead_time_mean": s["lead_time"]["mean"],
                 "lead_time_p90": s["lead_time"]["p90"],
             }
             row |= {f"share_{fate}": v for fate, v in s["production"]["fates"].items()}
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def money_table(self) -> pd.DataFrame:
+        """Per design and month from the start of the build: value, costs, net, cumulative net, and the cumulative
+        net the pilot's projection promised against the same costs."""
+        frames = [
+            self.cash_flow(name).monthly(self.pilot_projection(name)).assign(design=name) for name in self.designs
+        ]
+        return _design_first(pd.concat(frames, ignore_index=True))
 
     def teams_table(self) -> pd.DataFrame:
         """Per team and environment: staff, cases served, mean wait, mean time at the team, utilisation."""

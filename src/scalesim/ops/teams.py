@@ -7,6 +7,7 @@ time in system, the time-average number present and utilisation all describe the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -52,7 +53,10 @@ class Station:
         "busy_hours",
         "calendar",
         "env",
+        "excess",
+        "experience",
         "last_change",
+        "learning_exponent",
         "log",
         "name",
         "present",
@@ -90,6 +94,15 @@ class Station:
         self.work_at_horizon: float | None = None
         self.work_at_warmup = 0.0
         self.since = 0.0  # statistics cover the time from here (the end of the warm-up)
+        self.excess = 0.0  # learning curve: extra time of the first case, as a share of the steady state
+        self.learning_exponent = 0.0
+        self.experience = 0  # cases worked in the new process (never cleared: people keep what they learned)
+
+    def learn(self, initial_time_factor: float, learning_rate: float) -> None:
+        """From now on case work follows a learning curve (``GoLive``): the n-th case takes
+        ``1 + excess x n^log2(learning_rate)`` times its steady-state time."""
+        self.excess = initial_time_factor - 1.0
+        self.learning_exponent = math.log2(learning_rate)
 
     def work(self, hours: float, case: int = -1, activity: str = "") -> Generator[simpy.Event, object, None]:
         """Queue for a person, then take ``hours`` of their working time (``case`` and ``activity`` name the work
@@ -100,6 +113,9 @@ class Station:
         self.last_change = queued
         self.present += 1
         self.arrived += 1
+        if self.excess and case >= 0:
+            self.experience += 1
+            hours *= 1.0 + self.excess * self.experience**self.learning_exponent
         request = WorkRequest(self.resource, hours)
         yield request
         started = env.now

@@ -90,6 +90,7 @@ def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
             figures=[
                 ("waterfall", F.waterfall(table, currency, source)),
                 ("value-over-time", F.value_over_time(weekly, currency, source)),
+                ("money-over-time", F.money_over_time(pd.read_csv(folder / "money.csv"), summary, source)),
             ],
             tables=[
                 ("Per design", table),

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
 from scalesim.ops.ledger import EROSION_CAUSES
+from scalesim.ops.money import DAYS_PER_MONTH
 
 PALETTE = ("#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#30638e", "#003d5b")
 
@@ -175,6 +176,43 @@ def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
     ax.set_xlabel("week (cases by week of arrival)")
     ax.set_ylabel(f"value of the week's cases ({currency})")
     ax.set_title("Value over time: what the pilot projected and what production realizes")
+    ax.legend(fontsize=8)
+    return _finish(fig, source)
+
+
+def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
+    """Cumulative net value per design, month by month from the start of the build, against what the pilot's
+    projection promised for the same costs (dashed); payback marked where it comes."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for colour, (design, rows) in zip(PALETTE, money.groupby("design", sort=False), strict=False):
+        # the cumulative figure at the end of each month, from zero at the start of the first
+        months = np.concatenate(([rows["month"].iloc[0]], rows["month"].to_numpy() + 1.0))
+        ax.plot(months, [0.0, *rows["cumulative_net"]], color=colour, label=f"{design} (production)")
+        ax.plot(
+            months,
+            [0.0, *rows["pilot_projection_cumulative_net"]],
+            color=colour,
+            linestyle="--",
+            alpha=0.6,
+            label=f"{design} (pilot's projection)",
+        )
+        payback = summary["designs"][design]["money"]["payback_day"]
+        if payback is not None:
+            ax.axvline(payback / DAYS_PER_MONTH, color=colour, linestyle=":", linewidth=1)
+            ax.annotate(
+                f"payback day {payback:.0f}",
+                (payback / DAYS_PER_MONTH, 0),
+                color=colour,
+                fontsize=7,
+                rotation=90,
+                va="bottom",
+                ha="right",
+            )
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("months after go-live (negative: the build)")
+    ax.set_ylabel(f"cumulative net value ({summary['currency']})")
+    ax.set_title("Money over time: costs come first, value follows")
     ax.legend(fontsize=8)
     return _finish(fig, source)
 

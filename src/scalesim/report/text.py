@@ -19,6 +19,11 @@ def _num(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
+def _day(x: float | None) -> str:
+    """A day of the run, or "not in the run" when the moment never came (payback, time to value)."""
+    return "not in the run" if x is None else f"{x:,.0f}"
+
+
 def _pct(x: float | None) -> str:
     return "undefined" if x is None or x != x else f"{100 * x:.1f}%"
 
@@ -68,6 +73,7 @@ def _figure_rows(
         ("verdict", [fmt(get(d, "verdict"), "verdict") for d in designs]),
         ("erosion per case, by cause:", ["" for _ in designs]),
     ]
+    prevented = [get(d, "prevented_loss_per_year") for d in designs]
     for cause in EROSION_CAUSES:
         values = [get(d, f"erosion_{cause}") for d in designs]
         if any(abs(_center(v)) > 1e-12 for v in values):
@@ -85,6 +91,16 @@ def _figure_rows(
             if any(_center(get(d, f"cost:{item}")) for d in designs)
         ),
         (f"net value per year ({currency})", [fmt(get(d, "net_value_per_year"), "money") for d in designs]),
+        *(
+            [(f"prevented loss per year ({currency})", [fmt(v, "money") for v in prevented])]
+            if any(map(_center, prevented))
+            else []
+        ),
+        (f"money over the run, from the build ({currency}):", ["" for _ in designs]),
+        ("  net present value", [fmt(get(d, "npv"), "money") for d in designs]),
+        ("  net value, undiscounted", [fmt(get(d, "net_value_run"), "money") for d in designs]),
+        ("  payback (days after go-live)", [fmt(get(d, "payback_day"), "day") for d in designs]),
+        ("  time to value (days)", [fmt(get(d, "time_to_value_days"), "day") for d in designs]),
         ("lead time mean (days)", [fmt(get(d, "lead_time_mean"), "days") for d in designs]),
         ("lead time p90 (days)", [fmt(get(d, "lead_time_p90"), "days") for d in designs]),
     ]
@@ -119,6 +135,11 @@ def run_summary(summary: dict[str, Any]) -> str:
         "production_value_per_year": lambda d: d["production"]["value_per_year"],
         "costs_per_year": lambda d: d["costs"]["annualised_total"],
         "net_value_per_year": lambda d: d["net_value_per_year"],
+        "prevented_loss_per_year": lambda d: d["production"]["prevented_loss_per_year"],
+        "npv": lambda d: d["money"]["npv"],
+        "net_value_run": lambda d: d["money"]["net_value"],
+        "payback_day": lambda d: d["money"]["payback_day"],
+        "time_to_value_days": lambda d: d["money"]["time_to_value_days"],
         "lead_time_mean": lambda d: d["lead_time"]["mean"],
         "lead_time_p90": lambda d: d["lead_time"]["p90"],
     }
@@ -131,9 +152,15 @@ def run_summary(summary: dict[str, Any]) -> str:
         return flat[metric](d)
 
     def fmt(value: Any, kind: str) -> str:
-        return {"num": _num, "pct": _pct, "money": _money, "days": lambda v: _num(v, 1), "verdict": _verdict}[kind](
-            value
-        )
+        kinds: dict[str, Callable[[Any], str]] = {
+            "num": _num,
+            "pct": _pct,
+            "money": _money,
+            "days": lambda v: _num(v, 1),
+            "day": _day,
+            "verdict": _verdict,
+        }
+        return kinds[kind](value)
 
     if summary["pilot_sample_share"] < 1:
         same = (
@@ -170,13 +197,18 @@ def run_notes(summary: dict[str, Any]) -> list[str]:
 def _ci(stat: dict[str, Any], kind: str) -> str:
     mean, hw = stat["mean"], stat["half_width"]
     undefined = stat.get("undefined", 0)
+    never = stat.get("never", 0)
     if mean is None or mean != mean:
-        return "undefined" if kind == "pct" else "-"
+        return {"pct": "undefined", "day": "not in the run"}.get(kind, "-")
     if kind == "pct":
         text = plus_minus(100 * mean, 100 * hw, 1).replace(" ±", "% ±", 1)
     else:
-        text = plus_minus(mean, hw, 0 if kind == "money" else 2)
-    return text + (f" (undefined in {undefined})" if undefined else "")
+        text = plus_minus(mean, hw, 0 if kind in ("money", "day") else 2)
+    return (
+        text
+        + (f" (undefined in {undefined})" if undefined else "")
+        + (f" (not in the run in {never})" if never else "")
+    )
 
 
 def _verdict_shares(shares: dict[str, float], n: int) -> str:

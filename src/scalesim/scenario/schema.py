@@ -111,14 +111,36 @@ class Visibility(Model):
 
 
 class Trust(Model):
-    """Algorithm aversion (Dietvorst, Simmons & Massey 2015): trust falls with each *visible* error and recovers
-    slowly with visible successes. Adoption is the base adoption times trust (trust starts at 1)."""
+    """Trust from experience: it follows the *share* of visible outcomes that are errors, not their count.
 
-    loss_per_error: Probability = Field(0.02, description="share of trust lost per visible error")
-    gain_per_success: Probability = Field(0.01, description="share of the gap to full trust regained per success")
-    accountable_loss_factor: Probability = Field(
-        0.4, description="with an accountable owner, an error costs this share of the trust it otherwise would"
+    People judge a tool by how often it lets them down (the error rate they experience over a recent
+    ``memory_days``), so the same accuracy gives the same trust path at any volume. Each day trust falls by
+    ``fall_per_day`` x (error share) x trust and recovers by ``recovery_per_day`` x (success share) x (1 - trust):
+    an errors-weigh-more asymmetry (algorithm aversion, Dietvorst, Simmons & Massey 2015; trust is lost faster
+    than it is built, Slovic 1993), so ``fall_per_day`` may not be below ``recovery_per_day``. Adoption is the
+    base adoption times trust (trust starts at 1). At a steady error share e, trust settles at
+    ``recovery x (1 - e) / (recovery x (1 - e) + fall x e)``.
+    """
+
+    fall_per_day: Probability = Field(0.03, description="share of trust lost per day if every visible outcome failed")
+    recovery_per_day: Probability = Field(
+        0.01, description="share of the gap to full trust regained per day if every visible outcome succeeded"
     )
+    memory_days: Annotated[float, NO_BOOLEAN, Field(ge=1.0, le=3650.0)] = Field(
+        14.0, description="how far back the experienced error share looks (exponential memory, days)"
+    )
+    accountable_loss_factor: Probability = Field(
+        0.4, description="with an accountable owner, errors cost this share of the trust they otherwise would"
+    )
+
+    @model_validator(mode="after")
+    def _errors_weigh_more(self) -> Trust:
+        if self.fall_per_day < self.recovery_per_day:
+            raise ValueError(
+                f"fall_per_day ({self.fall_per_day}) must be at least recovery_per_day ({self.recovery_per_day}): "
+                "people lose faith in an algorithm faster than they regain it (algorithm aversion)"
+            )
+        return self
 
 
 class Drift(Model):
@@ -158,6 +180,21 @@ class Dynamics(Model):
     reversion: Reversion = Reversion()
 
 
+class Confidence(Model):
+    """How well the model's confidence separates its right outputs from its wrong ones.
+
+    The binormal model of a score (Hanley 1988; Pepe 2003, ch. 4): the score of a right output is normal with
+    mean ``d`` and of a wrong one normal with mean 0, both with unit variance, so the area under the ROC curve is
+    ``Phi(d / sqrt 2)``. The confidence a case carries is the calibrated probability that its output is right
+    given its score and the accuracy on its kind of case, so wrong outputs and hard cases (lower accuracy)
+    concentrate at low confidence, and the share of right outputs is still exactly the accuracy.
+    """
+
+    auc: Annotated[float, NO_BOOLEAN, Field(ge=0.5, le=0.999)] = Field(
+        0.75, description="area under the ROC curve of the model's confidence (0.5: says nothing)"
+    )
+
+
 class OperatingEnvironment(Model):
     """Operating conditions that cases flow through (the organisation, not the design choices)."""
 
@@ -168,6 +205,7 @@ class OperatingEnvironment(Model):
         default=None, description="accuracy on hard cases (defaults to accuracy)"
     )
     adoption: Adoption
+    confidence: Confidence = Confidence()
     scoring: Scoring = Scoring()
     teams: dict[Name, Team] = Field(min_length=1)
     handoffs: list[Handoff] = Field(min_length=1, description="the route to the acting team, in order")
@@ -197,18 +235,46 @@ class Committee(Model):
 
 
 class Approval(Model):
-    """Approval policy (lever). ``all`` and ``risk_based`` use an approvers team; ``committee`` meets."""
+    """Approval policy (lever). ``all`` and ``risk_based`` use an approvers team; ``committee`` meets.
+
+    An approval is a control that *detects*: it stops a wrong output with probability ``catch_rate`` (a caught
+    wrong action is a prevented loss) and blocks a right one with probability ``rejection_rate`` (a false
+    alarm). An approver who cannot tell them apart has ``catch_rate == rejection_rate`` (the default when
+    ``catch_rate`` is not given), and can then only lose value. A more thorough check catches more and takes
+    longer: ``effort`` multiplies the approvers' service time (Reason 1997 on defences in depth; the detection
+    model is signal detection's hit and false-alarm rates, Green & Swets 1966).
+
+    ``risk_based`` sends a case to the approvers when its value is above ``threshold``, or its confidence is
+    below ``confidence_below``, or either when both are given.
+    """
 
     policy: Literal["none", "all", "risk_based", "committee"] = "none"
     team: Name | None = Field(default=None, description="approvers team for 'all' and 'risk_based'")
-    threshold: NonNegative = Field(default=0.0, description="'risk_based': cases above this value need approval")
+    threshold: NonNegative | None = Field(
+        default=None, description="'risk_based': cases above this value need approval"
+    )
+    confidence_below: Probability | None = Field(
+        default=None, description="'risk_based': outputs with confidence below this need approval"
+    )
     committee: Committee | None = None
-    rejection_rate: Probability = 0.0
+    rejection_rate: Probability = Field(0.0, description="share of right outputs the approval blocks")
+    catch_rate: Probability | None = Field(
+        default=None, description="share of wrong outputs the approval stops (unset: the rejection rate)"
+    )
+    effort: Annotated[float, NO_BOOLEAN, Field(gt=0.0, le=100.0)] = Field(
+        1.0, description="multiplies the approvers' service time: a thorough check takes longer"
+    )
+
+    @property
+    def catches(self) -> float:
+        return self.rejection_rate if self.catch_rate is None else self.catch_rate
 
     @model_validator(mode="after")
     def _policy_needs(self) -> Approval:
         if self.policy in ("all", "risk_based") and self.team is None:
             raise ValueError(f"policy '{self.policy}' needs 'team' (the approvers team)")
+        if self.policy == "risk_based" and self.threshold is None and self.confidence_below is None:
+            raise ValueError("policy 'risk_based' needs 'threshold' (a value) or 'confidence_below' (a confidence)")
         if self.policy == "committee" and self.committee is None:
             raise ValueError("policy 'committee' needs 'committee' (every_days, slots)")
         return self
@@ -261,11 +327,53 @@ class Accountability(Model):
     )
 
 
+class HumanReview(Model):
+    """Lever *human in the loop*: outputs whose confidence is below ``confidence_below`` go to ``team``, who decide
+    the case themselves (right with probability ``accuracy``) before it goes on. The routing most real
+    deployments use (Amershi et al. 2019; selective prediction, Geifman & El-Yaniv 2017)."""
+
+    team: Name
+    confidence_below: Probability = Field(description="outputs with confidence below this go to the team")
+    accuracy: Probability = Field(description="share of the cases the team reviews that it decides right")
+
+
+class GoLive(Model):
+    """What going live asks of the people doing the new work (every team the design sends work to).
+
+    - A learning curve with an incompressible part (Wright 1936; De Jong 1957; Argote & Epple 1990): the n-th
+      case a team works in the new process takes ``1 + (initial_time_factor - 1) x n^log2(learning_rate)`` times
+      its steady-state service time, so each doubling of the team's cumulative cases keeps ``learning_rate``
+      of the excess; it converges to the steady state.
+    - Training takes every person of those teams off the floor for ``training_hours`` at go-live.
+    - For ``parallel_run_days`` after go-live the old process runs alongside: the acting team works every routed
+      case a second time, the old way (double work).
+    """
+
+    initial_time_factor: Annotated[float, NO_BOOLEAN, Field(ge=1.0, le=10.0)] = Field(
+        1.0, description="service time of a team's first new-process case, as a multiple of the steady state"
+    )
+    learning_rate: Annotated[float, NO_BOOLEAN, Field(gt=0.0, le=1.0)] = Field(
+        0.8, description="share of the excess time left after each doubling of cumulative cases"
+    )
+    training_hours: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=2000.0)] = Field(
+        0.0, description="working hours of training per person at go-live"
+    )
+    parallel_run_days: NonNegative = Field(0.0, description="days after go-live the old process runs alongside")
+
+
 class Costs(Model):
-    """What a design costs on top of the organisation's existing teams."""
+    """What a design costs on top of the organisation's existing teams, and when it is paid.
+
+    ``one_off`` is the build, spent evenly over the ``build_days`` before go-live (day 0; at go-live when 0);
+    ``change_management`` is paid at go-live; recurring costs accrue every day of the run.
+    """
 
     one_off: NonNegative = 0.0
     recurring_per_year: NonNegative = 0.0
+    build_days: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=3650.0)] = Field(
+        0.0, description="days of building before go-live, over which one_off is spent"
+    )
+    change_management: NonNegative = Field(0.0, description="one-off cost paid at go-live (training, communication)")
 
 
 class Design(Model):
@@ -282,6 +390,8 @@ class Design(Model):
     )
     monitoring: Monitoring | None = None
     accountability: Accountability | None = None
+    human_review: HumanReview | None = None
+    go_live: GoLive | None = None
     added_staff: dict[Name, Staff] = Field(
         default_factory=dict,
         description="people the design hires on top of a team's staff (simulated, and charged to the design)",
@@ -366,6 +476,9 @@ class RunSettings(Model):
     warmup_days: NonNegative = 0.0
     seed: Seed = 1
     amortisation_years: Positive = 3.0
+    discount_rate: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=1.0)] = Field(
+        0.08, description="yearly rate for the net present value (assumption: a typical corporate hurdle rate)"
+    )
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self) -> RunSettings:
@@ -443,7 +556,7 @@ class Scenario(Model):
                 refs.append((f"{design_path}.exception_handling.team", design.exception_handling.team))
             for team in design.added_staff:
                 refs.append((f"{design_path}.added_staff.{team}", team))
-            for lever in ("monitoring", "accountability"):
+            for lever in ("monitoring", "accountability", "human_review"):
                 chosen = getattr(design, lever)
                 if chosen is not None and chosen.team is not None:
                     refs.append((f"{design_path}.{lever}.team", chosen.team))
