@@ -66,3 +66,14 @@ def bundled_short_runs():
     from scalesim.api import run
 
     return {path.stem: run(path, days=60) for path in OPERATIONS}
+
+
+def steady_operations(**retention: float) -> dict:
+    """Portfolio operations fixed for fast lever tests: one operation per design, at a constant weekly retention."""
+    from scalesim.portfolio.model import Operation
+
+    return {design: (Operation(tuple([r] * 52), None, "scaled"),) for design, r in retention.items()}
+
+
+STEADY = steady_operations(redesigned=0.57, bolt_on=0.15)
+"""The operations model's figures for the claims-triage designs, held fixed."""

@@ -16,9 +16,7 @@ from scalesim.portfolio import load_portfolio
 from scalesim.report import figures as F
 from scalesim.report.build import build_report
 
-from conftest import SCENARIOS
-
-RETENTION = {"redesigned": 0.57, "bolt_on": 0.15}
+from conftest import SCENARIOS, STEADY
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +35,7 @@ def compared(tmp_path_factory):
 def portfolios(tmp_path_factory):
     out = tmp_path_factory.mktemp("pf")
     return [
-        run_portfolio(
-            load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), RETENTION, 3, out, Runner(1), ["test"]
-        )
+        run_portfolio(load_portfolio(SCENARIOS / f"{name}.yaml", ["run.years=1"]), STEADY, 3, out, Runner(1), ["test"])
         for name in ("portfolio-status-quo", "portfolio-production-first")
     ]
 

@@ -6,21 +6,27 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+import simpy
 
 from scalesim.cli import main
+from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
-from scalesim.experiment.portfolio import compare_portfolios, retention_by_design, run_portfolio
+from scalesim.experiment.portfolio import compare_portfolios, operations_by_design, retention_by_design, run_portfolio
 from scalesim.experiment.stats import mean_ci
+from scalesim.ops.streams import Streams
 from scalesim.portfolio import load_portfolio
-from scalesim.portfolio.measures import figures, simulate_portfolio
-from scalesim.portfolio.model import patience
+from scalesim.portfolio.measures import figures, simulate_portfolio, survival
+from scalesim.portfolio.model import Operation, Portfolio, patience
+from scalesim.portfolio.schema import READINESS
+from scalesim.scenario.schema import UncertainParameter
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, STEADY
 
 STATUS_QUO = SCENARIOS / "portfolio-status-quo.yaml"
+UNCERTAIN = UncertainParameter(low=0.7, high=0.9)
 PRODUCTION_FIRST = SCENARIOS / "portfolio-production-first.yaml"
-RETENTION = {"redesigned": 0.57, "bolt_on": 0.15}  # the operations model's figures, fixed for fast lever tests
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +36,7 @@ def calibrated(tmp_path_factory):
     results = {}
     for path in (STATUS_QUO, PRODUCTION_FIRST):
         spec = load_portfolio(path)
-        results[path.stem] = run_portfolio(spec, retention_by_design(spec, SCENARIOS), 30, out, Runner(2), ["test"])
+        results[path.stem] = run_portfolio(spec, operations_by_design(spec, SCENARIOS), 30, out, Runner(2), ["test"])
     return results
 
 
@@ -62,17 +68,79 @@ def test_production_first_reaches_production_more_often_and_sooner(calibrated):
 
 
 @pytest.mark.slow
-def test_retention_comes_from_the_operations_model_once_per_design():
-    spec = load_portfolio(STATUS_QUO)
-    first = retention_by_design(spec, SCENARIOS)
-    assert set(first) == {"redesigned", "bolt_on"} and first["redesigned"] > first["bolt_on"] + 0.2
-    assert retention_by_design(spec, SCENARIOS) == first  # cached: the operations model ran once
+def test_operations_come_from_the_operations_model_once_and_differ_by_draw():
+    spec = load_portfolio(STATUS_QUO, ["operations.days=56", "operations.variants=3"])
+    first = operations_by_design(spec, SCENARIOS)
+    retention = retention_by_design(first)
+    assert set(first) == {"redesigned", "bolt_on"} and retention["redesigned"] > retention["bolt_on"] + 0.2
+    assert len({op.weekly_retention for op in first["redesigned"]}) == 3  # each variant drew its own operation
+    assert operations_by_design(spec, SCENARIOS) is not first and operations_by_design(spec, SCENARIOS) == first
+
+
+def test_a_wrong_field_to_vary_names_the_field():
+    spec = load_portfolio(STATUS_QUO, ["operations.days=28", "operations.variants=1"])
+    bad = spec.model_copy(
+        update={"operations": spec.operations.model_copy(update={"vary": {"production.acuracy": UNCERTAIN}})}
+    )
+    with pytest.raises(ScenarioError, match=r"operations\.vary.*acuracy.*accuracy"):
+        operations_by_design(bad, SCENARIOS)
+
+
+def test_readiness_attributes_move_together_with_maturity_and_keep_their_probabilities():
+    def settled(loading: float) -> dict[str, np.ndarray]:
+        spec = load_portfolio(STATUS_QUO, [f"readiness.maturity_loading={loading}", "proposals_per_year=4000"])
+        env = simpy.Environment()
+        portfolio = Portfolio(env, spec, STEADY, Streams(5))
+        return {a: portfolio.ready_u[a] < getattr(spec.readiness, a) for a in READINESS}
+
+    independent, correlated = settled(0.0), settled(0.8)
+    n = len(correlated["process_owner"])
+    for attribute, p in (("process_owner", 0.30), ("decision_change", 0.20), ("data_ready", 0.50)):
+        assert correlated[attribute].mean() == pytest.approx(p, abs=5 * math.sqrt(p * (1 - p) / n))
+    both = correlated["process_owner"] & correlated["decision_change"]
+    assert both.mean() > 0.30 * 0.20 + 0.05  # far more often together than independent draws would be
+    alone = independent["process_owner"] & independent["decision_change"]
+    assert alone.mean() == pytest.approx(0.30 * 0.20, abs=5 * math.sqrt(0.06 * 0.94 / n))
+
+
+def _lived(operations: dict, *overrides: str) -> list:
+    spec = load_portfolio(STATUS_QUO, ["quiet_stall.base_per_day=0", "demo_kill_probability=0", *overrides])
+    return [x for x in simulate_portfolio(spec, operations, np.random.SeedSequence(2)) if not math.isnan(x.production)]
+
+
+def test_an_initiative_whose_operation_stalls_is_retired_on_the_stall_day():
+    stalling = {d: (Operation(tuple([0.6] * 52), 100.0, "reverted"),) for d in ("redesigned", "bolt_on")}
+    lived = _lived(stalling, "review.noise_cv=0")
+    retired = [x for x in lived if x.fate == "retired"]
+    assert retired and all(x.fate_day == pytest.approx(x.production + 100.0) for x in retired)
+    # value only until the stall: 0.6 of the pilot's value for 100 days
+    for x in retired:
+        assert x.value == pytest.approx(x.pilot_value_per_year * 0.6 * 100 / 365)
+
+
+def test_value_reviews_recur_and_catch_an_operation_that_fades():
+    fading = tuple([0.6] * 30 + [0.05] * 22)  # fine at the first review (day 180), fading before the second (360)
+    lived = _lived({d: (Operation(fading, None, "eroded"),) for d in ("redesigned", "bolt_on")}, "review.noise_cv=0")
+    closed = [x for x in lived if x.fate == "decommissioned"]
+    assert closed and all(x.fate_day == pytest.approx(x.production + 360.0) for x in closed)
+
+
+def test_survival_counts_only_initiatives_live_long_enough_to_tell():
+    frame = pd.DataFrame(
+        {
+            "production": [0.0, 0.0, 0.0, 900.0, np.nan],
+            "fate": ["delivering", "retired", "decommissioned", "delivering", "killed_at_demo"],
+            "fate_day": [700.0, 200.0, 500.0, 950.0, 10.0],
+        }
+    )
+    assert survival(frame, end=1000.0, after=365.0) == pytest.approx(2 / 3)  # the 900 go-live is too recent
+    assert math.isnan(survival(frame, end=300.0, after=365.0))
 
 
 def mean_figure(*overrides: str, figure: str, replications: int = 12, path=STATUS_QUO) -> float:
     spec = load_portfolio(path, overrides)
     values = [
-        figures(spec, simulate_portfolio(spec, RETENTION, np.random.SeedSequence(7, spawn_key=(r,))))[figure]
+        figures(spec, simulate_portfolio(spec, STEADY, np.random.SeedSequence(7, spawn_key=(r,))))[figure]
         for r in range(replications)
     ]
     return float(np.nanmean(values))
@@ -108,7 +176,7 @@ def test_a_shorter_budget_cycle_loses_fewer_initiatives_to_quiet_stalls():
 
 def test_the_gate_stops_ownerless_pilots_before_money_is_spent():
     spec = load_portfolio(STATUS_QUO, ["gate.required=true"])
-    initiatives = simulate_portfolio(spec, RETENTION, np.random.SeedSequence(3))
+    initiatives = simulate_portfolio(spec, STEADY, np.random.SeedSequence(3))
     stopped = [x for x in initiatives if x.fate == "stopped_at_gate"]
     assert stopped and all(x.spent == 0 and math.isnan(x.pilot_start) for x in stopped)
     assert mean_figure("gate.required=true", figure="delivering") > mean_figure(figure="delivering") + 3
@@ -116,7 +184,7 @@ def test_the_gate_stops_ownerless_pilots_before_money_is_spent():
 
 def test_without_a_hazard_nothing_stalls_quietly_and_the_funnel_narrows_monotonically():
     spec = load_portfolio(STATUS_QUO, ["quiet_stall.base_per_day=0"])
-    f = figures(spec, simulate_portfolio(spec, RETENTION, np.random.SeedSequence(1)))
+    f = figures(spec, simulate_portfolio(spec, STEADY, np.random.SeedSequence(1)))
     assert f["quiet_stalls"] == 0
     assert f["proposed"] >= f["started"] >= f["demoed"] >= f["endorsed"] >= f["reached_production"] >= f["delivering"]
     fates = sum(v for k, v in f.items() if k.startswith("fate_"))

@@ -16,7 +16,7 @@ from scalesim.canonical import CANONICAL, verify_all
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, freeze_grid, run_experiment
-from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, retention_by_design, run_portfolio
+from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, operations_by_design, run_portfolio
 from scalesim.experiment.sensitivity import Method, SensitivityResult, run_sensitivity
 from scalesim.experiment.store import library_call
 from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_pilot, check_size
@@ -233,9 +233,9 @@ def portfolio(
     spec = load_portfolio(scenario, items)
     if replications < 2:
         raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
-    retention = retention_by_design(spec, Path(scenario).resolve().parent)
+    operations = operations_by_design(spec, Path(scenario).resolve().parent)
     call = library_call("portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items)
-    return run_portfolio(spec, retention, replications, out, Runner(jobs, scheduler, progress), call)
+    return run_portfolio(spec, operations, replications, out, Runner(jobs, scheduler, progress), call)
 
 
 def sensitivity(

@@ -83,8 +83,8 @@ def verify(folder: Path, replications: Sequence[int] = (0,)) -> list[str]:
         return _compare(table, pd.read_csv(folder / "summary.csv"), folder)
     if manifest["kind"] == "portfolio":
         stored = PortfolioResult.load(folder)
-        retention = tuple(stored.retention.items())
-        fresh = [execute_portfolio(PortfolioTask(r, stored.scenario, retention)).rows for r in replications]
+        operations = tuple(stored.operations.items())
+        fresh = [execute_portfolio(PortfolioTask(r, stored.scenario, operations)).rows for r in replications]
         return _compare(pd.concat(fresh, ignore_index=True), stored.runs, folder)
     result = ExperimentResult.load(folder)
     spec = result.spec

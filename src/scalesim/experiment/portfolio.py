@@ -1,16 +1,17 @@
 """Portfolio replications through the experiment layer: same executors, same store, same statistics.
 
-Also the link between the two models: an initiative's production retention is the operations model's retention
-for the design its readiness implies. The operations scenario named by the portfolio runs once per distinct
-design (a few replications on common random numbers) and the mean is reused for every initiative with that
-design. It lives here, not in the portfolio package, because it *runs* a model: the models import nothing above
-them.
+Also the link between the two models: an initiative in production lives one of the operations model's runs of
+the design its readiness implies. The operations scenario named by the portfolio runs ``variants`` times, each
+with its own draw of the ``vary`` fields and its own seed, every design on common random numbers; the runs are
+shared by every initiative and replication (each initiative picks one at random). It lives here, not in the
+portfolio package, because it *runs* a model: the models import nothing above them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,45 +26,105 @@ from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference
 from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder
 from scalesim.experiment.tasks import TaskOutput, replication_seed, task_key
 from scalesim.ops.run import simulate
+from scalesim.ops.streams import Streams
 from scalesim.portfolio.measures import FIGURES, archive_series, figures, simulate_portfolio
+from scalesim.portfolio.model import Operation
 from scalesim.portfolio.schema import PortfolioScenario
 from scalesim.scenario.load import load_scenario
+from scalesim.scenario.schema import UncertainParameter
 
 SERIES, PERIOD = "monthly", "month"
 
 
-def retention_by_design(spec: PortfolioScenario, base_dir: Path) -> dict[str, float]:
-    """Each design's mean retention from the operations scenario the portfolio names (relative to ``base_dir``)."""
+Operations = dict[str, tuple[Operation, ...]]
+
+
+def operations_by_design(spec: PortfolioScenario, base_dir: Path) -> Operations:
+    """The operations each design's initiatives may live, from the scenario the portfolio names (relative to
+    ``base_dir``)."""
     link = spec.operations
     path = (base_dir / link.scenario).resolve()
     designs = tuple(dict.fromkeys(rule.design for rule in link.rules))
-    return dict(_retention(str(path), designs, link.days, link.replications))
+    vary = tuple((field, json.dumps(p.model_dump(mode="json"), sort_keys=True)) for field, p in link.vary.items())
+    return dict(_operations(str(path), designs, link.days, link.variants, vary, spec.run.seed))
+
+
+def operations_as_data(operations: Operations) -> dict[str, list[dict[str, Any]]]:
+    """The operations as JSON-ready data (the manifest keeps them, so a stored result re-runs without them)."""
+    return {d: [asdict(op) for op in ops] for d, ops in operations.items()}
+
+
+def operations_from_data(data: dict[str, list[dict[str, Any]]]) -> Operations:
+    return {
+        d: tuple(Operation(tuple(op["weekly_retention"]), op["stall_day"], op["verdict"]) for op in ops)
+        for d, ops in data.items()
+    }
+
+
+def retention_by_design(operations: Operations) -> dict[str, float]:
+    """Each design's mean retention over its operations (what the text output and report show)."""
+    return {d: float(np.mean([op.retention for op in ops])) for d, ops in operations.items()}
+
+
+def stalls_by_design(operations: Operations) -> dict[str, float]:
+    """Each design's share of operations that stalled."""
+    return {d: float(np.mean([op.stall_day is not None for op in ops])) for d, ops in operations.items()}
+
+
+def _draw(rng: np.random.Generator, parameter: UncertainParameter) -> str:
+    """One value of a ``vary`` field, as the text of an override."""
+    if parameter.values is not None:
+        return json.dumps(parameter.values[int(rng.integers(len(parameter.values)))])
+    low, high = parameter.low, parameter.high
+    assert low is not None and high is not None  # a range when there are no values (validated)
+    return repr(float(rng.uniform(low, high)))
 
 
 @lru_cache(maxsize=32)
-def _retention(path: str, designs: tuple[str, ...], days: float, replications: int) -> tuple[tuple[str, float], ...]:
-    scenario = load_scenario(path, [f"run.horizon_days={days}"])
-    unknown = [d for d in designs if d not in scenario.designs]
-    if unknown:
-        raise ScenarioError(
-            f"operations.rules: design {unknown[0]!r} is not in {path}; designs there: {', '.join(scenario.designs)}"
-        )
-    values: dict[str, list[float]] = {d: [] for d in designs}
-    for r in range(replications):
-        result = simulate(scenario, designs, replication_seed(scenario.run.seed, r))
+def _operations(
+    path: str, designs: tuple[str, ...], days: float, variants: int, vary: tuple[tuple[str, str], ...], seed: int
+) -> tuple[tuple[str, tuple[Operation, ...]], ...]:
+    rng = Streams(seed).generator("portfolio:operations")
+    parameters = [(field, UncertainParameter.model_validate_json(text)) for field, text in vary]
+    runs: dict[str, list[Operation]] = {d: [] for d in designs}
+    for k in range(variants):
+        overrides = [f"run.horizon_days={days}", *(f"{field}={_draw(rng, p)}" for field, p in parameters)]
+        try:
+            scenario = load_scenario(path, overrides)
+        except ScenarioError as error:
+            raise ScenarioError(f"operations.vary: {error}") from None
+        unknown = [d for d in designs if d not in scenario.designs]
+        if unknown:
+            raise ScenarioError(
+                f"operations.rules: design {unknown[0]!r} is not in {path}; "
+                f"designs there: {', '.join(scenario.designs)}"
+            )
+        result = simulate(scenario, designs, replication_seed(scenario.run.seed, k))
+        weekly = result.weekly_table()
         for d in designs:
-            summary = result.design_summary(d)
-            if summary["retention"] is None:
-                raise ScenarioError(f"operations.rules: design {d!r} of {path}: retention {summary['retention_note']}")
-            values[d].append(summary["retention"])
-    return tuple((d, float(np.mean(v))) for d, v in values.items())
+            rows = weekly[weekly["design"] == d]
+            promised = float(rows["pilot_value"].mean())
+            if not promised > 0:
+                raise ScenarioError(
+                    f"operations.rules: design {d!r} of {path}: the pilot's value is not above zero "
+                    f"(operation {k}: {', '.join(overrides[1:]) or 'as written'}), so nothing can be retained"
+                )
+            stall = result.design_summary(d)["stall"]
+            runs[d].append(
+                Operation(
+                    weekly_retention=tuple(float(v) for v in rows["production_value"] / promised),
+                    stall_day=stall["day"] if stall["verdict"] == "stalled" else None,
+                    verdict=stall["reason"] if stall["verdict"] == "stalled" else stall["verdict"],
+                )
+            )
+    return tuple((d, tuple(ops)) for d, ops in runs.items())
 
 
 @dataclass(frozen=True)
 class PortfolioTask:
     replication: int
     scenario: PortfolioScenario
-    retention: tuple[tuple[str, float], ...]
+    operations: tuple[tuple[str, tuple[Operation, ...]], ...]
 
     @property
     def key(self) -> str:
@@ -73,7 +134,7 @@ class PortfolioTask:
 def execute_portfolio(task: PortfolioTask) -> TaskOutput:
     """One replication of a portfolio (a module-level function, so worker processes can run it)."""
     spec = task.scenario
-    initiatives = simulate_portfolio(spec, dict(task.retention), replication_seed(spec.run.seed, task.replication))
+    initiatives = simulate_portfolio(spec, dict(task.operations), replication_seed(spec.run.seed, task.replication))
     row = {"key": task.key, "replication": task.replication, "design": spec.name} | figures(spec, initiatives)
     series = archive_series(spec, initiatives).assign(replication=task.replication, design=spec.name)
     table = pd.DataFrame([vars(x) for x in initiatives]).drop(columns="waits")
@@ -87,7 +148,7 @@ class PortfolioResult:
     """Every replication of a portfolio scenario: figures per replication, monthly series, initiatives."""
 
     scenario: PortfolioScenario
-    retention: dict[str, float]
+    operations: Operations
     folder: Path
     runs: pd.DataFrame
     monthly: pd.DataFrame
@@ -104,7 +165,7 @@ class PortfolioResult:
             raise ScenarioError(f"{folder}: holds a {manifest['kind']} result, not a portfolio")
         return cls(
             PortfolioScenario.model_validate(manifest["resolved_scenario"]),
-            manifest["details"]["retention_by_design"],
+            operations_from_data(manifest["details"]["operations"]),
             folder,
             pd.read_parquet(folder / "runs.parquet"),
             pd.read_parquet(folder / f"{SERIES}.parquet"),
@@ -112,6 +173,14 @@ class PortfolioResult:
             ran=0,
             confidence=manifest["details"]["confidence"],
         )
+
+    @property
+    def retention(self) -> dict[str, float]:
+        return retention_by_design(self.operations)
+
+    @property
+    def stalls(self) -> dict[str, float]:
+        return stalls_by_design(self.operations)
 
     def summary(self) -> dict[str, Any]:
         return {name: mean_ci(self.runs[name].to_numpy(float)) for name in FIGURES}
@@ -126,6 +195,7 @@ class PortfolioResult:
             "currency": self.scenario.currency,
             "years": self.scenario.run.years,
             "retention_by_design": self.retention,
+            "stalls_by_design": self.stalls,
             "figures": self.summary(),
         }
 
@@ -146,7 +216,7 @@ def compare_portfolios(a: PortfolioResult, b: PortfolioResult) -> list[dict[str,
 
 def run_portfolio(
     spec: PortfolioScenario,
-    retention: dict[str, float],
+    operations: Operations,
     replications: int,
     out: str | Path,
     runner: Runner,
@@ -154,9 +224,10 @@ def run_portfolio(
 ) -> PortfolioResult:
     """Run (or resume) ``replications`` of a portfolio and store them."""
     resolved = spec.model_dump(mode="json", by_alias=True)
-    folder = result_folder(out, spec.name, "portfolio", {"scenario": resolved, "retention": retention})
+    lived = operations_as_data(operations)
+    folder = result_folder(out, spec.name, "portfolio", {"scenario": resolved, "operations": lived})
     store = PartStore(folder, SERIES, PERIOD)
-    tasks = [PortfolioTask(r, spec, tuple(retention.items())) for r in range(replications)]
+    tasks = [PortfolioTask(r, spec, tuple(operations.items())) for r in range(replications)]
     runs, monthly, tables, ran = complete(
         store, tasks, runner, fn=execute_portfolio, label="portfolio", extra={"initiatives": ["initiative"]}
     )
@@ -170,10 +241,15 @@ def run_portfolio(
         resolved,
         seed=spec.run.seed,
         replications=replications,
-        designs=list(retention),
+        designs=list(operations),
         command=command,
         executor=runner.describe(),
-        details={"retention_by_design": retention, "confidence": CONFIDENCE},
+        details={
+            "retention_by_design": retention_by_design(operations),
+            "stalls_by_design": stalls_by_design(operations),
+            "confidence": CONFIDENCE,
+            "operations": lived,
+        },
     )
     finish(folder, manifest)
-    return PortfolioResult(spec, retention, folder, runs, monthly, initiatives, ran)
+    return PortfolioResult(spec, operations, folder, runs, monthly, initiatives, ran)

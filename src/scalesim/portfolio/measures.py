@@ -10,7 +10,15 @@ import pandas as pd
 import simpy
 
 from scalesim.ops.streams import Streams
-from scalesim.portfolio.model import EXPLICIT_KILLS, INITIATIVE_FATES, QUIET_STALLS, Initiative, Portfolio
+from scalesim.portfolio.model import (
+    EXPLICIT_KILLS,
+    INITIATIVE_FATES,
+    LEFT_PRODUCTION,
+    QUIET_STALLS,
+    Initiative,
+    Operation,
+    Portfolio,
+)
 from scalesim.portfolio.schema import PortfolioScenario
 
 FIGURES = (
@@ -20,6 +28,10 @@ FIGURES = (
     "endorsed",
     "reached_production",
     "delivering",
+    "retired",
+    "survival_1y",
+    "survival_2y",
+    "survival_3y",
     "explicit_kills",
     "quiet_stalls",
     "share_reaching_production",
@@ -32,9 +44,14 @@ FIGURES = (
 )
 
 
-def simulate_portfolio(spec: PortfolioScenario, retention: dict[str, float], seed: Any) -> list[Initiative]:
+SURVIVAL_YEARS = (1, 2, 3)
+
+
+def simulate_portfolio(
+    spec: PortfolioScenario, operations: dict[str, tuple[Operation, ...]], seed: Any
+) -> list[Initiative]:
     env = simpy.Environment()
-    portfolio = Portfolio(env, spec, retention, Streams(seed))
+    portfolio = Portfolio(env, spec, operations, Streams(seed))
     env.run(until=spec.run.years * 365.0 + spec.run.follow_up_days)
     return portfolio.finish()
 
@@ -48,9 +65,6 @@ def figures(spec: PortfolioScenario, initiatives: list[Initiative]) -> dict[str,
     started = frame["pilot_start"].notna()
     produced = frame["production"].notna()
     ttp = (frame["production"] - frame["pilot_start"])[produced]
-    live_until = frame["fate_day"].where(frame["fate"] == "decommissioned", end)
-    years_live = ((live_until - frame["production"]) / 365.0).where(produced, 0.0).clip(lower=0)
-    value = (frame["pilot_value_per_year"] * frame["retention"].fillna(0.0) * years_live).sum()
     return {
         "proposed": len(frame),
         "started": int(started.sum()),
@@ -58,6 +72,8 @@ def figures(spec: PortfolioScenario, initiatives: list[Initiative]) -> dict[str,
         "endorsed": int(frame["endorsed"].notna().sum()),
         "reached_production": int(produced.sum()),
         "delivering": int((frame["fate"] == "delivering").sum()),
+        "retired": int((frame["fate"] == "retired").sum()),
+        **{f"survival_{k}y": survival(frame, end, 365.0 * k) for k in SURVIVAL_YEARS},
         "explicit_kills": int(frame["fate"].isin(EXPLICIT_KILLS).sum()),
         "quiet_stalls": int(frame["fate"].isin(QUIET_STALLS).sum()),
         "share_reaching_production": float(produced[started].mean()) if started.any() else math.nan,
@@ -66,8 +82,19 @@ def figures(spec: PortfolioScenario, initiatives: list[Initiative]) -> dict[str,
         "time_to_production_p90": float(ttp.quantile(0.9)) if len(ttp) else math.nan,
         "money_spent": float(frame["spent"].sum()),
         "money_never_produced": float(frame.loc[~produced, "spent"].sum()),
-        "value_per_year": float(value / (end / 365.0)),
+        "value_per_year": float(frame["value"].sum() / (end / 365.0)),
     } | {f"fate_{f}": int((frame["fate"] == f).sum()) for f in INITIATIVE_FATES}
+
+
+def survival(frame: pd.DataFrame, end: float, after: float) -> float:
+    """Share of the initiatives that went live at least ``after`` days before the end and were still in
+    production ``after`` days after go-live (NaN when none went live early enough to tell)."""
+    observable = frame["production"].notna() & (frame["production"] + after <= end)
+    if not observable.any():
+        return math.nan
+    rows = frame[observable]
+    left = rows["fate"].isin(LEFT_PRODUCTION) & (rows["fate_day"] < rows["production"] + after)
+    return float(1.0 - left.mean())
 
 
 def archive_series(spec: PortfolioScenario, initiatives: list[Initiative]) -> pd.DataFrame:

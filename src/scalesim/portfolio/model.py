@@ -2,9 +2,11 @@
 
 Each initiative is a SimPy process: [gate] -> pilot build -> demo -> endorsement at the next budget cycle ->
 integration by the shared team (longer for every attribute not settled before the pilot) -> governance board
-(which may send the work back) -> production -> value review. At every wait the sponsor may move on (a hazard
-growing with the time waited); a stalled initiative joins the archive after an idle limit. Explicit kills (demo,
-endorsement, governance, gate, review) are counted apart from these quiet stalls.
+(which may send the work back) -> production -> recurring value reviews. At every wait the sponsor may move on (a
+hazard growing with the time waited); a stalled initiative joins the archive after an idle limit. Explicit kills
+(demo, endorsement, governance, gate, review) are counted apart from these quiet stalls. In production, an
+initiative lives its operation: one of the operations model's runs for its design, with that run's weekly
+retention, and retirement on the day the operation stalls.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from scipy.special import ndtr, ndtri
 
 from scalesim.ops.calendar import next_tick
 from scalesim.ops.streams import Streams
@@ -24,9 +27,10 @@ from scalesim.scenario.distributions import Distribution
 MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integration team, board meetings
 
 INITIATIVE_FATES = (
-    "delivering",  # in production and passed its value review
-    "in_production",  # in production, review still to come
-    "decommissioned",  # failed its value review (explicit kill)
+    "delivering",  # in production and passed its value reviews so far
+    "in_production",  # in production, first review still to come
+    "decommissioned",  # failed a value review (explicit kill)
+    "retired",  # its operation stalled after go-live (attrition)
     "killed_at_demo",  # explicit kill
     "not_endorsed",  # explicit kill at the budget cycle
     "rejected_by_governance",  # explicit kill: sent back too often
@@ -36,6 +40,32 @@ INITIATIVE_FATES = (
     "in_progress",  # still moving at the end of the run
 )
 EXPLICIT_KILLS = ("decommissioned", "killed_at_demo", "not_endorsed", "rejected_by_governance", "stopped_at_gate")
+LEFT_PRODUCTION = ("decommissioned", "retired")
+WEEK = 7.0
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operations-model run of a design, as an initiative in production lives it."""
+
+    weekly_retention: tuple[float, ...]  # value of each week's cases over the pilot's projection for them
+    stall_day: float | None  # day after go-live the operation stalled (None: it did not)
+    verdict: str
+
+    def retention_at(self, week: int) -> float:
+        """Retention in a week after go-live; past the run, its last quarter's level (zero once stalled)."""
+        if week < len(self.weekly_retention):
+            return self.weekly_retention[week]
+        if self.stall_day is not None:
+            return 0.0
+        tail = self.weekly_retention[-13:]
+        return sum(tail) / len(tail)
+
+    @property
+    def retention(self) -> float:
+        return sum(self.weekly_retention) / len(self.weekly_retention)
+
+
 QUIET_STALLS = ("archived", "stalled")
 
 
@@ -52,8 +82,11 @@ class Initiative:
     fate: str = "in_progress"
     fate_day: float = math.nan
     spent: float = 0.0
-    retention: float = math.nan
+    retention: float = math.nan  # share of its pilot value it delivered while in production
     pilot_value_per_year: float = 0.0
+    operation: int = -1  # which of its design's operations it lives
+    maturity: float = math.nan
+    value: float = 0.0  # delivered while in production, to the end of the run
     waits: int = field(default=0, repr=False)
 
 
@@ -70,11 +103,15 @@ class Portfolio:
     (with a WIP limit) the pilot slots."""
 
     def __init__(
-        self, env: simpy.Environment, spec: PortfolioScenario, retention: dict[str, float], streams: Streams
+        self,
+        env: simpy.Environment,
+        spec: PortfolioScenario,
+        operations: dict[str, tuple[Operation, ...]],
+        streams: Streams,
     ) -> None:
         self.env = env
         self.spec = spec
-        self.retention = retention
+        self.operations = operations
         window = spec.run.years * 365.0
         rng = streams.generator("portfolio:proposals")
         gaps = rng.standard_exponential(int(spec.proposals_per_year * spec.run.years * 2 + 50))
@@ -88,7 +125,8 @@ class Portfolio:
         def sample(name: str, dist: Distribution) -> np.ndarray:
             return dist.sample(streams.generator(f"portfolio:{name}"), n)
 
-        self.ready_u = {a: uniform(f"ready:{a}") for a in READINESS}
+        self.maturity = streams.generator("portfolio:maturity").standard_normal(n)
+        self.ready_u = {a: self._correlated(uniform(f"ready:{a}")) for a in READINESS}
         self.settle_u = {a: uniform(f"settle:{a}") for a in READINESS}
         self.prep_days = sample("prep_days", spec.gate.prep_days)
         self.pilot_days = sample("pilot_days", spec.pilot_days)
@@ -98,12 +136,22 @@ class Portfolio:
         self.demo_u = uniform("demo")
         self.endorse_u = uniform("endorse")
         self.review_z = streams.generator("portfolio:review").standard_normal(n)
+        self.operation_u = uniform("operation")
         self.send_back_u = streams.generator("portfolio:send_back").random((n, spec.integration.max_send_backs + 1))
         self.patience_e = streams.generator("portfolio:patience").standard_exponential((n, MAX_WAITS))
         self.integration_team = simpy.Resource(env, capacity=spec.integration.team_size)
         self.pilot_slots = simpy.Resource(env, capacity=spec.wip_limit) if spec.wip_limit else None
         self.initiatives = [Initiative(proposed=t) for t in self.arrivals]
         env.process(self._proposals())
+
+    def _correlated(self, u: np.ndarray) -> np.ndarray:
+        """Uniforms that share the initiative's maturity (a one-factor Gaussian copula; see ``Readiness``): a
+        mature organisation settles every attribute more often, and each stays uniform on its own."""
+        rho = self.spec.readiness.maturity_loading
+        if rho == 0.0:
+            return u
+        latent = -rho * self.maturity + math.sqrt(1.0 - rho * rho) * ndtri(np.clip(u, 1e-15, 1 - 1e-15))
+        return np.asarray(ndtr(latent))
 
     def _proposals(self) -> Generator[simpy.Event, object, None]:
         for i, t in enumerate(self.arrivals):
@@ -137,6 +185,7 @@ class Portfolio:
 
     def _initiative(self, i: int) -> Generator[simpy.Event, object, None]:
         spec, env, record = self.spec, self.env, self.initiatives[i]
+        record.maturity = float(self.maturity[i])
         ready = {a: self.ready_u[a][i] < getattr(spec.readiness, a) for a in READINESS}
         if spec.gate.required:
             yield env.timeout(self.prep_days[i])
@@ -158,11 +207,47 @@ class Portfolio:
                 slots.release(slot)
         if math.isnan(record.production):
             return
-        # value flows from the first day in production at the retention its design implies (with spread)
+        yield from self._in_production(i)
+
+    def _in_production(self, i: int) -> Generator[simpy.Event, object, None]:
+        """Live the operation drawn for the initiative: value week by week at its retention (times the
+        initiative's own spread), reviews at their cadence, retirement if the operation stalls."""
+        spec, env, record = self.spec, self.env, self.initiatives[i]
+        choices = self.operations[record.design]
+        record.operation = min(int(self.operation_u[i] * len(choices)), len(choices) - 1)
+        operation = choices[record.operation]
         sigma = math.sqrt(math.log1p(spec.review.noise_cv**2))
-        record.retention = self.retention[record.design] * math.exp(sigma * self.review_z[i] - sigma**2 / 2)
-        yield env.timeout(spec.review.after_days)
-        self._close(i, "delivering" if record.retention >= spec.review.min_share else "decommissioned")
+        spread = math.exp(sigma * self.review_z[i] - sigma**2 / 2)
+        review = spec.review
+        live = record.production
+        next_review = review.after_days
+        stall = operation.stall_day if operation.stall_day is not None else math.inf
+        end = spec.run.years * 365.0 + spec.run.follow_up_days
+        since_review = 0.0
+        weeks_since_review = 0
+        week = 0
+        while True:
+            start = live + week * WEEK
+            if start >= end:
+                break
+            share = operation.retention_at(week) * spread
+            length = min(WEEK, end - start, max(stall - week * WEEK, 0.0))
+            record.value += record.pilot_value_per_year * share * length / 365.0
+            since_review += share
+            weeks_since_review += 1
+            if stall <= (week + 1) * WEEK:
+                yield env.timeout(max(live + stall - env.now, 0.0))
+                self._close(i, "retired")
+                break
+            if (week + 1) * WEEK >= next_review:
+                yield env.timeout(max(live + next_review - env.now, 0.0))
+                if since_review / weeks_since_review < review.min_share:
+                    self._close(i, "decommissioned")
+                    break
+                self._close(i, "delivering")
+                next_review += review.period
+                since_review, weeks_since_review = 0.0, 0
+            week += 1
 
     def _pilot_to_production(self, i: int, ready: dict[str, bool]) -> Generator[simpy.Event, object, None]:
         spec, env, record = self.spec, self.env, self.initiatives[i]
@@ -213,4 +298,7 @@ class Portfolio:
             if record.fate == "stalled" and record.fate_day + self.spec.quiet_stall.idle_limit_days <= end:
                 record.fate = "archived"
                 record.fate_day += self.spec.quiet_stall.idle_limit_days
+            lived = (record.fate_day if record.fate in LEFT_PRODUCTION else end) - record.production
+            if lived > 0 and record.pilot_value_per_year > 0:
+                record.retention = record.value / (record.pilot_value_per_year * lived / 365.0)
         return self.initiatives

@@ -6,22 +6,34 @@ are calibrated to published figures (docs/background/portfolio.md).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from scalesim.scenario.distributions import Distribution, Fixed
-from scalesim.scenario.numbers import Count, NonNegative, Positive, Probability, Seed, WholeNumber
-from scalesim.scenario.schema import Currency, Model, Name, Text
+from scalesim.scenario.numbers import NO_BOOLEAN, Count, NonNegative, Positive, Probability, Seed, WholeNumber
+from scalesim.scenario.schema import Currency, Model, Name, Text, UncertainParameter
 
 READINESS = ("process_owner", "decision_change", "governance", "data_ready")
 
 
 class Readiness(Model):
-    """Probability that each attribute is settled before the pilot starts (the organisation's practice)."""
+    """Probability that each attribute is settled before the pilot starts (the organisation's practice).
+
+    The attributes are not independent: an organisation (or a sponsor) that settles one tends to settle the others.
+    Each initiative draws a latent *maturity*; attribute ``a`` is settled when ``rho x maturity + sqrt(1 - rho^2) x
+    noise_a`` falls in the lower ``p_a`` of its (standard normal) distribution: a one-factor Gaussian copula
+    (the structure of Vasicek's 1987 one-factor model), which keeps each attribute's probability exactly ``p_a``
+    and gives every pair the latent correlation ``rho^2``.
+    """
 
     process_owner: Probability
     decision_change: Probability
     governance: Probability
     data_ready: Probability
+    maturity_loading: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=0.99)] = Field(
+        0.0, description="rho: how strongly the organisation's maturity drives every attribute (0: independent)"
+    )
 
 
 class Gate(Model):
@@ -67,12 +79,20 @@ class QuietStall(Model):
 
 
 class Review(Model):
-    """After ``after_days`` in production, an initiative whose realized value is below ``min_share`` of its
-    pilot value is decommissioned (an explicit kill)."""
+    """Value reviews recur: the first ``after_days`` after go-live, then every ``every_days``. An initiative whose
+    value over the period since the last review is below ``min_share`` of its pilot value is decommissioned (an
+    explicit kill)."""
 
     after_days: Positive = 180.0
+    every_days: Positive | None = Field(None, description="between reviews after the first (unset: after_days)")
     min_share: Probability = 0.25
-    noise_cv: NonNegative = Field(0.3, description="spread of retention between initiatives of one design")
+    noise_cv: NonNegative = Field(
+        0.3, description="spread of value between initiatives of one design beyond their operation's draw"
+    )
+
+    @property
+    def period(self) -> float:
+        return self.after_days if self.every_days is None else self.every_days
 
 
 class DesignRule(Model):
@@ -90,13 +110,26 @@ class DesignRule(Model):
 
 
 class OperationsLink(Model):
-    """Where production retention comes from: the operations model's retention for the design that an
-    initiative's readiness implies (first matching rule), computed once per design and reused."""
+    """Where production value comes from: the operations model, run with its dynamics, for the design that an
+    initiative's readiness implies (first matching rule).
+
+    Initiatives differ in their operations: ``variants`` operations are drawn (each field of ``vary`` uniform in
+    its range, or one of its values) and run once per design; each initiative gets one of them at random. Its
+    value follows that operation's weekly retention, and if the operation stalls (reverted, trust collapse,
+    backlog, drift) the initiative is retired on the stall day (attrition after go-live).
+    """
 
     scenario: str = Field(description="operations scenario file, relative to this file")
     rules: list[DesignRule] = Field(min_length=1)
-    days: Positive = 180.0
-    replications: Count = 3
+    days: Annotated[float, NO_BOOLEAN, Field(ge=28.0, le=3650.0)] = Field(
+        365.0, description="length of each operation run (its path continues at its last quarter's level)"
+    )
+    variants: Annotated[int, NO_BOOLEAN, Field(ge=1, le=200)] = Field(
+        6, description="operations drawn per design (each a full run of the operations model)"
+    )
+    vary: dict[str, UncertainParameter] = Field(
+        default_factory=dict, description="operations fields (paths as for --set) and their ranges"
+    )
 
     @model_validator(mode="after")
     def _catch_all_last(self) -> OperationsLink:

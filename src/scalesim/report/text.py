@@ -328,6 +328,10 @@ PORTFOLIO_ROWS = (
     ("endorsed (funded)", "endorsed", "count"),
     ("reached production", "reached_production", "count"),
     ("delivering value after review", "delivering", "count"),
+    ("retired: operation stalled after go-live", "retired", "count"),
+    ("still in production 1 year after go-live", "survival_1y", "pct"),
+    ("still in production 2 years after go-live", "survival_2y", "pct"),
+    ("still in production 3 years after go-live", "survival_3y", "pct"),
     ("explicit kills", "explicit_kills", "count"),
     ("quiet stalls (archived)", "quiet_stalls", "count"),
     ("share of pilots reaching production", "share_reaching_production", "pct"),
@@ -350,7 +354,10 @@ def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str,
         (label, [_ci(r["figures"][key], "money" if kind == "count" else kind) for r in results])
         for label, key, kind in PORTFOLIO_ROWS
     ]
-    retention = "; ".join(f"{d} {v:.0%}" for d, v in first["retention_by_design"].items())
+    retention = "; ".join(
+        f"{d} {v:.0%} ({first['stalls_by_design'][d]:.0%} of its operations stalled)"
+        for d, v in first["retention_by_design"].items()
+    )
     text = render(head, [r["scenario"] for r in results], rows)
     text += f"\n\nproduction retention by design, from the operations model: {retention}"
     if comparisons:
