@@ -47,7 +47,7 @@ METRICS = (
 )
 MAY_NEVER_COME = ("payback_day", "time_to_value_days")
 """Moments a replication may not reach within its run; their means cover the replications that reached them."""
-COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "lead_time_mean")
+COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "npv", "lead_time_mean")
 VERDICTS = ("scaled", "eroded", "stalled", "undefined")
 
 

@@ -280,6 +280,7 @@ COMPARED_UNITS = {
     "retention": ("retention", 100, "percentage points"),
     "production_value_per_case": ("value per case", 1, "{currency}"),
     "net_value_per_year": ("net value per year", 1, "{currency}"),
+    "npv": ("net present value", 1, "{currency}"),
     "lead_time_mean": ("mean lead time", 1, "days"),
 }
 

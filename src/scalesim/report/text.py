@@ -240,6 +240,7 @@ COMPARED_LABELS = {
     "retention": ("retention", "points"),
     "production_value_per_case": ("production value per case", ""),
     "net_value_per_year": ("net value per year", ""),
+    "npv": ("net present value", ""),
     "lead_time_mean": ("lead time mean (days)", ""),
 }
 
@@ -270,7 +271,7 @@ def comparison_lines(comparisons: list[dict[str, Any]]) -> str:
     for c in comparisons:
         label, unit = COMPARED_LABELS[c["metric"]]
         scale = 100 if unit == "points" else 1
-        digits = 0 if c["metric"] == "net_value_per_year" else (1 if unit == "points" else 2)
+        digits = 0 if c["metric"] in ("net_value_per_year", "npv") else (1 if unit == "points" else 2)
         mean, hw, un = c["mean"] * scale, c["half_width"] * scale, c["unpaired_half_width"] * scale
         if mean is None or not math.isfinite(mean):
             lines.append(f"  {c['design']:<14} {label:<26} undefined (retention is undefined in some replications)")
