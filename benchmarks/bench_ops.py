@@ -6,8 +6,10 @@ Both are measured in this process, in this run, so the ratio is meaningful on an
 
 The reference is what a competent SimPy user would write by hand for the same flow — pre-drawn numpy arrays,
 one generator process per case, the same teams as ``simpy.Resource`` with the same calendars, transfer delays,
-batch scoring, side channel and approval steps — but with no ledger, no named streams, no exception path
-bookkeeping and no team statistics. The ratio is scalesim's overhead for what it records.
+batch scoring, side channel and approval steps, and the same work the design's mechanisms cause: approvals of
+uncertain outputs (the binormal confidence), reviews of visible errors by the accountable team, training at
+go-live, the learning curve, a parallel run and a daily trust update — but with no ledger, no named streams, no
+exception path bookkeeping and no team statistics. The ratio is scalesim's overhead for what it records.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import math
 import time
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import simpy
@@ -37,7 +40,7 @@ def reference(scenario: Scenario, design: Design, seed: int) -> int:
     cases = Cases(scenario, Streams(seed))  # same arrival process; its cost is counted here too
     arrival = cases.arrival.tolist()
     n = len(arrival)
-    u = rng.random((6, n))
+    u = rng.random((7, n))
     env = simpy.Environment()
     route = []
     for h in design.handoffs or production.handoffs:
@@ -61,11 +64,51 @@ def reference(scenario: Scenario, design: Design, seed: int) -> int:
         )
     side = design.side_channel if design.integration_point == "side_channel" else None
     dq, er = production.data_quality, production.exception_rate
+    approval, go_live, owner = design.approval, design.go_live, design.accountability
+    d = math.sqrt(2.0) * NormalDist().inv_cdf(production.confidence.auc)
+    noise = rng.standard_normal(n).tolist()
+    learned = {"count": 0}
+    excess = go_live.initial_time_factor - 1.0 if go_live else 0.0
+    exponent = math.log2(go_live.learning_rate) if go_live else 0.0
+    reviewers = None
+    if owner is not None and owner.team is not None:
+        reviewers = (
+            simpy.Resource(env, production.teams[owner.team].staff),
+            WorkCalendar(production.teams[owner.team].calendar),
+        )
+    visibility = production.dynamics.visibility
+    trust = {"errors": 0, "seen": 0, "level": 1.0}
+
+    def work(resource, calendar, hours):
+        if excess:
+            learned["count"] += 1
+            hours *= 1.0 + excess * learned["count"] ** exponent
+        with resource.request() as req:
+            yield req
+            yield env.timeout(calendar.finish(env.now, hours) - env.now)
+
+    def review(correct: bool):
+        yield env.timeout(visibility.delay_days)
+        trust["seen"] += 1
+        if not correct:
+            trust["errors"] += 1
+            if reviewers is not None:
+                yield from work(*reviewers, owner.review_hours)
+
+    def daily():
+        while True:
+            yield env.timeout(1.0)
+            if trust["seen"]:
+                e = trust["errors"] / trust["seen"]
+                trust["level"] += -0.03 * e * trust["level"] + 0.01 * (1 - e) * (1 - trust["level"])
 
     def case(i: int):
         if u[0, i] >= dq or u[1, i] < er:
             return
         yield env.timeout(next_tick(env.now, production.scoring.batch_every_days) - env.now)
+        accuracy = production.accuracy
+        correct = u[4, i] < accuracy
+        sure = 1.0 / (1.0 + (1 - accuracy) / accuracy * math.exp(-(d * (d * correct + noise[i]) - d * d / 2)))
         if side is not None:
             yield env.timeout(next_tick(env.now, side.every_days) - env.now)
             if u[2, i] >= side.pickup_probability:
@@ -74,14 +117,21 @@ def reference(scenario: Scenario, design: Design, seed: int) -> int:
             yield env.timeout(transfer[i])
             if u[3, i] < loss:
                 return
-            with resource.request() as req:
-                yield req
-                yield env.timeout(calendar.finish(env.now, service[i]) - env.now)
-        if approvers is not None and (design.approval.policy == "all" or cases.value[i] > design.approval.threshold):
+            yield from work(resource, calendar, service[i])
+        if go_live is not None and cases.arrival[i] < go_live.parallel_run_days:
+            yield from work(*route[-1][:2], route[-1][3][i])
+        if approvers is not None and (
+            approval.policy == "all"
+            or (approval.threshold is not None and cases.value[i] > approval.threshold)
+            or (approval.confidence_below is not None and sure < approval.confidence_below)
+        ):
             resource, calendar, service = approvers
-            with resource.request() as req:
-                yield req
-                yield env.timeout(calendar.finish(env.now, service[i]) - env.now)
+            yield from work(resource, calendar, service[i] * approval.effort)
+            if u[5, i] < (approval.rejection_rate if correct else approval.catches):
+                return
+        adoption = production.adoption.with_owner if design.process_owner else production.adoption.without_owner
+        if u[6, i] < adoption * trust["level"] and u[5, i] < (visibility.successes if correct else visibility.errors):
+            env.process(review(correct))
 
     def source():
         for i, t in enumerate(arrival):
@@ -89,6 +139,11 @@ def reference(scenario: Scenario, design: Design, seed: int) -> int:
             env.process(case(i))
 
     env.process(source())
+    env.process(daily())
+    if go_live is not None and go_live.training_hours:
+        for resource, calendar, *_ in route:
+            for _ in range(resource.capacity):
+                env.process(work(resource, calendar, go_live.training_hours))
     env.run(until=scenario.run.horizon_days + scenario.run.drain_days)
     return n
 
