@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other: ``python benchmarks/run_all.py`` (about five minutes on 2 cores)."""
+"""Run every benchmark, one after the other: ``python benchmarks/run_all.py`` (about fifteen minutes on 2 cores)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_ops.py", "bench_tandem.py", "bench_scale.py", "bench_parallel.py", "bench_eventlog.py")
+SCRIPTS = (
+    "bench_ops.py",
+    "bench_tandem.py",
+    "bench_scale.py",
+    "bench_parallel.py",
+    "bench_eventlog.py",
+    "bench_calibrate.py",
+)
 
 if __name__ == "__main__":
     for script in SCRIPTS:

@@ -103,7 +103,13 @@ def test_state_over_time_marks_checks_and_retraining(stall_run):
 def test_comparison_shows_paired_and_unpaired_intervals(compared):
     data = compared.to_dict()
     fig = F.comparison(data["comparisons"], "EUR", "src")
-    assert len(fig.axes) == 4
+    assert [ax.get_xlabel().split(" (")[0] for ax in fig.axes] == [
+        "retention",
+        "value per case",
+        "net value per year",
+        "net present value",
+        "mean lead time",
+    ]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["monitoring_only", "redesigned"]
     check(fig, "Difference against bolt_on")
 

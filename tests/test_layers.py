@@ -20,6 +20,7 @@ LAYER = {
     "ops": 2,
     "portfolio": 2,
     "experiment": 3,
+    "evidence": 3,
     "report": 4,
     "canonical": 5,
     "api": 5,

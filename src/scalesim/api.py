@@ -6,7 +6,7 @@ mypy) and records itself in the manifest of what it writes, as the command that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -14,6 +14,11 @@ from typing_extensions import Unpack
 
 from scalesim.canonical import CANONICAL, verify_all
 from scalesim.errors import ScenarioError
+from scalesim.evidence.backtest import Backtest
+from scalesim.evidence.backtest import backtest as backtest_log
+from scalesim.evidence.calibrate import Calibration
+from scalesim.evidence.calibrate import calibrate as calibrate_log
+from scalesim.evidence.log import Mapping, read_log
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, freeze_grid, run_experiment
 from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, operations_by_design, run_portfolio
@@ -25,6 +30,7 @@ from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.load import load_portfolio
 from scalesim.portfolio.schema import PortfolioScenario
 from scalesim.report.build import build_report
+from scalesim.report.files import write_backtest as write_backtest_folder
 from scalesim.scenario.load import apply_override, is_portfolio, load_scenario, read_yaml
 from scalesim.scenario.load import validate as validate_raw
 from scalesim.scenario.schema import Scenario
@@ -210,6 +216,33 @@ def sweep(
 ) -> ExperimentResult:
     """The full grid x designs x replications; one row per run in ``result.runs``."""
     return experiment("sweep", scenario, designs, grid=grid, **options)
+
+
+def calibrate(log: str | Path, *, mapping: str | Path | None = None, name: str | None = None) -> Calibration:
+    """A scenario whose production environment (arrivals, teams, shifts, service times, route, rework, approvals)
+    comes from an event log; the pilot, value and designs are left as a marked stub. See ``Calibration``."""
+    return calibrate_log(log, mapping, name)
+
+
+def backtest(
+    scenario: str | Path | Scenario,
+    log: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    design: str = "as_is",
+    seed: int | None = None,
+) -> Backtest:
+    """Simulate ``design`` (the as-is process ``calibrate`` writes) and compare it with the event log it should
+    reproduce: cycle times, throughput, and per team processing, waiting and utilisation, each with a verdict."""
+    resolved = resolve(scenario, seed=seed)
+    rules = Mapping.read(mapping)
+    return backtest_log(resolved, read_log(log, rules), design)
+
+
+def write_backtest(result: Backtest, out: str | Path = "results", command: Sequence[str] | None = None) -> Path:
+    """Store a back-test (see :func:`backtest`) in ``out/<scenario>/backtest-<digest>/`` with its figure."""
+    call = command or library_call("backtest", result.scenario, result.log, design=result.design)
+    return write_backtest_folder(result, result.simulated_scenario, out, call)
 
 
 def portfolio(

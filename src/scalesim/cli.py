@@ -23,7 +23,7 @@ import scalesim.api as api
 from scalesim.about import VERSION
 from scalesim.canonical import CANONICAL, reproduce_all
 from scalesim.errors import ScenarioError
-from scalesim.experiment.atomic import check_writable
+from scalesim.experiment.atomic import check_writable, write_text
 from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
 from scalesim.experiment.portfolio import PortfolioResult
@@ -264,6 +264,31 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("-j", "--jobs", type=COUNT, metavar="N", help="worker processes")
     repro.set_defaults(handler=cmd_reproduce)
 
+    calibrate = sub.add_parser(
+        "calibrate", help="write a scenario whose production environment comes from an event log (CSV or XES)"
+    )
+    calibrate.add_argument("log", type=Path, help="event log: CSV (optionally .gz) or XES")
+    calibrate.add_argument(
+        "--mapping", type=Path, help="YAML: columns, teams (activity -> team), approvals, rejections"
+    )
+    calibrate.add_argument(
+        "--out", dest="target", type=Path, required=True, metavar="SCENARIO.yaml", help="the scenario file to write"
+    )
+    calibrate.add_argument("--name", help="the scenario's name (default: the log's file name)")
+    calibrate.add_argument("--report", action="store_true", help="also write the fits behind it to SCENARIO.fit.md")
+    calibrate.add_argument("--force", action="store_true", help="replace SCENARIO.yaml if it exists")
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+    back = sub.add_parser(
+        "backtest", parents=[OUTPUT], help="simulate the as-is design and compare it with the event log it came from"
+    )
+    back.add_argument("scenario", type=Path, help="a scenario written by `scalesim calibrate` (or one like it)")
+    back.add_argument("log", type=Path, help="the event log to compare with")
+    back.add_argument("--mapping", type=Path, help="the mapping used to calibrate")
+    back.add_argument("--design", default="as_is", help="the design that is the as-is process (default as_is)")
+    back.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    back.set_defaults(handler=cmd_backtest)
+
     schema = sub.add_parser("schema", help="print the scenario JSON Schema (for editor autocompletion)")
     schema.set_defaults(handler=cmd_schema)
     return parser
@@ -455,6 +480,56 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for load in team_loads(checked, checked.production, design):
             if load.overloaded:
                 print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Calibrate, check the scenario validates, then write it (and the fit report) atomically."""
+    target: Path = args.target
+    report = target.with_suffix(".fit.md")
+    if target.exists() and not args.force:
+        raise ScenarioError(f"--out {target}: the file exists; choose another name or add --force to replace it")
+    if not target.parent.is_dir():
+        raise ScenarioError(f"--out {target}: no folder {target.parent}")
+    calibration = api.calibrate(args.log, mapping=args.mapping, name=args.name)
+    write_text(target, calibration.text)
+    written = [str(target)]
+    if args.report:
+        write_text(report, calibration.report())
+        written.append(str(report))
+    found = calibration.found
+    print(
+        f"{args.log}: {found.cases:,} cases, {found.events:,} events -> scenario {calibration.scenario.name!r}: "
+        f"{len(found.teams)} teams, route {' -> '.join(s.team for s in found.route)}, "
+        f"{found.arrival_rate:.4g} cases a day"
+    )
+    for note in found.notes:
+        print(f"note: {note}")
+    print(f"written: {', '.join(written)} (the pilot, value and designs are a STUB: edit them)")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    result = api.backtest(args.scenario, args.log, mapping=args.mapping, design=args.design, seed=args.seed)
+    folder = api.write_backtest(result, args.out, args.command_line)
+    if args.report:
+        api.report(folder)
+    if args.format == "json":
+        print(dumps(result.to_dict()))
+        return 0
+    table = result.table()
+    print(
+        f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"
+    )
+    width = max(len(f"{m} {t}".strip()) for m, t in zip(table["measure"], table["team"], strict=True))
+    print(f"{'measure':<{width}}  {'log':>10}  {'simulated':>10}  {'tolerance':<28} verdict")
+    for row in table.itertuples():
+        label = f"{row.measure} {row.team}".strip()
+        print(f"{label:<{width}}  {row.real:>10.4g}  {row.simulated:>10.4g}  {row.tolerance:<28} {row.verdict}")
+    print(
+        f"\n{len(table) - result.warnings} pass, {result.warnings} warn; Wasserstein distance of the cycle times: "
+        f"{result.wasserstein_share:.0%} of the log's mean\nresults: {folder}"
+    )
     return 0
 
 

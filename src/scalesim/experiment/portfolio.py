@@ -31,7 +31,7 @@ from scalesim.portfolio.measures import FIGURES, archive_series, figures, simula
 from scalesim.portfolio.model import Operation
 from scalesim.portfolio.schema import PortfolioScenario
 from scalesim.scenario.load import load_scenario
-from scalesim.scenario.schema import UncertainParameter
+from scalesim.scenario.schema import Scenario, UncertainParameter
 
 SERIES, PERIOD = "monthly", "month"
 
@@ -80,25 +80,32 @@ def _draw(rng: np.random.Generator, parameter: UncertainParameter) -> str:
     return repr(float(rng.uniform(low, high)))
 
 
+def _load(path: str, overrides: list[str]) -> Scenario:
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as error:
+        raise ScenarioError(f"operations: {error}") from None
+
+
 @lru_cache(maxsize=32)
 def _operations(
     path: str, designs: tuple[str, ...], days: float, variants: int, vary: tuple[tuple[str, str], ...], seed: int
 ) -> tuple[tuple[str, tuple[Operation, ...]], ...]:
     rng = Streams(seed).generator("portfolio:operations")
     parameters = [(field, UncertainParameter.model_validate_json(text)) for field, text in vary]
+    # every end of every range, and every draw, is checked before the first (long) run starts
+    ends = [(field, end) for field, p in parameters for end in (p.values or [p.low, p.high])]
+    for field, end in ends:
+        _load(path, [f"{field}={json.dumps(end)}"])
+    plans = [[f"{field}={_draw(rng, p)}" for field, p in parameters] for _ in range(variants)]
+    drawn = [_load(path, [f"run.horizon_days={days}", *plan]) for plan in plans]
+    unknown = [d for d in designs if d not in drawn[0].designs]
+    if unknown:
+        raise ScenarioError(
+            f"operations.rules: design {unknown[0]!r} is not in {path}; designs there: {', '.join(drawn[0].designs)}"
+        )
     runs: dict[str, list[Operation]] = {d: [] for d in designs}
-    for k in range(variants):
-        overrides = [f"run.horizon_days={days}", *(f"{field}={_draw(rng, p)}" for field, p in parameters)]
-        try:
-            scenario = load_scenario(path, overrides)
-        except ScenarioError as error:
-            raise ScenarioError(f"operations.vary: {error}") from None
-        unknown = [d for d in designs if d not in scenario.designs]
-        if unknown:
-            raise ScenarioError(
-                f"operations.rules: design {unknown[0]!r} is not in {path}; "
-                f"designs there: {', '.join(scenario.designs)}"
-            )
+    for k, (scenario, plan) in enumerate(zip(drawn, plans, strict=True)):
         result = simulate(scenario, designs, replication_seed(scenario.run.seed, k))
         weekly = result.weekly_table()
         for d in designs:
@@ -107,7 +114,7 @@ def _operations(
             if not promised > 0:
                 raise ScenarioError(
                     f"operations.rules: design {d!r} of {path}: the pilot's value is not above zero "
-                    f"(operation {k}: {', '.join(overrides[1:]) or 'as written'}), so nothing can be retained"
+                    f"(operation {k}: {', '.join(plan) or 'as written'}), so nothing can be retained"
                 )
             stall = result.design_summary(d)["stall"]
             runs[d].append(

@@ -19,16 +19,22 @@ from scalesim.scenario.schema import Scenario, Workload
 
 
 def arrival_times(workload: Workload, horizon: float, rng: np.random.Generator) -> np.ndarray:
-    """Poisson arrivals over ``[0, horizon)`` with a day-of-week rate, by inverting the cumulative rate.
+    """Poisson arrivals over ``[0, horizon)`` with a day-of-week (and optionally hour-of-day) rate, by inverting
+    the cumulative rate.
 
     A unit-rate Poisson process mapped through the inverse of the cumulative intensity is a Poisson process
-    with that intensity; with a piecewise-constant daily rate the inverse is exact and vectorised.
+    with that intensity; with a piecewise-constant rate (per day, or per hour) the inverse is exact and vectorised.
     """
     pattern = np.asarray(workload.weekly_pattern, dtype=float)
     daily = workload.arrival_rate * pattern / pattern.mean()
-    days = int(np.ceil(horizon))
-    rate = daily[np.arange(days) % 7]
-    widths = np.minimum(1.0, horizon - np.arange(days))
+    per_day = 1 if workload.hourly_pattern is None else 24
+    bins = int(np.ceil(horizon * per_day))
+    index = np.arange(bins)
+    rate = daily[(index // per_day) % 7] / per_day  # cases a bin
+    if workload.hourly_pattern is not None:
+        hourly = np.asarray(workload.hourly_pattern, dtype=float)
+        rate = rate * (hourly / hourly.mean())[index % 24]
+    widths = np.minimum(1.0, horizon * per_day - index)
     knots = np.concatenate(([0.0], np.cumsum(rate * widths)))
     total = knots[-1]
     chunks: list[np.ndarray] = []
@@ -40,8 +46,8 @@ def arrival_times(workload: Workload, horizon: float, rng: np.random.Generator) 
         reached = chunk[-1]
     cumulative = np.concatenate(chunks)
     cumulative = cumulative[cumulative < total]
-    day = np.searchsorted(knots, cumulative, side="right") - 1
-    return day + (cumulative - knots[day]) / rate[day]
+    slot = np.searchsorted(knots, cumulative, side="right") - 1
+    return (slot + (cumulative - knots[slot]) / rate[slot]) / per_day
 
 
 class Cases:

@@ -52,6 +52,8 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
         sections, title = _single_run(folder, manifest), f"Run of {manifest['scenario']}"
     elif kind == "portfolio":
         sections, title = _portfolio(PortfolioResult.load(folder), manifest), f"Portfolio {manifest['scenario']}"
+    elif kind == "backtest":
+        sections, title = _backtest(folder, manifest), f"Back-test of {manifest['scenario']}"
     else:
         result = ExperimentResult.load(folder)
         sections, title = _experiment(result, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
@@ -111,6 +113,28 @@ def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
             )
         )
     return sections
+
+
+def _backtest(folder: Path, manifest: dict[str, Any]) -> list[Section]:
+    data = json.loads((folder / "backtest.json").read_text())
+    table = pd.read_csv(folder / "measures.csv")
+    cycles = pd.read_csv(folder / "cycle_times.csv")
+    real = cycles.loc[cycles["source"] == "log", "cycle_time_days"].to_numpy()
+    simulated = cycles.loc[cycles["source"] == "simulated", "cycle_time_days"].to_numpy()
+    source = f"{manifest['scenario']} · design {data['design']} · seed {data['seed']} · {data['log']}"
+    text = (
+        f"Design `{data['design']}` simulated for {data['simulated_days']:g} days against `{data['log']}`: "
+        f"{data['passed']} measures pass, {data['warned']} warn. The Wasserstein distance between the cycle-time "
+        f"distributions is {data['wasserstein_share_of_mean_cycle_time']:.0%} of the log's mean cycle time."
+    )
+    return [
+        Section(
+            "Back-test",
+            text=text,
+            figures=[("backtest", F.backtest_figure(real, simulated, table, source))],
+            tables=[("Measures, tolerances and verdicts", table)],
+        )
+    ]
 
 
 def _costs_table(summary: dict[str, Any]) -> pd.DataFrame:

@@ -417,3 +417,27 @@ def time_to_production(initiatives: dict[str, pd.DataFrame], source: str) -> Fig
     ax.set_title("Time to production")
     ax.legend(fontsize=8)
     return _finish(fig, source)
+
+
+def backtest_figure(real: np.ndarray, simulated: np.ndarray, table: pd.DataFrame, source: str) -> Figure:
+    """The back-test at a glance: cycle-time distributions of the log and the simulation (empirical CDFs), and
+    each team's hours per visit side by side."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for values, label, colour in ((real, "event log", "black"), (simulated, "simulated", PALETTE[0])):
+        x = np.sort(values)
+        left.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colour, label=f"{label} (n={len(x):,})")
+    left.set_xlim(0, 1.1 * max(float(np.quantile(real, 0.99)), float(np.quantile(simulated, 0.99))))
+    left.set_xlabel("cycle time (days, first start to last end; the slowest 1 % off the scale)")
+    left.set_ylabel("share of cases")
+    left.set_title("Cycle time")
+    left.legend(fontsize=8, loc="lower right")
+    rows = table[table["measure"] == "processing hours"]
+    y = np.arange(len(rows))
+    right.barh(y - 0.2, rows["real"], height=0.4, color="black", label="event log")
+    right.barh(y + 0.2, rows["simulated"], height=0.4, color=PALETTE[0], label="simulated")
+    right.set_yticks(list(y), list(rows["team"]), fontsize=8)
+    right.set_xlabel("working hours per visit")
+    right.set_title("Processing per team")
+    right.legend(fontsize=8)
+    fig.suptitle("Back-test: the calibrated model against the log it came from")
+    return _finish(fig, source)

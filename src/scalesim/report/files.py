@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
+from scalesim.evidence.backtest import Backtest
 from scalesim.experiment import atomic
 from scalesim.experiment.sensitivity import SensitivityResult
-from scalesim.experiment.store import register
-from scalesim.report.figures import SENSITIVITY_FIGURES
+from scalesim.experiment.store import MANIFEST, dumps, files_in, new_manifest, register, result_folder
+from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure
+from scalesim.scenario.schema import Scenario
 
 
 def save_png(fig: Figure, path: Path, dpi: int = 130) -> Path:
@@ -36,3 +40,37 @@ def write_sensitivity_figure(result: SensitivityResult) -> Path:
     png = save_png(fig, folder / f"sensitivity-{result.method}.png")
     register(folder, [f"sensitivity-{result.method}.csv", png.name])
     return png
+
+
+def write_backtest(result: Backtest, scenario: Scenario, out: str | Path, command: Sequence[str]) -> Path:
+    """A back-test's folder: manifest, ``backtest.json``, ``measures.csv``, both cycle-time samples and the figure."""
+    resolved = scenario.model_dump(mode="json", by_alias=True)
+    identity = {"scenario": resolved, "log": result.log, "design": result.design, "days": result.days}
+    manifest = new_manifest(
+        "backtest",
+        scenario.name,
+        resolved,
+        seed=result.seed,
+        replications=1,
+        designs=[result.design],
+        command=command,
+        details={"log": result.log, "simulated_days": result.days},
+    )
+    table = result.table()
+    source = f"{scenario.name} · design {result.design} · seed {result.seed} · {result.log}"
+
+    def fill(folder: Path) -> None:
+        (folder / "backtest.json").write_text(dumps(result.to_dict()))
+        table.to_csv(folder / "measures.csv", index=False)
+        cycles = pd.concat(
+            [
+                pd.DataFrame({"source": "log", "cycle_time_days": result.real_cycle}),
+                pd.DataFrame({"source": "simulated", "cycle_time_days": result.simulated_cycle}),
+            ]
+        )
+        cycles.to_csv(folder / "cycle_times.csv", index=False)
+        save_png(backtest_figure(result.real_cycle, result.simulated_cycle, table, source), folder / "backtest.png")
+        manifest.update(status="complete", files=sorted({MANIFEST, *files_in(folder)}))
+        (folder / MANIFEST).write_text(dumps(manifest))
+
+    return atomic.write_folder(result_folder(out, scenario.name, "backtest", identity), fill)

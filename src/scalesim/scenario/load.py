@@ -69,8 +69,16 @@ _KIND_USE: dict[FileKind, str] = {
 }
 
 
+EVENT_LOG_SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz")
+
+
 def read_yaml(path: str | Path, expect: FileKind | None = None) -> dict[str, Any]:
     """The file's top-level mapping (read strictly); with ``expect``, refuse a file of another kind."""
+    if Path(path).name.lower().endswith(EVENT_LOG_SUFFIXES):
+        raise ScenarioError(
+            f"{path}: this is an event log, not a scenario file; `scalesim calibrate {path} --out SCENARIO.yaml` "
+            "turns it into one"
+        )
     raw = read_mapping(path)
     if expect is not None:
         kind = file_kind(raw)

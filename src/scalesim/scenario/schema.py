@@ -432,12 +432,20 @@ class Workload(Model):
     weekly_pattern: list[NonNegative] = Field(
         default=[1.0] * 7, min_length=7, max_length=7, description="relative arrival rate Monday..Sunday"
     )
+    hourly_pattern: list[NonNegative] | None = Field(
+        default=None,
+        min_length=24,
+        max_length=24,
+        description="relative arrival rate per hour of the day, 0..23 (unset: even over the day)",
+    )
     hard_case_share: Probability = 0.0
 
     @model_validator(mode="after")
     def _some_day_open(self) -> Workload:
         if sum(self.weekly_pattern) <= 0:
             raise ValueError("weekly_pattern needs at least one day with a positive rate")
+        if self.hourly_pattern is not None and sum(self.hourly_pattern) <= 0:
+            raise ValueError("hourly_pattern needs at least one hour with a positive rate")
         return self
 
 

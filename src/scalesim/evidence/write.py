@@ -1,0 +1,124 @@
+"""Write what a log showed as a scenario file, every number with a comment naming its evidence.
+
+The production environment and the as-is design come from the log. The pilot, the value of a case and the
+model's accuracy and adoption cannot: they are written as a clearly marked STUB for the user to replace, so the
+file validates and runs at once (``scalesim validate``, ``scalesim backtest``) but says what is not evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from scalesim.about import VERSION
+from scalesim.evidence.discover import Discovery
+from scalesim.evidence.fit import Fit
+
+STUB = "STUB: not in the log; replace with your own figure"
+
+
+def team_name(team: str) -> str:
+    """A scenario name for a team (letters, digits, ``_ . -``): ``Claims Handler`` -> ``Claims_Handler``."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", team.strip()).strip("_.-")[:64]
+    return name or "team"
+
+
+def _flow(value: Any) -> str:
+    """A YAML flow value (JSON is YAML)."""
+    return json.dumps(value)
+
+
+def _fit(fit: Fit) -> str:
+    return f"{_flow(fit.dist)}   # {fit.describe()}"
+
+
+def scenario_text(found: Discovery, name: str) -> str:
+    names = {team: team_name(team) for team in found.teams}
+    span = f"{found.first:%Y-%m-%d %H:%M} to {found.last:%Y-%m-%d %H:%M} UTC"
+    lines = [
+        f"# Calibrated by scalesim {VERSION} from {found.source}",
+        f"# ({found.cases:,} cases, {found.events:,} events, {span}).",
+        "# `production` and the `as_is` design come from the log: each number's comment names its evidence.",
+        "# The pilot, the value of a case, accuracy and adoption are a STUB: replace them, then add your designs.",
+        *(f"# note: {note}" for note in found.notes),
+        f"name: {name}",
+        f"description: {_flow('calibrated from ' + found.source)}",
+        "currency: EUR   # " + STUB,
+        "",
+        "run:",
+        "  horizon_days: 365",
+        "  seed: 1",
+        "",
+        "workload:",
+        f"  arrival_rate: {found.arrival_rate:.6g}   # a calendar day: {found.cases:,} cases; {found.weekly_note}",
+        f"  weekly_pattern: {_flow(found.weekly_pattern)}   # Monday..Sunday",
+        f"  hourly_pattern: {_flow(found.hourly_pattern)}   # 0..23 h, from the hours cases arrived",
+        "",
+        "value:",
+        "  uplift: 100   # " + STUB + " (value of acting on a right output, per case)",
+        "  wrong_action_cost_share: 0.3   # " + STUB,
+        "",
+        "pilot:   # " + STUB + ": the pilot's own conditions",
+        "  sample_share: 0.1",
+        "  data_quality: 1.0",
+        "  exception_rate: 0.0",
+        "  accuracy: 0.9",
+        "  adoption: {with_owner: 0.95, without_owner: 0.95}",
+        "  teams:",
+    ]
+    lines += _teams(found, names)
+    lines += ["  handoffs:"] + [f"    - team: {names[step.team]}" for step in found.route]
+    lines += [
+        "",
+        "production:",
+        "  data_quality: 1.0   # assumption: the log does not say which cases a model could not score",
+        f"  exception_rate: {found.exception_rate:g}   # cases that return to a team they had left (rework)",
+        "  accuracy: 0.8   # " + STUB,
+        "  adoption: {with_owner: 0.85, without_owner: 0.5}   # " + STUB,
+        "  teams:",
+    ]
+    lines += _teams(found, names)
+    lines.append(f"  handoffs:   # the most frequent order of teams, followed by {found.route_share:.0%} of the cases")
+    previous = None
+    for step in found.route:
+        lines.append(f"    - team: {names[step.team]}   # reached by {step.reached:,} cases")
+        if step.transfer is not None:
+            lines.append(f"      transfer_delay_days: {_fit(step.transfer)} (gaps where a person was free)")
+        if step.loss_probability:
+            lines.append(f"      loss_probability: {step.loss_probability:g}   # left the process after {previous}")
+        previous = names[step.team]
+    lines += [
+        "",
+        "designs:",
+        "  as_is:",
+        "    description: the process as the log shows it, with no model (what `scalesim backtest` simulates)",
+        "    integration_point: embedded",
+        "    process_owner: true",
+        "    exception_handling:",
+        "      mode: ad_hoc",
+        f"      mean_bounces: {found.mean_bounces:g}   # mean returns of a reworked case",
+        "      drop_probability: 0.0",
+    ]
+    if found.approval is not None:
+        approvers = names.get(str(found.approval["team"]), team_name(str(found.approval["team"])))
+        lines += [
+            "    approval:",
+            "      policy: all",
+            f"      team: {approvers}   # the team of the approval activities named in the mapping",
+            f"      rejection_rate: {found.approval['rejection_rate']:g}   # approved cases later rejected",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _teams(found: Discovery, names: dict[str, str]) -> list[str]:
+    lines = []
+    for team, t in found.teams.items():
+        lines += [
+            f"    {names[team]}:   # '{team}' in the log: {t.people} people, {t.visits:,} visits",
+            f"      staff: {t.staff}   # median people at work on a day the team worked",
+            f"      service_hours: {_fit(t.service)}",
+            f"      calendar: {{start_hour: {t.start_hour:g}, hours_per_day: {t.hours_per_day:g}, "
+            f"days_per_week: {t.days_per_week}}}   # when its work starts and ends (1st-99th percentile)",
+        ]
+    return lines

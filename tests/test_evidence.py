@@ -1,0 +1,200 @@
+"""Evidence in: an event log calibrates a production environment that validates, recovers what made the log,
+and a malformed log is refused with a reason and nothing written."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scalesim.cli import main
+from scalesim.evidence.calibrate import calibrate
+from scalesim.ops.run import simulate
+
+from conftest import ROOT, tiny
+
+SHARED = ROOT.parent / "shared" / "logs"
+EXAMPLE = ROOT / "examples" / "insurance-claims" / "Insurance_Claims_train.csv"
+SHIFT = {"hours_per_day": 8, "days_per_week": 5, "start_hour": 9}
+
+
+@pytest.fixture(scope="module")
+def simulated_log(tmp_path_factory) -> tuple[Path, object]:
+    """A known production environment's event log: 40 cases a day through desk (3 people) then approvers (2),
+    10 % lost between them, exponential service times."""
+    scenario = tiny(
+        "workload.arrival_rate=40",
+        "run.horizon_days=84",
+        "run.drain_days=14",
+        f"production.teams.desk={{staff: 3, service_hours: {{dist: exponential, mean: 0.4}}, calendar: {SHIFT}}}",
+        f"production.teams.approvers={{staff: 2, service_hours: {{dist: exponential, mean: 0.3}}, calendar: {SHIFT}}}",
+        "production.handoffs=[{team: desk}, {team: approvers, loss_probability: 0.1}]",
+    )
+    result = simulate(scenario, event_log=True)
+    table = result.event_log_table()
+    table = table[(table["environment"] == "production")].drop(columns=["environment", "design"])
+    path = tmp_path_factory.mktemp("log") / "known.csv"
+    table.to_csv(path, index=False)
+    return path, scenario
+
+
+def test_calibration_recovers_the_environment_that_made_the_log(simulated_log):
+    path, _ = simulated_log
+    found = calibrate(path).found
+    assert found.arrival_rate == pytest.approx(40, rel=0.05)
+    assert [step.team for step in found.route] == ["desk", "approvers"]
+    reached = found.route[0].reached
+    assert found.route[1].loss_probability == pytest.approx(0.1, abs=5 * math.sqrt(0.09 / reached))
+    assert found.teams["desk"].staff == 3 and found.teams["approvers"].staff == 2
+    assert found.teams["desk"].service.mean == pytest.approx(0.4, rel=0.1)
+    assert found.teams["approvers"].service.mean == pytest.approx(0.3, rel=0.1)
+    assert found.teams["desk"].service.dist["dist"] in ("exponential", "gamma")
+    calendar = found.teams["desk"]
+    assert (calendar.start_hour, calendar.start_hour + calendar.hours_per_day, calendar.days_per_week) == (9, 17, 5)
+
+
+def test_the_calibrated_file_validates_and_the_cli_writes_it_and_its_report(simulated_log, tmp_path, capsys):
+    path, _ = simulated_log
+    out = tmp_path / "calibrated.yaml"
+    assert main(["calibrate", str(path), "--out", str(out), "--report"]) == 0
+    assert "2 teams" in capsys.readouterr().out
+    assert main(["validate", str(out)]) == 0
+    text = out.read_text()
+    assert "STUB" in text and "# median people at work" in text
+    assert (tmp_path / "calibrated.fit.md").read_text().startswith("# Calibration of")
+    assert main(["calibrate", str(path), "--out", str(out)]) == 2  # exists: refused without --force
+    assert "--force" in capsys.readouterr().err
+
+
+def test_a_completion_only_log_calibrates_with_upper_bound_service_times(simulated_log, tmp_path):
+    path, _ = simulated_log
+    table = pd.read_csv(path).drop(columns=["start_time", "enable_time"])
+    completion = tmp_path / "completion.csv"
+    table.to_csv(completion, index=False)
+    found = calibrate(completion).found
+    assert found.estimated_starts and any("completion times only" in note for note in found.notes)
+    assert found.teams["desk"].service.mean >= 0.4 * 0.9  # biased upwards, never below the truth
+
+
+@pytest.mark.parametrize(
+    "log",
+    [SHARED / "Insurance_Claims_train.csv", SHARED / "LoanApp_simplified.csv.gz"],
+    ids=["insurance", "loan"],
+)
+def test_the_shared_logs_calibrate_to_valid_scenarios(log, tmp_path):
+    if not log.exists():
+        pytest.skip(f"{log} is not on this machine")
+    calibration = calibrate(log)
+    assert calibration.scenario.designs["as_is"]
+    assert calibration.found.cases in (1000, 500)
+
+
+def test_the_loan_log_with_a_mapping_has_an_approval_with_rejections(tmp_path):
+    log = SHARED / "LoanApp_simplified.csv.gz"
+    if not log.exists():
+        pytest.skip(f"{log} is not on this machine")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("approvals: [Approve loan offer]\nrejections: [Reject application, Cancel application]\n")
+    found = calibrate(log, mapping).found
+    assert found.approval is not None and 0 < float(found.approval["rejection_rate"]) < 1
+    assert "Approve loan offer" not in {s.team for s in found.route}
+
+
+def test_the_shipped_example_calibrates():
+    calibration = calibrate(EXAMPLE)
+    assert [s.team for s in calibration.found.route] == ["Call Centre Operator", "Claims Handler"]
+
+
+GOOD = (
+    "case_id,activity,start_time,end_time,resource\n"
+    "1,a,2024-01-01T09:00,2024-01-01T09:10,r1\n1,b,2024-01-01T09:20,2024-01-01T09:30,r2\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "mapping", "expected"),
+    [
+        ("case_id,activity,when\n1,a,2024-01-01\n", None, "no end column"),
+        (GOOD.replace("2024-01-01T09:30", "yesterday"), None, "'yesterday' is not a timestamp"),
+        (GOOD.replace("2024-01-01T09:30", "2024-01-01T09:15"), None, "reversed timestamps"),
+        ("", None, "empty"),
+        ("case_id,activity,start_time,end_time\n1,a,2024-01-01T09:00,2024-01-01T09:10\n", None, "single event"),
+        (GOOD + GOOD.splitlines()[1] + "\n", None, "duplicate events"),
+        (GOOD, "columns: {case: caseid}\n", "no column 'caseid'"),
+        (GOOD, "approvals: [approve]\n", "'approve' is not in the log"),
+        ("\x00\x01binary", None, "not a readable CSV"),
+        ("name: claims\n", None, "not an event log"),
+    ],
+    ids=[
+        "missing-column",
+        "bad-time",
+        "reversed",
+        "empty",
+        "one-event",
+        "duplicate",
+        "bad-mapping",
+        "no-activity",
+        "binary",
+        "scenario-file",
+    ],
+)
+def test_a_malformed_log_is_refused_and_nothing_is_written(tmp_path, capsys, content, mapping, expected):
+    log = tmp_path / ("log.yaml" if content.startswith("name:") else "log.csv")
+    log.write_text(content)
+    args = ["calibrate", str(log), "--out", str(tmp_path / "out.yaml")]
+    if mapping is not None:
+        (tmp_path / "map.yaml").write_text(mapping)
+        args += ["--mapping", str(tmp_path / "map.yaml")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_xes_needs_pm4py_or_reads_through_it(tmp_path, simulated_log):
+    pm4py = pytest.importorskip("pm4py")
+    path, _ = simulated_log
+    table = pd.read_csv(path)
+    table["start_time"] = pd.to_datetime(table["start_time"], utc=True)
+    table["end_time"] = pd.to_datetime(table["end_time"], utc=True)
+    frame = pm4py.format_dataframe(
+        table.rename(columns={"team": "org:role"}), case_id="case_id", activity_key="activity", timestamp_key="end_time"
+    )
+    xes = tmp_path / "known.xes"
+    pm4py.write_xes(frame, str(xes))
+    found = calibrate(xes).found
+    assert found.arrival_rate == pytest.approx(40, rel=0.05)
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_the_backtest_of_a_calibrated_log_passes_its_measures(simulated_log, tmp_path, capsys):
+    path, _ = simulated_log
+    scenario = tmp_path / "calibrated.yaml"
+    assert main(["calibrate", str(path), "--out", str(scenario)]) == 0
+    capsys.readouterr()
+    assert main(["backtest", str(scenario), str(path), "--out", str(tmp_path / "out"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    verdicts = {(m["measure"], m["team"]): m["verdict"] for m in data["measures"]}
+    warned = [k for k, v in verdicts.items() if v != "pass"]
+    assert not warned, warned
+    (folder,) = (tmp_path / "out" / "known").iterdir()
+    assert {"backtest.json", "measures.csv", "backtest.png", "cycle_times.csv", "manifest.json"} <= {
+        p.name for p in folder.iterdir()
+    }
+
+
+def test_a_backtest_with_a_wrong_design_or_a_foreign_log_is_refused(simulated_log, tmp_path, capsys):
+    path, _ = simulated_log
+    scenario = tmp_path / "calibrated.yaml"
+    assert main(["calibrate", str(path), "--out", str(scenario)]) == 0
+    assert main(["backtest", str(scenario), str(path), "--design", "as_si", "--out", str(tmp_path / "o")]) == 2
+    assert "no such design" in capsys.readouterr().err
+    assert main(["backtest", str(scenario), str(EXAMPLE), "--out", str(tmp_path / "o")]) == 2
+    assert "not a team of" in capsys.readouterr().err
+    assert main(["backtest", str(path), str(scenario), "--out", str(tmp_path / "o")]) == 2  # swapped
+    assert "this is an event log, not a scenario file" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
