@@ -18,7 +18,6 @@ import argparse
 import math
 import time
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 import simpy
@@ -65,7 +64,7 @@ def reference(scenario: Scenario, design: Design, seed: int) -> int:
     side = design.side_channel if design.integration_point == "side_channel" else None
     dq, er = production.data_quality, production.exception_rate
     approval, go_live, owner = design.approval, design.go_live, design.accountability
-    d = math.sqrt(2.0) * NormalDist().inv_cdf(production.confidence.auc)
+    d = production.confidence.separation
     noise = rng.standard_normal(n).tolist()
     learned = {"count": 0}
     excess = go_live.initial_time_factor - 1.0 if go_live else 0.0

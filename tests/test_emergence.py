@@ -12,7 +12,7 @@ import pytest
 from scalesim.api import compare
 from scalesim.ops import CaseFate, simulate
 from scalesim.ops.capacity import below_confidence, team_loads
-from scalesim.ops.flow import confidence, separation
+from scalesim.ops.flow import confidence
 from scalesim.ops.money import CostPlan, cash_flow
 from scalesim.ops.teams import Station
 
@@ -82,7 +82,7 @@ def test_the_approvals_effort_is_work_for_the_approvers():
 
 def test_confidence_is_calibrated_and_separates_wrong_outputs():
     rng = np.random.default_rng(4)
-    d = separation(0.8)
+    d = tiny("production.confidence.auc=0.8").production.confidence.separation
     accuracy = 0.75
     correct = rng.random(200_000) < accuracy
     noise = rng.standard_normal(len(correct))

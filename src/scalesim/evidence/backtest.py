@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from scalesim.errors import ScenarioError
-from scalesim.evidence.discover import visits, working_hours
+from scalesim.evidence.discover import visits, week_start, working_hours
 from scalesim.evidence.log import Log
 from scalesim.evidence.write import team_name
 from scalesim.ops.calendar import WorkCalendar
@@ -172,7 +172,7 @@ def _teams(
     ordered = visits(events.assign(hours=working_hours(events, calendars)))
     previous_end = ordered.groupby("case")["end"].shift(1)
     waiting = (ordered["start"] - previous_end).dt.total_seconds() / 86400.0
-    monday = ordered["start"].min().normalize() - pd.Timedelta(days=int(ordered["start"].min().weekday()))
+    monday = week_start(ordered["start"].min())
     first = math.floor((ordered["start"].min() - monday).total_seconds() / 86400.0)
     last = math.ceil((ordered["end"].max() - monday).total_seconds() / 86400.0)
     out = {}

@@ -168,12 +168,15 @@ def visits(events: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def week_start(first: pd.Timestamp) -> pd.Timestamp:
+    """Monday 00:00 of the week of ``first``: day 0 of a working calendar (``WorkCalendar``: weekday = day % 7)."""
+    return first.normalize() - pd.Timedelta(days=int(first.weekday()))
+
+
 def working_hours(events: pd.DataFrame, calendars: dict[str, WorkCalendar]) -> np.ndarray:
     """Each event's duration in its team's working hours: work that runs past the end of a shift pauses until the
     next one, as in the simulation (``WorkCalendar``), so the night is not counted as work."""
-    monday = (events["start"].min().normalize() - pd.Timedelta(days=int(events["start"].min().weekday()))).tz_convert(
-        "UTC"
-    )
+    monday = week_start(events["start"].min())
     start = _days(events["start"] - monday)
     end = _days(events["end"] - monday)
     hours = (end - start) * 24.0

@@ -76,7 +76,7 @@ def staff_hours_per_day(team: Team, staff: int) -> float:
 def below_confidence(scenario: Scenario, environment: OperatingEnvironment, level: float) -> float:
     """Expected share of scored outputs whose confidence is below ``level`` (the binormal model of ``Confidence``,
     mixed over ordinary and hard cases)."""
-    d = math.sqrt(2.0) * NormalDist().inv_cdf(environment.confidence.auc)
+    d = environment.confidence.separation
     hard = scenario.workload.hard_case_share
     share = 0.0
     for weight, accuracy in ((1.0 - hard, environment.accuracy), (hard, environment.accuracy_on_hard)):

@@ -12,7 +12,6 @@ import math
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import simpy
@@ -41,11 +40,6 @@ def confidence(score: float, accuracy: float, separation: float) -> float:
     if log_odds < -700.0:
         return 0.0
     return 1.0 / (1.0 + math.exp(-log_odds))
-
-
-def separation(auc: float) -> float:
-    """The binormal mean difference with this area under the ROC curve: ``AUC = Phi(d / sqrt 2)``."""
-    return math.sqrt(2.0) * float(NormalDist().inv_cdf(auc))
 
 
 def decay_factor(decay: Decay, lead_time: float) -> float:
@@ -123,7 +117,7 @@ class Operation:
         }
         self.sample = sample
         self.route = self._resolve_route(design.handoffs or environment.handoffs)
-        self.separation = separation(environment.confidence.auc)
+        self.separation = environment.confidence.separation
         review = design.human_review
         self._reviewers = self._staffed_step(review.team) if review is not None else None
         self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
@@ -152,9 +146,10 @@ class Operation:
         self._score_noise = cases.normal("confidence")
         self._needs_confidence = review is not None or approval.confidence_below is not None
         self._exception_draws = self._exception_streams()
+        self._parallel_until = design.go_live.parallel_run_days if design.go_live is not None else 0.0
         self._parallel_run = (
             cases.draws("service:parallel_run", self.route[-1].station.spec.service_hours)
-            if design.go_live is not None and design.go_live.parallel_run_days > 0
+            if self._parallel_until > 0
             else None
         )
         if design.go_live is not None:
@@ -284,7 +279,7 @@ class Operation:
                 self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
                 return
             yield from step.station.work(step.service[i], i)
-        if self._parallel_run is not None and arrival < self.design.go_live.parallel_run_days:  # type: ignore[union-attr]
+        if self._parallel_run is not None and arrival < self._parallel_until:
             yield from self.route[-1].station.work(self._parallel_run[i], i, "old process (parallel run)")
         # 6. approval: a control that stops wrong outputs (caught) and sometimes right ones (rejected)
         approval = self.design.approval

@@ -8,6 +8,8 @@ are positive, and names that refer to teams must exist — so that a typo cannot
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -193,6 +195,11 @@ class Confidence(Model):
     auc: Annotated[float, NO_BOOLEAN, Field(ge=0.5, le=0.999)] = Field(
         0.75, description="area under the ROC curve of the model's confidence (0.5: says nothing)"
     )
+
+    @property
+    def separation(self) -> float:
+        """The binormal mean difference ``d`` with this area under the ROC curve: ``AUC = Phi(d / sqrt 2)``."""
+        return math.sqrt(2.0) * NormalDist().inv_cdf(self.auc)
 
 
 class OperatingEnvironment(Model):
