@@ -14,6 +14,7 @@ SCRIPTS = (
     "bench_parallel.py",
     "bench_eventlog.py",
     "bench_calibrate.py",
+    "bench_decide.py",
 )
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 import scalesim
 from scalesim.portfolio import schema as portfolio_schema
-from scalesim.scenario import schema
+from scalesim.scenario import beliefs, schema
 
 from conftest import ROOT, SCENARIOS, tiny
 
@@ -41,7 +41,9 @@ def _models(module) -> list[type[BaseModel]]:
     ]
 
 
-@pytest.mark.parametrize(("module", "page"), [(schema, "scenario.md"), (portfolio_schema, "portfolio.md")])
+@pytest.mark.parametrize(
+    ("module", "page"), [(schema, "scenario.md"), (beliefs, "scenario.md"), (portfolio_schema, "portfolio.md")]
+)
 def test_reference_documents_every_field(module, page):
     text = (ROOT / "docs" / "reference" / page).read_text()
     # a field counts as documented only where it heads a row of a reference table (by name, or as a part of a

@@ -7,7 +7,8 @@ Every command of the ``scalesim`` CLI is one library call away:
 >>> result.summary()["designs"]["redesigned"]["retention"]            # doctest: +SKIP
 
 ``run`` (and ``write_run`` to store it), ``replicate``, ``compare``, ``sweep``, ``portfolio`` (and
-``compare_portfolios``), ``sensitivity``, ``validate``, ``report``, ``reproduce`` and ``verify_reproduction``,
+``compare_portfolios``), ``sensitivity``, ``decide``,
+``validate``, ``report``, ``reproduce`` and ``verify_reproduction``,
 ``schema``.
 """
 
@@ -18,6 +19,7 @@ from scalesim.api import (
     ExperimentOptions,
     compare,
     compare_portfolios,
+    decide,
     experiment,
     portfolio,
     replicate,
@@ -60,6 +62,7 @@ __all__ = [
     "__version__",
     "compare",
     "compare_portfolios",
+    "decide",
     "experiment",
     "load_scenario",
     "portfolio",

@@ -19,6 +19,7 @@ from scalesim.evidence.backtest import backtest as backtest_log
 from scalesim.evidence.calibrate import Calibration
 from scalesim.evidence.calibrate import calibrate as calibrate_log
 from scalesim.evidence.log import Mapping, read_log
+from scalesim.experiment.decide import Decision, run_decision
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, freeze_grid, run_experiment
 from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, operations_by_design, run_portfolio
@@ -31,7 +32,8 @@ from scalesim.portfolio.load import load_portfolio
 from scalesim.portfolio.schema import PortfolioScenario
 from scalesim.report.build import build_report
 from scalesim.report.files import write_backtest as write_backtest_folder
-from scalesim.scenario.load import apply_override, is_portfolio, load_scenario, read_yaml
+from scalesim.report.files import write_decision
+from scalesim.scenario.load import apply_override, check_analyses, is_portfolio, load_scenario, read_yaml
 from scalesim.scenario.load import validate as validate_raw
 from scalesim.scenario.schema import Scenario
 
@@ -40,6 +42,7 @@ __all__ = [
     "ExperimentOptions",
     "compare",
     "compare_portfolios",
+    "decide",
     "experiment",
     "portfolio",
     "replicate",
@@ -83,6 +86,7 @@ def validate(scenario: str | Path, *, overrides: Iterable[str] = ()) -> Scenario
     if is_portfolio(read_yaml(scenario)):
         return load_portfolio(scenario, overrides)
     resolved = resolve(scenario, overrides=overrides)
+    check_analyses(resolved, str(scenario))
     check_pilot(resolved)
     return resolved
 
@@ -290,11 +294,9 @@ def sensitivity(
 
     ``announce`` receives one line with the number of model runs before any run starts.
     """
-    overrides = list(overrides)
-    resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
-    call = library_call(
+    resolved, call = _resolved_call(
         "sensitivity",
-        scenario if not isinstance(scenario, Scenario) else resolved.name,
+        scenario,
         method,
         samples=samples,
         replications=replications,
@@ -304,6 +306,63 @@ def sensitivity(
     )
     runner = Runner(jobs, scheduler, progress)
     return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce)
+
+
+def _resolved_call(
+    function: str,
+    scenario: str | Path | Scenario,
+    *args: Any,
+    seed: int | None,
+    days: float | None,
+    overrides: Iterable[str],
+    **kwargs: Any,
+) -> tuple[Scenario, list[str]]:
+    """The resolved scenario, and the library call to record as the command of what it writes."""
+    items = list(overrides)
+    resolved = resolve(scenario, seed=seed, days=days, overrides=items)
+    shown = scenario if not isinstance(scenario, Scenario) else resolved.name
+    call = library_call(function, shown, *args, **kwargs, seed=seed, days=days, overrides=items)
+    return resolved, call
+
+
+def decide(
+    scenario: str | Path | Scenario,
+    *,
+    samples: int = 64,
+    replications: int = 1,
+    designs: Sequence[str] | None = None,
+    threshold: float | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    overrides: Iterable[str] = (),
+    out: str | Path = "results",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> Decision:
+    """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
+    design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
+
+    ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed.
+    """
+    resolved, call = _resolved_call(
+        "decide",
+        scenario,
+        samples=samples,
+        replications=replications,
+        designs=list(designs) if designs else None,
+        threshold=threshold,
+        seed=seed,
+        days=days,
+        overrides=overrides,
+    )
+    runner = Runner(jobs, scheduler, progress)
+    decision = run_decision(
+        resolved, samples, replications, out, runner, call, designs=designs, threshold=threshold, announce=announce
+    )
+    write_decision(decision)
+    return decision
 
 
 def report(folder: str | Path) -> tuple[Path, Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size, 
 from scalesim.ops.run import select_designs
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
+    decision_summary,
     experiment_summary,
     portfolio_summary,
     run_summary,
@@ -63,6 +65,7 @@ def _number(kind: Callable[[str], Any], ok: Callable[[Any], bool], expected: str
 SEED = _number(int, lambda v: v >= 0, "a whole number >= 0")
 COUNT = _number(int, lambda v: v >= 1, "a whole number >= 1")
 DAYS = _number(float, lambda v: v > 0, "a number of days > 0")
+FINITE = _number(float, lambda v: math.isfinite(v) and abs(v) <= 1e12, "a finite number")
 SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
@@ -248,6 +251,26 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--days", type=DAYS, help="horizon in days")
     sens.set_defaults(handler=cmd_sensitivity)
 
+    decide = sub.add_parser(
+        "decide",
+        parents=[OVERRIDES, OUTPUT, EXECUTOR],
+        help="how sure are we? which design pays across plausible worlds, and what to measure first (EVPI/EVPPI)",
+    )
+    decide.add_argument("scenario", type=Path, help="a scenario with a 'beliefs' block")
+    decide.add_argument(
+        "--samples", type=COUNT, default=64, metavar="N", help="plausible worlds to draw (default 64; at least 16)"
+    )
+    decide.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per world and design (1)")
+    decide.add_argument(
+        "--design", action="append", dest="designs", metavar="NAME", help="a design to compare (repeat; default all)"
+    )
+    decide.add_argument(
+        "--threshold", type=FINITE, metavar="X", help="net value the chosen design should exceed (default: beliefs)"
+    )
+    decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    decide.add_argument("--days", type=DAYS, help="horizon in days")
+    decide.set_defaults(handler=cmd_decide)
+
     validate = sub.add_parser("validate", parents=[OVERRIDES], help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
     validate.set_defaults(handler=cmd_validate)
@@ -425,27 +448,38 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     )
 
 
+def _sampling(args: argparse.Namespace) -> dict[str, Any]:
+    """The options a sampled analysis (sensitivity, decide) takes from the command line."""
+    return {
+        "samples": args.samples,
+        "replications": args.replications,
+        "seed": args.seed,
+        "days": args.days,
+        "overrides": args.overrides,
+        "out": args.out,
+        "jobs": args.jobs,
+        "scheduler": args.scheduler,
+        "progress": not args.quiet,
+        "announce": _announce,
+    }
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    result = api.sensitivity(
-        args.scenario,
-        args.method,
-        samples=args.samples,
-        replications=args.replications,
-        seed=args.seed,
-        days=args.days,
-        overrides=args.overrides,
-        out=args.out,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        progress=not args.quiet,
-        announce=_announce,
-    )
+    result = api.sensitivity(args.scenario, args.method, **_sampling(args))
     set_command(result.experiment.folder, args.command_line)
     figure = write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
     return _emit(
         args, result.to_dict(), sensitivity_summary, f"{result.experiment.folder} (figure: {figure.name}){note}"
     )
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    decision = api.decide(args.scenario, designs=args.designs, threshold=args.threshold, **_sampling(args))
+    folder = decision.experiment.folder
+    set_command(folder, args.command_line)
+    data = decision.to_dict()
+    return _emit(args, data, decision_summary, f"{folder}{_with_report(args, folder)}")
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:

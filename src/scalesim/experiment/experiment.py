@@ -30,7 +30,7 @@ from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.schema import Scenario
 
-Kind = Literal["run", "compare", "sweep", "sensitivity"]
+Kind = Literal["run", "compare", "sweep", "sensitivity", "decide"]
 METRICS = (
     "pilot_value_per_case",
     "production_value_per_case",
@@ -49,6 +49,8 @@ MAY_NEVER_COME = ("payback_day", "time_to_value_days")
 """Moments a replication may not reach within its run; their means cover the replications that reached them."""
 COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "npv", "lead_time_mean")
 VERDICTS = ("scaled", "eroded", "stalled", "undefined")
+SAMPLED = ("sensitivity", "decide")
+"""Kinds whose points are drawn (stored as explicit points), not a grid."""
 
 
 Grid = tuple[tuple[str, tuple[Any, ...]], ...]
@@ -83,6 +85,11 @@ class ExperimentSpec:
         return self.scenario.run.seed
 
     @property
+    def point_noun(self) -> str:
+        """What a point is called in messages: a drawn world of a decision, or a grid or sample point."""
+        return "world" if self.kind == "decide" else "grid point"
+
+    @property
     def grid_map(self) -> dict[str, list[Any]]:
         return {path: list(values) for path, values in self.grid}
 
@@ -98,7 +105,9 @@ class ExperimentSpec:
 
     @cached_property
     def _points(self) -> list[tuple[dict[str, Any], Scenario]]:
-        base = self.scenario.model_dump(mode="json", by_alias=True)
+        # a point's scenario is only simulated: the analysis blocks stay with the experiment's own scenario (their
+        # ranges and tails were checked against it, not against every point)
+        base = self.scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity", "beliefs"})
         explicit = [dict(point) for point in self.explicit_points]
         points = []
         for i, params in enumerate(explicit or grid_points(self.grid_map)):
@@ -108,12 +117,12 @@ class ExperimentSpec:
             raw = json.loads(json.dumps(base))
             for path, value in params.items():
                 apply_override(raw, as_override(path, value), option="--grid")
-            points.append((params, validate(raw, source=f"grid point {i} ({_describe(params)})")))
+            points.append((params, validate(raw, source=f"{self.point_noun} {i} ({_describe(params)})")))
         for i, (params, scenario) in enumerate(points):
             try:
                 check_pilot(scenario)
             except ScenarioError as exc:
-                where = f"grid point {i} ({_describe(params)}): " if params else ""
+                where = f"{self.point_noun} {i} ({_describe(params)}): " if params else ""
                 raise ScenarioError(f"{where}{exc}") from None
         return points
 
@@ -124,7 +133,8 @@ class ExperimentSpec:
             try:
                 checked.append(check_size(scenario, self.designs, max_cases))
             except ScenarioError as exc:
-                raise ScenarioError(f"grid point {i} ({_describe(params)}): {exc}" if params else str(exc)) from None
+                where = f"{self.point_noun} {i} ({_describe(params)}): " if params else ""
+                raise ScenarioError(f"{where}{exc}") from None
         return max(checked, key=lambda estimate: estimate.seconds)
 
     def identity(self) -> dict[str, Any]:
@@ -171,7 +181,9 @@ class ExperimentResult:
         """The result stored in ``folder`` (written by :func:`run_experiment`)."""
         folder = Path(folder)
         manifest = read_manifest(folder)
-        if manifest["kind"] not in ("run", "compare", "sweep", "sensitivity") or manifest["details"].get("cases"):
+        if manifest["kind"] not in ("run", "compare", "sweep", "sensitivity", "decide") or manifest["details"].get(
+            "cases"
+        ):
             raise ScenarioError(f"{folder}: holds a {manifest['kind']} result, not an experiment")
         details = manifest["details"]
         spec = ExperimentSpec(
@@ -181,7 +193,7 @@ class ExperimentResult:
             manifest["replications"],
             freeze_grid(details["grid"]),
             keep_weekly=(folder / "weekly.parquet").exists(),
-            explicit_points=freeze_points(details["points"]) if manifest["kind"] == "sensitivity" else (),
+            explicit_points=freeze_points(details["points"]) if manifest["kind"] in SAMPLED else (),
         )
         runs = pd.read_parquet(folder / "runs.parquet")
         weekly = pd.read_parquet(folder / "weekly.parquet") if spec.keep_weekly else pd.DataFrame()

@@ -24,6 +24,7 @@ from SALib.sample import sobol as sobol_sample
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.scenario.load import check_analyses
 from scalesim.scenario.schema import Scenario, Sensitivity, UncertainParameter
 
 Method = Literal["oat", "morris", "sobol"]
@@ -166,6 +167,7 @@ def run_sensitivity(
             f"scenario {scenario.name!r} has no 'sensitivity' block: add one with design, key and "
             "parameters (see docs/how-to/sensitivity.md)"
         )
+    check_analyses(scenario, scenario.name, ("sensitivity",))
     if spec.key not in METRICS:
         raise ScenarioError(f"sensitivity.key {spec.key!r}: not a reported figure; choose one of {', '.join(METRICS)}")
     if method != "oat" and samples < 2:

@@ -21,11 +21,14 @@ import yaml
 from matplotlib.figure import Figure
 
 from scalesim.experiment import atomic
+from scalesim.experiment.decide import Decision
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult
 from scalesim.experiment.store import read_manifest, register
 from scalesim.report import figures as F
-from scalesim.report.text import experiment_summary, portfolio_summary, run_summary, sweep_summary
+from scalesim.report.decision_figures import decision_figures
+from scalesim.report.files import decision_source
+from scalesim.report.text import decision_summary, experiment_summary, portfolio_summary, run_summary, sweep_summary
 
 
 def number(value: float) -> str:
@@ -54,6 +57,8 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
         sections, title = _portfolio(PortfolioResult.load(folder), manifest), f"Portfolio {manifest['scenario']}"
     elif kind == "backtest":
         sections, title = _backtest(folder, manifest), f"Back-test of {manifest['scenario']}"
+    elif kind == "decide":
+        sections, title = _decision(folder), f"Decision analysis of {manifest['scenario']}"
     else:
         result = ExperimentResult.load(folder)
         sections, title = _experiment(result, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
@@ -149,6 +154,20 @@ def _loads(summary: dict[str, Any]) -> pd.DataFrame:
         for team, load in d["capacity"].items()
     ]
     return pd.DataFrame(rows)
+
+
+def _decision(folder: Path) -> list[Section]:
+    """The board sentence and the decision tables, the three decision figures, the EVPPI ranking and the worlds."""
+    decision = Decision.load(folder)
+    data = decision.to_dict()
+    return [
+        Section(
+            "Decision",
+            text="```\n" + decision_summary(data) + "\n```",
+            figures=decision_figures(decision.table, data, decision_source(data)),
+            tables=[("What to measure first (EVPPI)", pd.DataFrame(data["evppi"])), ("Worlds", decision.table)],
+        )
+    ]
 
 
 def _experiment(result: ExperimentResult, manifest: dict[str, Any]) -> list[Section]:

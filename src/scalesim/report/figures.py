@@ -120,7 +120,7 @@ def sobol(table: pd.DataFrame, key: str, source: str) -> Figure:
 SENSITIVITY_FIGURES = {"oat": tornado, "morris": morris, "sobol": sobol}
 
 
-def _finish(fig: Figure, source: str) -> Figure:
+def finish(fig: Figure, source: str) -> Figure:
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     source_line(fig, source)
     return fig
@@ -160,7 +160,7 @@ def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
         ax.axhline(0, color="black", linewidth=0.6)
     axes[0][0].set_ylabel(f"value per case ({currency})")
     fig.suptitle("Where the pilot's value goes in production")
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
@@ -177,7 +177,7 @@ def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
     ax.set_ylabel(f"value of the week's cases ({currency})")
     ax.set_title("Value over time: what the pilot projected and what production realizes")
     ax.legend(fontsize=8)
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
@@ -214,7 +214,7 @@ def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
     ax.set_ylabel(f"cumulative net value ({summary['currency']})")
     ax.set_title("Money over time: costs come first, value follows")
     ax.legend(fontsize=8)
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def _mark_stall(ax: plt.Axes, stall: dict | None) -> None:
@@ -245,7 +245,7 @@ def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: dict | None,
     bottom.axhline(1.0, color="#999999", linewidth=0.6)
     top.set_title(f"{design}: backlog and utilisation per team")
     top.legend(fontsize=8, loc="upper left")
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def state_over_time(weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str) -> Figure:
@@ -273,7 +273,7 @@ def state_over_time(weekly: pd.DataFrame, events: pd.DataFrame, design: str, sou
     ax.set_ylabel("share (0-1)")
     ax.set_title(f"{design}: trust, adoption and accuracy over time")
     ax.legend(fontsize=8, loc="lower left")
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 COMPARED_UNITS = {
@@ -316,7 +316,7 @@ def comparison(comparisons: list[dict], currency: str, source: str) -> Figure:
         ax.set_xlabel(f"{label} ({unit.format(currency=currency)})", fontsize=8)
     axes[0][0].legend(fontsize=7, loc="best")
     fig.suptitle(f"Difference against {comparisons[0]['baseline']} (95% CI)")
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str) -> Figure:
@@ -332,7 +332,7 @@ def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str)
         ax.set_ylabel(_label(key))
         ax.set_title(f"{_label(key)} across {param} (95% CI)")
         ax.legend(fontsize=8)
-        return _finish(fig, source)
+        return finish(fig, source)
     a, b = parameters[:2]
     grids = {d: runs[runs["design"] == d].groupby([a, b])[key].mean().unstack(b) for d in designs}
     low = min(float(g.min().min()) for g in grids.values())
@@ -386,7 +386,7 @@ def portfolio_funnel(results: list[dict], source: str) -> Figure:
     ax.set_ylabel("initiatives (mean per programme)")
     ax.set_title(f"The funnel from pilot to value ({results[0]['years']:g} years of proposals)")
     ax.legend(fontsize=8)
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def archive_growth(monthly: dict[str, pd.DataFrame], source: str) -> Figure:
@@ -401,7 +401,7 @@ def archive_growth(monthly: dict[str, pd.DataFrame], source: str) -> Figure:
     ax.set_ylabel("initiatives so far")
     ax.set_title("The growing archive of pilots that never reached production")
     ax.legend(fontsize=8)
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def time_to_production(initiatives: dict[str, pd.DataFrame], source: str) -> Figure:
@@ -416,7 +416,7 @@ def time_to_production(initiatives: dict[str, pd.DataFrame], source: str) -> Fig
     ax.set_ylabel("initiatives (all replications)")
     ax.set_title("Time to production")
     ax.legend(fontsize=8)
-    return _finish(fig, source)
+    return finish(fig, source)
 
 
 def backtest_figure(real: np.ndarray, simulated: np.ndarray, table: pd.DataFrame, source: str) -> Figure:
@@ -440,4 +440,4 @@ def backtest_figure(real: np.ndarray, simulated: np.ndarray, table: pd.DataFrame
     right.set_title("Processing per team")
     right.legend(fontsize=8)
     fig.suptitle("Back-test: the calibrated model against the log it came from")
-    return _finish(fig, source)
+    return finish(fig, source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,8 +13,10 @@ from matplotlib.figure import Figure
 
 from scalesim.evidence.backtest import Backtest
 from scalesim.experiment import atomic
+from scalesim.experiment.decide import DECISION, Decision
 from scalesim.experiment.sensitivity import SensitivityResult
 from scalesim.experiment.store import MANIFEST, dumps, files_in, new_manifest, register, result_folder
+from scalesim.report.decision_figures import decision_figures
 from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure
 from scalesim.scenario.schema import Scenario
 
@@ -40,6 +43,26 @@ def write_sensitivity_figure(result: SensitivityResult) -> Path:
     png = save_png(fig, folder / f"sensitivity-{result.method}.png")
     register(folder, [f"sensitivity-{result.method}.csv", png.name])
     return png
+
+
+def decision_source(data: dict[str, Any]) -> str:
+    return f"{data['scenario']} · seed {data['seed']} · {data['worlds']} worlds x {data['replications']} replication(s)"
+
+
+def write_decision(decision: Decision) -> dict[str, Any]:
+    """``decision.json``, ``worlds.csv`` (each world's inputs and every design's figures), ``evppi.csv`` and the
+    three figures, next to the runs behind them; return the decision's data."""
+    folder = decision.experiment.folder
+    data = decision.to_dict()
+    atomic.write_text(folder / DECISION, dumps(data))
+    atomic.write_text(folder / "worlds.csv", decision.table.to_csv(index=False))
+    atomic.write_text(folder / "evppi.csv", pd.DataFrame(data["evppi"]).to_csv(index=False))
+    pngs = [
+        save_png(fig, folder / f"{name}.png").name
+        for name, fig in decision_figures(decision.table, data, decision_source(data))
+    ]
+    register(folder, [DECISION, "worlds.csv", "evppi.csv", *pngs])
+    return data
 
 
 def write_backtest(result: Backtest, scenario: Scenario, out: str | Path, command: Sequence[str]) -> Path:

@@ -401,3 +401,81 @@ def sensitivity_summary(data: dict[str, Any]) -> str:
     for rank, row in enumerate(table, 1):
         lines.append(f"{rank:>4}  " + str(row["parameter"]).ljust(width) + "".join(cell(row[c]) for c in columns))
     return "\n".join(lines)
+
+
+def _span(spread: dict[str, Any], fmt: Callable[[float | None], str]) -> str:
+    if spread["mean"] is None:
+        return "-"
+    return f"{fmt(spread['mean'])} ({fmt(spread['p5'])} to {fmt(spread['p95'])})"
+
+
+def decision_summary(data: dict[str, Any]) -> str:
+    """The board sentence first, then each design across the worlds, the paired differences and what to measure."""
+    cur, names = data["currency"], data["design_names"]
+    words = {"npv": "NPV", "net_value_per_year": "net value / year", "net_value_run": "net value"}[data["metric"]]
+    designs = data["designs"]
+
+    def payback(d: dict[str, Any]) -> str:
+        spread = d["payback_day"]
+        never = f", never in {d['payback_day']['never_share']:.0%}" if spread["missing"] else ""
+        return f"day {_day(spread['mean'])}{never}" if spread["mean"] is not None else "not in the run"
+
+    rows: list[Row] = [
+        (f"{words} ({cur}), mean (5 to 95%)", [_span(designs[n]["net_value"], _money) for n in names]),
+        ("retention, mean (5 to 95%)", [_span(designs[n]["retention"], _pct) for n in names]),
+        ("payback, mean day after go-live", [payback(designs[n]) for n in names]),
+        ("probability best", [f"{designs[n]['probability_best']:.0%}" for n in names]),
+        (f"expected loss if chosen ({cur})", [_money(designs[n]["expected_loss"]) for n in names]),
+        (
+            f"P({words} > {_money(data['threshold'])})",
+            [f"{designs[n]['probability_above_threshold']:.0%}" for n in names],
+        ),
+    ]
+    head = (
+        f"decide · scenario {data['scenario']} · {data['worlds']} plausible worlds x {len(names)} designs · "
+        f"{data['replications']} replication(s) each · {data['horizon_days']:g} days · seed {data['seed']}"
+    )
+    lines = [data["headline"], "", render(head, names, rows), ""]
+    for diff in data["differences"]:
+        lines.append(
+            f"{diff['design']} - {diff['baseline']}: {words} {diff['mean']:+,.0f} {cur} on average "
+            f"(5 to 95%: {diff['p5']:+,.0f} to {diff['p95']:+,.0f}); better in {diff['probability_better']:.0%} "
+            "of worlds"
+        )
+    lines += ["", f"EVPI, the value of knowing every input before choosing: {_money(data['evpi'])} {cur}"]
+    lines.append("What to measure before scaling (EVPPI, largest first):")
+    width = max(len(item["label"]) + 8 for item in data["evppi"])
+    for rank, item in enumerate(data["evppi"], 1):
+        name = item["label"] + (" (group)" if item["kind"] == "group" else "")
+        lines.append(
+            f"  {rank:>2}. {name:<{width}} {_money(item['evppi']):>12} {cur}  {item['share_of_evpi']:>4.0%} of EVPI"
+        )
+    joint = data["evppi_all_inputs"]
+    if data["evpi"] > 0:
+        lines.append(
+            "  check: all inputs together, estimated the same way: "
+            + (
+                f"{_money(joint)} {cur} ({joint / data['evpi']:.0%} of EVPI; near 100% means the regression sees "
+                "how the inputs combine)"
+                if joint is not None
+                else "too few worlds for the joint regression"
+            )
+        )
+    check = data["convergence"]
+    if data["evpi"] == 0:
+        lines.append("convergence: nothing to rank (EVPI is 0)")
+    elif not check["material"]:
+        lines.append("convergence: no single input reaches 5% of EVPI, so there is no ranking to check")
+    elif check["stable"]:
+        differs = ", ".join(check["half_order"])
+        order = "" if check["same_order"] else f" (below the first, the order differs: {differs})"
+        lines.append(
+            f"convergence: the input to measure first, and which inputs matter, are the same on the "
+            f"{check['compared']}{order}"
+        )
+    else:
+        lines.append(
+            f"convergence: NOT stable — on the {check['compared']} the leading inputs were "
+            f"{', '.join(check['half_order'])}; run with more --samples before acting on the ranking"
+        )
+    return "\n".join(lines)

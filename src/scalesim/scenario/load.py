@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from scalesim.errors import ScenarioError
 from scalesim.scenario.files import read_mapping
-from scalesim.scenario.paths import check_path, field_names, model_in, set_path, suggest, unwrap
+from scalesim.scenario.paths import check_path, field_names, field_type, model_in, set_path, suggest, unwrap
 from scalesim.scenario.schema import Scenario
 
 M = TypeVar("M", bound=BaseModel)
@@ -29,11 +30,27 @@ MAX_DETAIL_LINES = 4
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read a YAML scenario file, apply ``overrides`` (``"a.b.c=value"``) and validate it."""
+    """Read a YAML scenario file, apply ``overrides`` (``"a.b.c=value"``) and validate it.
+
+    The file's analysis blocks must fit the file as written (:func:`check_analyses`), whatever the command: a
+    range end or a belief that the scenario itself refuses is a wrong file. They are not re-checked against the
+    overrides, which are what-ifs for this run (``run --set production.adoption.with_owner=0.7`` stays valid
+    although the beliefs were drawn around 0.85); the command that uses a block checks it against them.
+    """
     raw = read_yaml(path, expect="operations")
-    for item in overrides:
+    source = str(path)
+    try:
+        as_written: Scenario | None = validate(raw, source)
+    except ScenarioError:
+        as_written = None  # overrides may complete the file; the validation below reports what is still wrong
+    if as_written is not None:
+        check_analyses(as_written, source)
+    items = list(overrides)
+    if not items and as_written is not None:
+        return as_written
+    for item in items:
         apply_override(raw, item)
-    return validate(raw, source=str(path))
+    return validate(raw, source)
 
 
 def file_kind(raw: Mapping[str, Any]) -> FileKind | None:
@@ -118,38 +135,78 @@ def parse_value(text: str) -> Any:
 def validate(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a raw mapping into a :class:`Scenario`, or raise one readable :class:`ScenarioError`.
 
-    The field paths of a sensitivity block are checked like ``--set`` paths (each must name a field), and each
-    end of a range and each listed option must itself be a valid value there, so a sensitivity analysis cannot
-    fail half-way through, or sample a value the scenario would refuse.
+    The analysis blocks (``sensitivity``, ``beliefs``) are checked here as data; whether their values fit the
+    fields they name is :func:`check_analyses`' job, done by ``validate`` and by the command that uses them.
     """
-    scenario = validate_model(Scenario, raw, source)
-    if scenario.sensitivity is not None:
-        _check_sensitivity(scenario, source)
-    return scenario
+    return validate_model(Scenario, raw, source)
 
 
-def _check_sensitivity(scenario: Scenario, source: str) -> None:
-    assert scenario.sensitivity is not None
-    base = scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity"})
+def check_analyses(scenario: Scenario, source: str, blocks: tuple[str, ...] = ("sensitivity", "beliefs")) -> None:
+    """Check that the analysis blocks fit the scenario: each field path is checked like a ``--set`` path, and each
+    end of a range, each listed option and each belief's tails must be a valid value there, so an analysis can
+    neither fail half-way through nor sample a value the scenario would refuse.
+
+    Only the command that runs an analysis asks for it (and ``validate``): a what-if ``--set`` that moves a field
+    the beliefs were drawn around is not refused by ``run``, which does not read them.
+    """
+    base = scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity", "beliefs"})
+    if "sensitivity" in blocks:
+        _check_sensitivity(scenario, base, source)
+    if "beliefs" in blocks:
+        _check_beliefs(scenario, base, source)
+
+
+BELIEF_TAILS = (1e-6, 0.5, 1 - 1e-6)
+"""Where a belief is tried against its field: both far tails and the median. A belief whose 1-in-a-million
+tail lies outside what the field allows (a share above 1, a negative time) is refused: ``decide`` would
+otherwise stop on that world half-way through, or clip it into a value nobody believed."""
+
+
+def _check_sensitivity(scenario: Scenario, base: dict[str, Any], source: str) -> None:
+    if scenario.sensitivity is None:
+        return
     for path, parameter in scenario.sensitivity.parameters.items():
         where = f"sensitivity.parameters.{path}"
-        try:
-            check_path(base, path, Scenario)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{source}: {where}: {exc}") from None
+        _check_field(base, path, where, source)
         candidates = (
             {"low": parameter.low, "high": parameter.high}
             if parameter.values is None
             else {f"values.{i}": v for i, v in enumerate(parameter.values)}
         )
         for label, value in candidates.items():
-            trial = copy.deepcopy(base)
-            set_path(trial, path, value, Scenario)
-            try:
-                validate_model(Scenario, trial, source)
-            except ScenarioError as exc:
-                reason = str(exc).splitlines()[0].removeprefix(f"{source}: ")
-                raise ScenarioError(f"{source}: {where}.{label}: {value!r} is not a valid value: {reason}") from None
+            _check_value(base, path, value, f"{where}.{label}", source)
+
+
+def _check_beliefs(scenario: Scenario, base: dict[str, Any], source: str) -> None:
+    if scenario.beliefs is None:
+        return
+    for path, belief in scenario.beliefs.inputs.items():
+        where = f"beliefs.inputs.{path}"
+        _check_field(base, path, where, source)
+        integer = field_type(base, path, Scenario) is int
+        for tail, value in zip(BELIEF_TAILS, belief.quantile(np.array(BELIEF_TAILS)), strict=True):
+            drawn = round(float(value)) if integer else float(value)
+            _check_value(base, path, drawn, f"{where} (its {tail:.6g} quantile)", source)
+
+
+def _check_field(base: dict[str, Any], path: str, where: str, source: str) -> None:
+    if path.split(".")[0] in ("sensitivity", "beliefs") or path in ("run.seed", "name"):
+        raise ScenarioError(f"{source}: {where}: {path} is not an input of the model; name a field that is")
+    try:
+        check_path(base, path, Scenario)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {where}: {exc}") from None
+
+
+def _check_value(base: dict[str, Any], path: str, value: Any, where: str, source: str) -> None:
+    """Refuse ``value`` at ``path`` if the scenario would refuse it there."""
+    trial = copy.deepcopy(base)
+    set_path(trial, path, value, Scenario)
+    try:
+        validate_model(Scenario, trial, source)
+    except ScenarioError as exc:
+        reason = str(exc).splitlines()[0].removeprefix(f"{source}: ")
+        raise ScenarioError(f"{source}: {where}: {value!r} is not a valid value: {reason}") from None
 
 
 def validate_model(model: type[M], raw: Mapping[str, Any], source: str) -> M:

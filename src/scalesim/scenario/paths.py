@@ -81,6 +81,16 @@ def locate(raw: dict[str, Any], path: str, root: type[BaseModel], *, create: boo
     With ``create``, missing sub-blocks that the schema defines are added as empty mappings (their defaults
     apply); without it nothing changes and a missing sub-block is followed in the schema alone.
     """
+    container, key, _ = _walk(raw, path, root, create=create)
+    return container, key
+
+
+def field_type(raw: dict[str, Any], path: str, root: type[BaseModel]) -> Any:
+    """The type the schema declares for the field ``path`` names (wrappers removed): ``int`` for staff."""
+    return unwrap(_walk(raw, path, root, create=False)[2])
+
+
+def _walk(raw: dict[str, Any], path: str, root: type[BaseModel], *, create: bool) -> tuple[Any, str | int, Any]:
     keys = path.split(".")
     if not all(keys):
         raise ScenarioError(f"{path}: not a field path (empty part); write it like production.teams.intake.staff")
@@ -122,15 +132,13 @@ def locate(raw: dict[str, Any], path: str, root: type[BaseModel], *, create: boo
             if not (key.isdigit() and int(key) < size):
                 raise ScenarioError(f"{where}: {parent} is a list of {size} items; give an index from 0 to {size - 1}")
             if last:
-                return node, int(key)
+                return node, int(key), typing.get_args(tp)[0]
             node, tp = node[int(key)], typing.get_args(tp)[0]
             continue
         else:
             raise ScenarioError(f"{where}: {parent} is a single value, not a group of fields")
         if last:
-            if node is MISSING:
-                return {}, key
-            return node, key
+            return ({} if node is MISSING else node), key, child_tp
         child = node.get(key, MISSING) if isinstance(node, dict) else MISSING
         if (child is MISSING or child is None) and create and isinstance(node, dict):
             node[key] = child = {}

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from scalesim.scenario.beliefs import Beliefs
 from scalesim.scenario.distributions import Distribution, Fixed
 from scalesim.scenario.numbers import (
     NO_BOOLEAN,
@@ -552,6 +553,7 @@ class Scenario(Model):
     designs: dict[Name, Design] = Field(min_length=1)
     stall: StallCriteria = StallCriteria()
     sensitivity: Sensitivity | None = None
+    beliefs: Beliefs | None = Field(None, description="what is uncertain about the inputs (for `scalesim decide`)")
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Scenario:

@@ -1,0 +1,339 @@
+"""Deciding under uncertainty: how sure are we that a design pays, and what should the pilot measure first?
+
+Probabilistic sensitivity analysis (Briggs, Claxton & Sculpher 2006) with value of information (Claxton 1999;
+Strong, Oakley & Brennan 2014). The outer loop draws whole worlds from the scenario's ``beliefs``: a scrambled
+Sobol' sequence (quasi-random, so a few hundred worlds cover the space evenly; Owen 1998) made into correlated
+draws by a Gaussian copula, then into each input's own distribution by its quantile function. The inner loop runs
+every design in each world through the experiment layer — parallel, resumable and stored like any experiment —
+and all designs and worlds share the replications' random streams (common random numbers), so the spread between
+worlds is the beliefs', not the per-case noise's. The decision figures are :mod:`scalesim.experiment.voi`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats import qmc
+
+from scalesim.errors import ScenarioError
+from scalesim.experiment import voi
+from scalesim.experiment.executors import Runner
+from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.ops.streams import Streams
+from scalesim.scenario.beliefs import Beliefs
+from scalesim.scenario.load import check_analyses
+from scalesim.scenario.paths import field_type
+from scalesim.scenario.schema import Scenario
+
+DECISION = "decision.json"
+MIN_WORLDS = 16
+"""Fewer worlds cannot support the regression behind EVPPI, nor its check at half the sample."""
+MATERIAL = 0.05
+"""An input whose EVPPI is below this share of EVPI is immaterial: its place in the ranking is noise."""
+METRIC_WORDS = {
+    "npv": "NPV over the run",
+    "net_value_per_year": "net value a year",
+    "net_value_run": "net value over the run",
+}
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """The drawn worlds: each input's probability (0..1, the regression's scale) and the value it gives."""
+
+    names: list[str]
+    u: np.ndarray
+    values: list[dict[str, float | int]]
+
+
+def draw_worlds(scenario: Scenario, n: int, seed: int) -> Worlds:
+    """``n`` worlds from the scenario's beliefs, from the named stream ``beliefs`` of ``seed``.
+
+    The first half of the draws is itself an evenly spread sample (Sobol' points are nested), which is what
+    the convergence check compares against. Integer fields (staff) get the nearest whole number.
+    """
+    beliefs = _beliefs(scenario)
+    names = list(beliefs.inputs)
+    engine = qmc.Sobol(len(names), scramble=True, rng=Streams(seed).generator("beliefs"))
+    with warnings.catch_warnings():  # any n is a valid sample; powers of two are only better balanced
+        warnings.simplefilter("ignore", UserWarning)
+        u = np.clip(engine.random(n), 1e-12, 1 - 1e-12)
+    if beliefs.correlation:
+        z = stats.norm.ppf(u) @ np.linalg.cholesky(beliefs.correlation_matrix()).T
+        u = np.clip(stats.norm.cdf(z), 1e-12, 1 - 1e-12)
+    base = scenario.model_dump(mode="json", by_alias=True)
+    columns = []
+    for j, name in enumerate(names):
+        drawn = beliefs.inputs[name].quantile(u[:, j])
+        integer = field_type(base, name, Scenario) is int
+        columns.append([round(float(v)) if integer else float(v) for v in drawn])
+    values = [{name: columns[j][i] for j, name in enumerate(names)} for i in range(n)]
+    return Worlds(names, u, values)
+
+
+def _beliefs(scenario: Scenario) -> Beliefs:
+    if scenario.beliefs is None:
+        raise ScenarioError(
+            f"scenario {scenario.name!r} has no 'beliefs' block: add one naming the uncertain inputs and their "
+            "distributions (see docs/how-to/how-sure-are-we.md)"
+        )
+    return scenario.beliefs
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision analysis: the worlds, every design's figures in each, and what follows for the choice."""
+
+    scenario: Scenario
+    designs: tuple[str, ...]
+    worlds: Worlds
+    table: pd.DataFrame  # one row per world and design: the inputs' values and the design's figures
+    metric: str
+    threshold: float
+    experiment: ExperimentResult
+
+    @property
+    def beliefs(self) -> Beliefs:
+        return _beliefs(self.scenario)
+
+    def net_benefit(self) -> np.ndarray:
+        """Worlds x designs: the metric, averaged over each world's replications."""
+        wide = self.table.pivot(index="world", columns="design", values=self.metric)
+        return wide[list(self.designs)].to_numpy(float)
+
+    def to_dict(self) -> dict[str, Any]:
+        return analyse(self)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Decision:
+        """The decision stored in ``folder``, re-derived from its runs (the analysis is a pure function of them),
+        with the threshold it was asked with."""
+        folder = Path(folder)
+        experiment = ExperimentResult.load(folder)
+        scenario = experiment.spec.scenario
+        points = [dict(point) for point in experiment.spec.explicit_points]
+        worlds = draw_worlds(scenario, len(points), scenario.run.seed)
+        if worlds.values != points:
+            raise ScenarioError(f"{folder}: its worlds are not the ones its scenario draws; re-run its command")
+        stored = folder / DECISION
+        threshold = json.loads(stored.read_text())["threshold"] if stored.exists() else _beliefs(scenario).threshold
+        designs = experiment.spec.designs
+        table = world_table(experiment, worlds, designs)
+        return cls(scenario, designs, worlds, table, _beliefs(scenario).metric, threshold, experiment)
+
+
+def world_table(experiment: ExperimentResult, worlds: Worlds, designs: Sequence[str]) -> pd.DataFrame:
+    """One row per world and design: the inputs' values, then the design's figures averaged over replications."""
+    metric = _beliefs(experiment.spec.scenario).metric
+    figures = ["retention", "payback_day", *dict.fromkeys((metric, "npv"))]
+    means = experiment.runs.groupby(["point", "design"], sort=True)[figures].mean().reset_index()
+    means = means.rename(columns={"point": "world"})
+    inputs = pd.DataFrame(worlds.values).rename_axis("world").reset_index()
+    order = {design: i for i, design in enumerate(designs)}
+    table = inputs.merge(means, on="world")
+    return table.iloc[np.lexsort((table["design"].map(order), table["world"]))].reset_index(drop=True)
+
+
+def run_decision(
+    scenario: Scenario,
+    samples: int,
+    replications: int,
+    out: str | Path,
+    runner: Runner,
+    command: Sequence[str],
+    *,
+    designs: Sequence[str] | None = None,
+    threshold: float | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Decision:
+    """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each)."""
+    beliefs = _beliefs(scenario)
+    check_analyses(scenario, scenario.name, ("beliefs",))
+    names = tuple(dict.fromkeys(designs or scenario.designs))
+    unknown = [d for d in names if d not in scenario.designs]
+    if unknown:
+        raise ScenarioError(f"--design {unknown[0]!r}: no such design; designs: {', '.join(scenario.designs)}")
+    if len(names) < 2:
+        raise ScenarioError(f"decide compares designs: name at least two (the scenario has {len(scenario.designs)})")
+    if samples < MIN_WORLDS:
+        raise ScenarioError(f"--samples {samples}: decide needs at least {MIN_WORLDS} worlds (64 or more is usual)")
+    worlds = draw_worlds(scenario, samples, scenario.run.seed)
+    if announce is not None:
+        announce(
+            f"decide: {len(worlds.names)} uncertain inputs, {samples} worlds x {len(names)} designs x "
+            f"{replications} replication(s) = {samples * len(names) * replications} production runs"
+        )
+    spec = ExperimentSpec(
+        "decide", scenario, names, replications, keep_weekly=False, explicit_points=freeze_points(worlds.values)
+    )
+    spec.largest_run()  # a drawn horizon or rate must not make one run too big to finish
+    result = run_experiment(spec, out, runner, command)
+    chosen = beliefs.threshold if threshold is None else threshold
+    return Decision(scenario, names, worlds, world_table(result, worlds, names), beliefs.metric, chosen, result)
+
+
+def _spread(values: np.ndarray) -> dict[str, Any]:
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return {"mean": None, "p5": None, "p95": None, "missing": len(values)}
+    p5, p95 = np.percentile(finite, [5, 95])
+    return {"mean": float(finite.mean()), "p5": float(p5), "p95": float(p95), "missing": int(len(values) - len(finite))}
+
+
+def ranking(decision: Decision, rows: slice) -> list[dict[str, Any]]:
+    """EVPPI of every input and group on the worlds in ``rows``, largest first."""
+    nb = decision.net_benefit()[rows]
+    u = decision.worlds.u[rows]
+    beliefs = decision.beliefs
+    names = decision.worlds.names
+    items = [(name, "input", [names.index(name)]) for name in names]
+    items += [(group, "group", [names.index(m) for m in members]) for group, members in beliefs.groups.items()]
+    out = [
+        {"name": name, "label": beliefs.label(name), "kind": kind, "evppi": voi.evppi(nb, u[:, columns])}
+        for name, kind, columns in items
+    ]
+    return sorted(out, key=lambda item: -item["evppi"])
+
+
+def joint_check(nb: np.ndarray, u: np.ndarray) -> float | None:
+    """EVPPI of all inputs together, estimated like the others: near EVPI when the regression sees the structure.
+
+    ``None`` when there are too few worlds for the joint regression's simplest non-constant shape (every input
+    and every pair of inputs), where it would read as zero for want of data, not of value.
+    """
+    k = u.shape[1]
+    if nb.shape[0] < voi.MIN_DRAWS_PER_TERM * (1 + k + k * (k - 1) // 2):
+        return None
+    return voi.evppi(nb, u)
+
+
+def convergence(full: list[dict[str, Any]], half: list[dict[str, Any]], evpi: float, n: int) -> dict[str, Any]:
+    """Does the first half of the worlds name the same input to measure first, among the same material inputs?
+
+    ``stable`` asks what the advice rests on: the leader, and which inputs matter at all. Two material inputs
+    of similar worth may swap places below the leader; ``same_order`` says whether they did.
+    """
+    material = [item["label"] for item in full if item["kind"] == "input" and item["evppi"] >= MATERIAL * evpi]
+    half_order = [item["label"] for item in half if item["kind"] == "input"]
+    leading = half_order[: len(material)]
+    stable = evpi == 0 or not material or (leading[0] == material[0] and set(leading) == set(material))
+    return {
+        "compared": f"first {n // 2} worlds against all {n}",
+        "material": material,
+        "half_order": half_order[: max(len(material), 1)],
+        "stable": bool(stable),
+        "same_order": evpi == 0 or leading == material,
+    }
+
+
+def analyse(decision: Decision) -> dict[str, Any]:
+    """Everything ``decide`` reports, as plain data (the JSON output and ``decision.json``)."""
+    nb = decision.net_benefit()
+    n = nb.shape[0]
+    designs = list(decision.designs)
+    beliefs = decision.beliefs
+    best_share = voi.probability_best(nb)
+    loss = voi.expected_loss(nb)
+    value_of_perfect = voi.evpi(nb)
+    best = designs[int(np.argmax(nb.mean(axis=0)))]
+    per_design: dict[str, Any] = {}
+    for j, design in enumerate(designs):
+        rows = decision.table[decision.table["design"] == design]
+        payback = rows["payback_day"].to_numpy(float)
+        per_design[design] = {
+            "net_value": _spread(nb[:, j]),
+            "retention": _spread(rows["retention"].to_numpy(float)),
+            "payback_day": _spread(payback) | {"never_share": float(np.mean(~np.isfinite(payback)))},
+            "probability_best": float(best_share[j]),
+            "expected_loss": float(loss[j]),
+            "probability_above_threshold": float(np.mean(nb[:, j] > decision.threshold)),
+        }
+    differences = [
+        {
+            "design": design,
+            "baseline": designs[0],
+            **_spread(nb[:, j] - nb[:, 0]),
+            "probability_better": float(np.mean(nb[:, j] > nb[:, 0])),
+        }
+        for j, design in enumerate(designs)
+        if j
+    ]
+    full = ranking(decision, slice(None))
+    half = ranking(decision, slice(0, n // 2))
+    for item in full:
+        item["share_of_evpi"] = item["evppi"] / value_of_perfect if value_of_perfect > 0 else 0.0
+    data: dict[str, Any] = {
+        "kind": "decide",
+        "scenario": decision.scenario.name,
+        "seed": decision.scenario.run.seed,
+        "worlds": n,
+        "replications": decision.experiment.replications,
+        "horizon_days": decision.scenario.run.horizon_days,
+        "metric": decision.metric,
+        "currency": decision.scenario.currency,
+        "threshold": decision.threshold,
+        "design_names": designs,
+        "inputs": {
+            name: {"label": beliefs.label(name), "source": belief.source, "dist": belief.dist}
+            for name, belief in beliefs.inputs.items()
+        },
+        "best": best,
+        "designs": per_design,
+        "differences": differences,
+        "evpi": value_of_perfect,
+        "evppi": full,
+        "evppi_all_inputs": joint_check(nb, decision.worlds.u),
+        "convergence": convergence(full, half, value_of_perfect, n),
+    }
+    data["headline"] = headline(data)
+    return data
+
+
+def _amount(x: float) -> str:
+    """12,345 -> '12k'; 1,234,567 -> '1.2M': what a board reads."""
+    size = abs(x)
+    if size >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if size >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:,.0f}"
+
+
+def headline(data: dict[str, Any]) -> str:
+    """The sentence a board member understands: which design, how sure, what it costs to be wrong, what to measure."""
+    best, cur = data["best"], data["currency"]
+    stats_best = data["designs"][best]
+    words = METRIC_WORDS[data["metric"]]
+    above = (
+        f" Its {words} exceeds {_amount(data['threshold'])} {cur} in "
+        f"{stats_best['probability_above_threshold']:.0%} of them."
+    )
+    if data["evpi"] == 0:
+        return (
+            f"{best} is best in every one of the {data['worlds']} plausible worlds drawn: no input the pilot could "
+            f"measure would change the choice (expected value of perfect information: 0).{above}"
+        )
+    share = stats_best["probability_best"]
+    how_sure = (
+        f"{best} is best in {share:.0%} of plausible worlds"
+        if share >= 0.5
+        else f"{best} is the best bet on average, though best in only {share:.0%} of plausible worlds"
+    )
+    head = f"{how_sure}; choosing it costs {_amount(stats_best['expected_loss'])} {cur} in expected regret ({words})."
+    inputs = [item for item in data["evppi"] if item["kind"] == "input"]
+    top = inputs[0]
+    if top["share_of_evpi"] < MATERIAL:
+        advice = " No single input is worth measuring on its own: they matter only together."
+    else:
+        advice = f" Measure {top['label']} first: resolving it is worth up to {_amount(top['evppi'])} {cur}."
+        if not data["convergence"]["stable"]:
+            advice += " (That ranking is not yet stable: draw more worlds before acting on it.)"
+    return head + advice + above
