@@ -29,6 +29,9 @@ from conftest import BASE, OPERATIONS, PORTFOLIOS, SCENARIOS
 Path_ = tuple[str | int, ...]
 NUMERIC_MUTATIONS: tuple[Any, ...] = ("abc", True, math.nan, math.inf, -math.inf, -1, 1e300)
 REFERENCE_KEYS = ("team",)
+SIGNED = ("threshold",)
+"""Fields where a negative number is meaningful: ``beliefs.threshold`` is a bar on net value, and a board may
+accept a bounded loss. Every other mutation still applies to them."""
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -83,7 +86,8 @@ def field_mutations(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         label = f"{path.stem}:{'.'.join(map(str, where))}"
         if isinstance(value, int | float) and not isinstance(value, bool):
             for bad in NUMERIC_MUTATIONS:
-                yield f"{label}={bad!r}", put(raw, where, bad)
+                if not (bad == -1 and where[-1] in SIGNED):
+                    yield f"{label}={bad!r}", put(raw, where, bad)
         if where[-1] in REFERENCE_KEYS or where[-1] == "design":
             yield f"{label}=nonexistent", put(raw, where, "no_such_name")
     for where in mappings(raw):

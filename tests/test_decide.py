@@ -115,7 +115,7 @@ def test_same_decision_on_dask(tmp_path):
     pytest.importorskip("distributed")
     scenario = decision_scenario()
     serial = decide(scenario, samples=16, out=tmp_path / "serial").to_dict()
-    on_dask = decide(scenario, samples=16, out=tmp_path / "dask", scheduler="local:2").to_dict()
+    on_dask = decide(scenario, samples=16, out=tmp_path / "dask", jobs=2, scheduler="local").to_dict()
     assert serial == on_dask
 
 

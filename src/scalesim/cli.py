@@ -42,6 +42,7 @@ from scalesim.report.text import (
     sensitivity_summary,
     sweep_summary,
 )
+from scalesim.scenario.numbers import CEILING
 from scalesim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -65,7 +66,7 @@ def _number(kind: Callable[[str], Any], ok: Callable[[Any], bool], expected: str
 SEED = _number(int, lambda v: v >= 0, "a whole number >= 0")
 COUNT = _number(int, lambda v: v >= 1, "a whole number >= 1")
 DAYS = _number(float, lambda v: v > 0, "a number of days > 0")
-FINITE = _number(float, lambda v: math.isfinite(v) and abs(v) <= 1e12, "a finite number")
+FINITE = _number(float, lambda v: math.isfinite(v) and abs(v) <= CEILING, "a finite number of at most 1e9 in size")
 SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
