@@ -15,6 +15,7 @@ SCRIPTS = (
     "bench_eventlog.py",
     "bench_calibrate.py",
     "bench_decide.py",
+    "bench_app.py",
 )
 
 if __name__ == "__main__":

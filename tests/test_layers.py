@@ -24,7 +24,8 @@ LAYER = {
     "report": 4,
     "canonical": 5,
     "api": 5,
-    "cli": 6,
+    "app": 6,
+    "cli": 7,
 }
 SIBLINGS_ALLOWED = {("portfolio", "ops")}  # the portfolio model draws from the operations model's named streams
 

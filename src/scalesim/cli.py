@@ -42,6 +42,7 @@ from scalesim.report.text import (
     sensitivity_summary,
     sweep_summary,
 )
+from scalesim.scenario.levers import check_prices
 from scalesim.scenario.numbers import CEILING
 from scalesim.scenario.schema import Scenario
 
@@ -67,6 +68,8 @@ SEED = _number(int, lambda v: v >= 0, "a whole number >= 0")
 COUNT = _number(int, lambda v: v >= 1, "a whole number >= 1")
 DAYS = _number(float, lambda v: v > 0, "a number of days > 0")
 FINITE = _number(float, lambda v: math.isfinite(v) and abs(v) <= CEILING, "a finite number of at most 1e9 in size")
+PORT = _number(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535")
+WORKERS = _number(int, lambda v: 1 <= v <= 64, "a whole number from 1 to 64")
 SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
@@ -276,6 +279,25 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", type=Path)
     validate.set_defaults(handler=cmd_validate)
 
+    app = sub.add_parser("app", help="start the workshop app in the browser (needs the `app` extra)")
+    app.add_argument(
+        "--scenario",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="a scenario to offer (repeat; default: the bundled operations scenarios)",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=PORT, default=8050, help="port (default 8050)")
+    app.add_argument("--workers", type=WORKERS, default=2, help="simulation processes (default 2)")
+    app.add_argument(
+        "--no-warm",
+        dest="warm",
+        action="store_false",
+        help="do not run the likely lever combinations in the background at start (they are, by default)",
+    )
+    app.set_defaults(handler=cmd_app)
+
     report = sub.add_parser("report", help="write a self-contained HTML report (and Markdown) for a results folder")
     report.add_argument("folder", type=Path, help="a results folder, e.g. results/claims-triage/seed1-0123456789")
     report.set_defaults(handler=cmd_report)
@@ -483,6 +505,14 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return _emit(args, data, decision_summary, f"{folder}{_with_report(args, folder)}")
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    try:
+        from scalesim.app.serve import serve
+    except ImportError as exc:
+        raise ScenarioError(f'the app needs its extra ({exc.name} is missing): pip install -e ".[app]"') from None
+    return serve(args.scenario, args.host, args.port, args.workers, args.warm)
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     if not args.check:
         reproduce_all(main, args.out, args.jobs)
@@ -515,6 +545,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for load in team_loads(checked, checked.production, design):
             if load.overloaded:
                 print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
+    try:
+        check_prices(checked, str(args.scenario))
+    except ScenarioError as exc:
+        print(f"  the app will refuse this scenario: {str(exc).removeprefix(f'{args.scenario}: ')}")
     return 0
 
 

@@ -27,7 +27,7 @@ from scalesim.experiment.sweep import as_override, grid_points
 from scalesim.experiment.tasks import Task
 from scalesim.ops.check import DEFAULT_MAX_CASES, Estimate, check_pilot, check_size
 from scalesim.ops.ledger import EROSION_CAUSES
-from scalesim.scenario.load import apply_override, validate
+from scalesim.scenario.load import ANALYSES, apply_override, validate
 from scalesim.scenario.schema import Scenario
 
 Kind = Literal["run", "compare", "sweep", "sensitivity", "decide"]
@@ -107,7 +107,7 @@ class ExperimentSpec:
     def _points(self) -> list[tuple[dict[str, Any], Scenario]]:
         # a point's scenario is only simulated: the analysis blocks stay with the experiment's own scenario (their
         # ranges and tails were checked against it, not against every point)
-        base = self.scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity", "beliefs"})
+        base = self.scenario.model_dump(mode="json", by_alias=True, exclude=set(ANALYSES))
         explicit = [dict(point) for point in self.explicit_points]
         points = []
         for i, params in enumerate(explicit or grid_points(self.grid_map)):
@@ -140,7 +140,7 @@ class ExperimentSpec:
     def identity(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "scenario": self.scenario.model_dump(mode="json", by_alias=True),
+            "scenario": self.scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}),
             "designs": list(self.designs),
             "grid": self.grid_map,
             "points": [dict(p) for p in self.explicit_points],

@@ -87,7 +87,10 @@ def now_utc() -> str:
 
 
 def result_folder(out: str | Path, scenario: str, label: str, identity: dict[str, Any]) -> Path:
-    """``out/scenario/label-digest``: the digest of ``identity`` (what determines the numbers) names the folder."""
+    """``out/scenario/label-digest``: the digest of ``identity`` (what determines the numbers) names the folder.
+
+    A scenario's ``workshop`` block (the app's lever prices) is left out of every identity: it changes no number
+    of a stored run, so adding one must not move the folders of results already stored."""
     digest = hashlib.sha256(json.dumps(jsonable(identity), sort_keys=True).encode()).hexdigest()[:10]
     return Path(out) / scenario / f"{label}-{digest}"
 
@@ -204,7 +207,7 @@ def run_folder(result: RunResult, out: str | Path) -> Path:
     """Where a single run is stored: its seed as the label, a digest of scenario, designs and seed."""
     seed = result.seed if isinstance(result.seed, int) else "ss"
     identity = {
-        "scenario": result.scenario.model_dump(mode="json", by_alias=True),
+        "scenario": result.scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}),
         "designs": result.designs,
         "seed": repr(result.seed),
     }

@@ -113,7 +113,7 @@ def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
                 f"Design {design} over time",
                 figures=[
                     (f"teams-{design}", F.teams_over_time(teams, design, data["stall"], source)),
-                    (f"state-{design}", F.state_over_time(weekly, events, design, source)),
+                    (f"state-{design}", F.state_over_time(weekly, events, design, source, data["stall"])),
                 ],
             )
         )

@@ -248,10 +248,9 @@ def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: dict | None,
     return finish(fig, source)
 
 
-def state_over_time(weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str) -> Figure:
-    """Trust, adoption and accuracy week by week, with monitoring checks, retraining and reversion marked."""
+def _draw_state(ax: plt.Axes, weekly: pd.DataFrame, events: pd.DataFrame, design: str, stall: dict | None) -> None:
+    """Trust, adoption and accuracy of one design on ``ax``: monitoring checks, retraining and the stall marked."""
     rows = weekly[weekly["design"] == design]
-    fig, ax = plt.subplots(figsize=(9, 4.8))
     for colour, column in zip((PALETTE[0], PALETTE[1], PALETTE[4]), ("trust", "adoption", "accuracy"), strict=True):
         band = _mean_band(rows, "week", column)
         ax.plot(band.index, band["mean"], color=colour, label=column)
@@ -266,13 +265,48 @@ def state_over_time(weekly: pd.DataFrame, events: pd.DataFrame, design: str, sou
     starts, ends = marks[marks["event"] == "retrain_start"], marks[marks["event"] == "retrain_end"]
     for k, (a, b) in enumerate(zip(starts["day"], ends["day"], strict=False)):
         ax.axvspan(a / 7, b / 7, color=PALETTE[2], alpha=0.25, label="retraining" if k == 0 else None)
-    for day in marks.loc[marks["event"] == "reverted", "day"]:
+    reverted = marks.loc[marks["event"] == "reverted", "day"]
+    for day in reverted:
         ax.axvline(day / 7, color=PALETTE[1], linestyle=":", label=f"reverted (day {day:.0f})")
+    if not len(reverted):
+        _mark_stall(ax, stall)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("week")
     ax.set_ylabel("share (0-1)")
+
+
+def state_over_time(
+    weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str, stall: dict | None = None
+) -> Figure:
+    """Trust, adoption and accuracy week by week, with monitoring checks, retraining and the stall marked."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    _draw_state(ax, weekly, events, design, stall)
     ax.set_title(f"{design}: trust, adoption and accuracy over time")
     ax.legend(fontsize=8, loc="lower left")
+    return finish(fig, source)
+
+
+def side_by_side(
+    weekly: pd.DataFrame, events: pd.DataFrame, results: dict[str, dict], currency: str, source: str
+) -> Figure:
+    """One panel a workshop table (``design`` names the table): its trust, adoption and accuracy over time, the
+    stall marked, and its retention, verdict and net present value in the panel's title."""
+    names = list(results)
+    columns = min(3, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns + 0.6, 3.4 * rows), sharey=True, squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        result = results[name]
+        _draw_state(ax, weekly, events, name, result["stall"])
+        retention = result["retention"]
+        kept = "retention undefined" if retention is None else f"{retention:.0%} retained"
+        npv = result["money"]["npv"] if result.get("money") else None
+        money = "" if npv is None else f", NPV {npv / 1000:,.0f}k {currency}"
+        ax.set_title(f"{name}: {kept}, {result['stall']['verdict']}{money}", fontsize=9)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7, loc="lower left")
+    fig.suptitle("Every table's design in production: when and why it stalled")
     return finish(fig, source)
 
 

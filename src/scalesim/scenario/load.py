@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from scalesim.errors import ScenarioError
 from scalesim.scenario.files import read_mapping
+from scalesim.scenario.levers import check_workshop
 from scalesim.scenario.paths import check_path, field_names, field_type, model_in, set_path, suggest, unwrap
 from scalesim.scenario.schema import Scenario
 
@@ -141,7 +142,11 @@ def validate(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     return validate_model(Scenario, raw, source)
 
 
-def check_analyses(scenario: Scenario, source: str, blocks: tuple[str, ...] = ("sensitivity", "beliefs")) -> None:
+ANALYSES = ("sensitivity", "beliefs", "workshop")
+"""The blocks that describe what to do with the model, not the model: none of them is an input."""
+
+
+def check_analyses(scenario: Scenario, source: str, blocks: tuple[str, ...] = ANALYSES) -> None:
     """Check that the analysis blocks fit the scenario: each field path is checked like a ``--set`` path, and each
     end of a range, each listed option and each belief's tails must be a valid value there, so an analysis can
     neither fail half-way through nor sample a value the scenario would refuse.
@@ -149,7 +154,9 @@ def check_analyses(scenario: Scenario, source: str, blocks: tuple[str, ...] = ("
     Only the command that runs an analysis asks for it (and ``validate``): a what-if ``--set`` that moves a field
     the beliefs were drawn around is not refused by ``run``, which does not read them.
     """
-    base = scenario.model_dump(mode="json", by_alias=True, exclude={"sensitivity", "beliefs"})
+    base = scenario.model_dump(mode="json", by_alias=True, exclude=set(ANALYSES))
+    if "workshop" in blocks:
+        check_workshop(scenario, source)
     if "sensitivity" in blocks:
         _check_sensitivity(scenario, base, source)
     if "beliefs" in blocks:
@@ -190,7 +197,7 @@ def _check_beliefs(scenario: Scenario, base: dict[str, Any], source: str) -> Non
 
 
 def _check_field(base: dict[str, Any], path: str, where: str, source: str) -> None:
-    if path.split(".")[0] in ("sensitivity", "beliefs") or path in ("run.seed", "name"):
+    if path.split(".")[0] in ANALYSES or path in ("run.seed", "name"):
         raise ScenarioError(f"{source}: {where}: {path} is not an input of the model; name a field that is")
     try:
         check_path(base, path, Scenario)

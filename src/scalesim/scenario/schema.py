@@ -539,6 +539,19 @@ class StallCriteria(Model):
     sustained_days: Positive = Field(30.0, description="a condition must hold this long, to the end")
 
 
+class Workshop(Model):
+    """What the levers of a design cost, for designs the scenario does not name (``scalesim app``), and the
+    budget a workshop table may commit. Checked against every design: see :mod:`scalesim.scenario.levers`."""
+
+    budget: NonNegative | None = Field(
+        None, description="up-front spend (one_off + change_management) a workshop table may commit"
+    )
+    baseline: Costs = Field(Costs(), description="what a design costs with the cheapest option of every lever")
+    lever_costs: dict[Name, dict[Name, Costs]] = Field(
+        {}, description="lever -> option -> what choosing it adds to the baseline (build_days: the longest)"
+    )
+
+
 class Scenario(Model):
     """One AI use case, its two environments and its named designs."""
 
@@ -554,6 +567,7 @@ class Scenario(Model):
     stall: StallCriteria = StallCriteria()
     sensitivity: Sensitivity | None = None
     beliefs: Beliefs | None = Field(None, description="what is uncertain about the inputs (for `scalesim decide`)")
+    workshop: Workshop | None = Field(None, description="lever costs and a table's budget (for `scalesim app`)")
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Scenario:

@@ -1,0 +1,246 @@
+"""The explore page: pick a scenario and a design, change its levers and the main assumptions, see what survives.
+
+Every number comes from the same library calls as the command line (``simulate``, the report's figures); runs
+go to worker processes (:mod:`scalesim.app.compute`), so the page never freezes while one is going.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from shiny import Inputs, Session, reactive, render, req, ui
+
+from scalesim.app.compute import Runner, tables
+from scalesim.app.levers import ASSUMPTIONS, CUSTOM, Built, build, slider_range
+from scalesim.errors import ScenarioError
+from scalesim.scenario.levers import Lever, check_prices, chosen, levers, up_front
+from scalesim.scenario.load import load_scenario
+from scalesim.scenario.schema import Scenario
+
+
+def percent(x: float | None) -> str:
+    return "undefined" if x is None else f"{100 * x:.1f}%"
+
+
+def first_line(exc: ScenarioError) -> str:
+    return str(exc).splitlines()[0]
+
+
+def choosable(scenario: Scenario) -> list[Lever]:
+    """The levers with a choice in this scenario (a lever every design sets alike is not offered)."""
+    return [lever for lever in levers(scenario) if len(lever.options) > 1]
+
+
+def choices_made(input: Inputs, scenario: Scenario, prefix: str) -> dict[str, str]:
+    return {lever.name: input[f"{prefix}{lever.name}"]() for lever in choosable(scenario)}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An answer on a page: the run's tables and figures, how long it took, whether it was remembered, and the
+    design it is for."""
+
+    answer: dict[str, Any]
+    seconds: float
+    cached: bool
+    built: Built
+
+
+def answer_on_click(
+    click: Callable[[], Any], make: Callable[[], Built], runner: Runner, problem: reactive.Value[str]
+) -> Any:
+    """On each ``click``: build the design (a refusal goes to ``problem``, the page's error line) and answer it
+    from the runner, without blocking the page. Returns the task whose ``result()`` is the :class:`Shown`."""
+
+    @reactive.extended_task
+    async def task(built: Built) -> Shown:
+        started, cached = time.perf_counter(), runner.cached(built.key)
+        answer = await runner.run(built.key)
+        return Shown(answer, time.perf_counter() - started, cached, built)
+
+    @reactive.effect
+    @reactive.event(click)
+    def _run() -> None:
+        try:
+            built = make()
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
+            return
+        problem.set("")
+        task(built)
+
+    return task
+
+
+def verdict(stall: dict[str, Any]) -> str:
+    """``stalled (reverted, day 140)``, or ``scaled``."""
+    return f"stalled ({stall['reason']}, day {stall['day']:.0f})" if stall["verdict"] == "stalled" else stall["verdict"]
+
+
+def lever_selects(scenario: Scenario, prefix: str, design: str) -> list[Any]:
+    """A select a lever, each starting at the option ``design`` has."""
+    start = chosen(scenario, design)
+    return [
+        ui.input_select(f"{prefix}{lever.name}", lever.label, choices=lever.names, selected=start[lever.name])
+        for lever in choosable(scenario)
+    ]
+
+
+def explore_panel(loaded: dict[str, Scenario]) -> Any:
+    first = next(iter(loaded.values()))
+    return ui.nav_panel(
+        "explore",
+        ui.layout_sidebar(
+            ui.sidebar(
+                ui.input_select("scenario", "scenario", choices=list(loaded)),
+                ui.input_file("upload", "or upload a scenario (YAML)", accept=[".yaml", ".yml"]),
+                ui.input_select("base", "start from design", choices=list(first.designs)),
+                ui.h6("levers"),
+                ui.output_ui("lever_inputs"),
+                ui.h6("assumptions"),
+                ui.output_ui("sliders"),
+                ui.input_task_button("run", "run", label_busy="simulating..."),
+                ui.download_button("download_yaml", "this design as YAML"),
+                ui.download_button("download_csv", "results as CSV"),
+                width=340,
+            ),
+            ui.output_text("error"),
+            ui.h4(ui.output_text("headline")),
+            ui.output_text("costs"),
+            ui.output_ui("waterfall"),
+            ui.output_ui("value"),
+            ui.output_ui("state"),
+            ui.output_ui("money"),
+        ),
+    )
+
+
+def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario], runner: Runner) -> None:
+    del session  # the page's state is this function's closure
+    problem = reactive.value("")
+    mine = reactive.value(dict(loaded))  # this session's scenarios: the served ones and its uploads
+
+    @reactive.calc
+    def scenario() -> Scenario:
+        return mine()[input.scenario()]
+
+    @reactive.effect
+    @reactive.event(input.upload)
+    def _upload() -> None:
+        for file in input.upload() or []:
+            try:
+                uploaded = load_scenario(file["datapath"])
+                check_prices(uploaded, file["name"])
+            except ScenarioError as exc:
+                problem.set(f"{file['name']}: {first_line(exc).split(': ', 1)[-1]}")
+                return
+            name = f"{uploaded.name} (uploaded)"
+            mine.set({**mine(), name: uploaded})
+            problem.set("")
+            ui.update_select("scenario", choices=list(mine()), selected=name)
+
+    @reactive.effect
+    @reactive.event(input.scenario)
+    def _new_scenario() -> None:
+        ui.update_select("base", choices=list(scenario().designs))
+
+    @render.ui
+    def lever_inputs() -> Any:
+        """The levers, at the options of the design started from (choosing another design resets them)."""
+        req(input.base() in scenario().designs)
+        return lever_selects(scenario(), "lever_", input.base())
+
+    @render.ui
+    def sliders() -> Any:
+        out = []
+        for path in ASSUMPTIONS:
+            low, value, high = slider_range(scenario(), path)
+            label = path.removeprefix("production.")
+            out.append(ui.input_slider(_slider_id(path), label, low, high, value, step=0.01))
+        return out
+
+    def custom() -> Built:
+        choices = choices_made(input, scenario(), "lever_")
+        assumptions = {path: input[_slider_id(path)]() for path in ASSUMPTIONS}
+        return build(scenario(), input.base(), choices, assumptions)
+
+    simulate_task = answer_on_click(input.run, custom, runner, problem)
+
+    @render.text
+    def error() -> str:
+        return problem()
+
+    @render.text
+    def headline() -> str:
+        shown = simulate_task.result()
+        summary = shown.answer["summary"]
+        design = summary["designs"][CUSTOM]
+        npv = (
+            f"NPV {design['money']['npv']:,.0f} {summary['currency']}"
+            if shown.built.costs is not None
+            else "NPV not shown: the scenario prices only its own designs (no 'workshop' block)"
+        )
+        how = "from the cache" if shown.cached else f"live run, {shown.seconds:.1f} s"
+        return (
+            f"retention {percent(design['retention'])} · {verdict(design['stall'])} · {npv} · "
+            f"seed {summary['seed']} · 1 replication · {how}"
+        )
+
+    @render.text
+    def costs() -> str:
+        built = simulate_task.result().built
+        if built.costs is None:
+            return ""
+        c, currency = built.costs, scenario().currency
+        over = f" over {c.build_days:.0f} days" if c.build_days else ""
+        return (
+            f"costs: {up_front(c):,.0f} {currency} up front (build {c.one_off:,.0f}{over}, "
+            f"change management {c.change_management:,.0f}), {c.recurring_per_year:,.0f} a year"
+        )
+
+    @render.ui
+    def waterfall() -> Any:
+        return figure(simulate_task.result().answer, "waterfall")
+
+    @render.ui
+    def value() -> Any:
+        return figure(simulate_task.result().answer, "value")
+
+    @render.ui
+    def state() -> Any:
+        return figure(simulate_task.result().answer, "state")
+
+    @render.ui
+    def money() -> Any:
+        shown = simulate_task.result()
+        return None if shown.built.costs is None else figure(shown.answer, "money")
+
+    @render.download_button(filename=lambda: f"{scenario().name}-{CUSTOM}.yaml")
+    def download_yaml() -> Any:
+        raw = custom().scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        yield yaml.safe_dump(raw, sort_keys=False)
+
+    @render.download_button(filename=lambda: f"{scenario().name}-{CUSTOM}.csv")
+    def download_csv() -> Any:
+        shown = simulate_task.result()
+        table = tables(shown.answer)["table"]
+        if shown.built.costs is None:  # money without prices would be a guess
+            table = table.drop(columns=[c for c in MONEY_COLUMNS if c in table])
+        yield table.to_csv(index=False)
+
+
+MONEY_COLUMNS = ("costs_per_year", "net_value_per_year", "npv", "net_value_run", "payback_day")
+
+
+def figure(answer: dict[str, Any], name: str) -> Any:
+    """One of the figures the worker drew for this answer (:func:`scalesim.app.compute.run_plain`)."""
+    drawn = answer["figures"][name]
+    return ui.img(src=drawn["src"], alt=name, style=f"width: {drawn['width']}px; max-width: 100%; height: auto;")
+
+
+def _slider_id(path: str) -> str:
+    return "assume_" + path.replace(".", "_")

@@ -1,0 +1,202 @@
+"""The workshop app in a real browser: Playwright driving the system's Chromium against ``scalesim app``.
+
+Screenshots go to ``SCALESIM_SCREENSHOTS`` when set (the how-to's pictures are made this way), else to the
+test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SCENARIOS
+
+pytest.importorskip("shiny")
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="no system chromium")]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+"""As root in a container, without the network: no sandbox, and no calls home (refused here, many at a time)."""
+ANSWER_MS = 180_000  # a live run on a loaded CI machine; the benchmark measures the real times
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    command = [sys.executable, "-m", "scalesim.cli", "app", "--port", str(port), "--no-warm"]
+    command += ["--scenario", str(SCENARIOS / "stall-demo.yaml"), "--scenario", str(SCENARIOS / "claims-triage.yaml")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}", process
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("SCALESIM_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _ready(page) -> None:
+    """The explore page is live once the server has rendered the sliders and levers of the first scenario."""
+    page.wait_for_selector("#assume_production_accuracy", timeout=60_000)
+    page.wait_for_selector("#lever_monitoring", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def _text(page, selector: str, needle: str) -> str:
+    page.wait_for_function(f"document.querySelector({selector!r})?.innerText.includes({needle!r})", timeout=ANSWER_MS)
+    return page.inner_text(selector)
+
+
+def test_a_lever_changes_the_retention_and_the_chart(server, browser, shots: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server[0])
+    _ready(page)
+    page.click("#run")
+    before = _text(page, "#headline", "retention")
+    assert before.startswith("retention 5.0%") and "stalled" in before  # bolt_on, as in the canonical results
+    assert "costs: 30,000 EUR up front" in page.inner_text("#costs")
+    chart_before = page.locator("#waterfall img").get_attribute("src")
+    page.select_option("#lever_monitoring", "with")
+    page.click("#run")
+    page.wait_for_function(
+        f"!document.querySelector('#headline').innerText.startsWith({before[:15]!r})", timeout=ANSWER_MS
+    )
+    after = page.inner_text("#headline")
+    assert after.startswith("retention 6.4%")  # bolt_on + monitoring = the canonical monitoring_only
+    page.wait_for_function(
+        f"document.querySelector('#waterfall img')?.getAttribute('src') !== {chart_before!r}", timeout=30_000
+    )
+    page.select_option("#lever_monitoring", "without")
+    page.click("#run")
+    assert "from the cache" in _text(page, "#headline", "retention 5.0%")  # the first answer, remembered
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(shots / "app-explore.png"), full_page=True)
+
+
+def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(server, browser, shots: Path):
+    facilitator = browser.new_page(viewport={"width": 1500, "height": 1100})
+    facilitator.goto(server[0])
+    facilitator.click("text=facilitate")
+    facilitator.select_option("#open_scenario", "stall-demo")
+    facilitator.wait_for_timeout(500)
+    facilitator.click("#open")
+    code = _text(facilitator, "#code", "code ").split()[1]
+    assert "budget 100,000 EUR" in facilitator.inner_text("#code")
+
+    tables = {}
+    for name, levers in (("Blue", {}), ("Red", {"integration_point": "embedded", "process_owner": "with"})):
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # another person
+        page.goto(server[0])
+        page.click("text=join a workshop")
+        page.fill("#join_code", code.lower())
+        page.fill("#join_table", name)
+        page.click("#join")
+        page.wait_for_selector("#table_run", timeout=30_000)
+        for lever, option in levers.items():
+            page.select_option(f"#table_lever_{lever}", option)
+        tables[name] = page
+    red = tables["Red"]
+    for lever in ("accountability", "go_live"):  # the whole redesign: over the budget
+        red.select_option(f"#table_lever_{lever}", "with")
+    _text(red, "#table_costs", "150,000 EUR up front (OVER budget by 50,000)")
+    red.click("#table_run")
+    _text(red, "#table_error", "50,000 over the budget of 100,000")
+    for lever in ("accountability", "go_live"):
+        red.select_option(f"#table_lever_{lever}", "without")
+    _text(red, "#table_costs", "90,000 EUR up front (within budget)")
+    for page in tables.values():
+        page.click("#table_run")
+    blue = _text(tables["Blue"], "#table_headline", "retention")
+    assert blue.startswith("retention 5.0% · stalled (reverted, day 140)") and "Why:" in blue
+    assert _text(red, "#table_headline", "retention").startswith("retention")
+    red.wait_for_timeout(1000)
+    red.screenshot(path=str(shots / "app-table.png"), full_page=True)
+
+    board = _text(facilitator, "#board", "Red")
+    assert "Blue" in board and "embedded" in board and "retention" not in board  # hidden until revealed
+    facilitator.click("#reveal", force=True)
+    board = _text(facilitator, "#board", "retention")
+    assert "5.0%" in board and "reverted" in board
+    assert "stalled on day 140 (reverted): adoption stayed under" in _text(facilitator, "#reasons", "Blue")
+    facilitator.wait_for_selector("#side_by_side img", timeout=60_000)
+    facilitator.wait_for_timeout(1500)
+    facilitator.screenshot(path=str(shots / "app-facilitator.png"), full_page=True)
+    with facilitator.expect_download() as download:
+        facilitator.click("#export_csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {row["table"] for row in rows} == {"Blue", "Red"}
+    assert {row["up_front"] for row in rows} == {"30000.0", "90000.0"}
+
+
+def test_a_malformed_upload_shows_its_error_and_the_server_carries_on(server, browser, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((SCENARIOS / "stall-demo.yaml").read_text().replace("accuracy: 0.88", "accuracy: 1.7"))
+    page = browser.new_page()
+    page.goto(server[0])
+    page.wait_for_selector("#upload")
+    page.set_input_files("#upload", str(bad))
+    assert "1.7" in _text(page, "#error", "accuracy")
+    other = browser.new_page()
+    other.goto(server[0])
+    _ready(other)
+    other.click("#run")
+    assert _text(other, "#headline", "retention").startswith("retention")
+
+
+def test_twenty_people_change_a_lever_at_once_and_every_one_gets_an_answer(server, browser):
+    toggles = [("integration_point", "embedded"), ("process_owner", "with"), ("monitoring", "with")]
+    toggles += [("accountability", "with"), ("go_live", "with")]
+    contexts = [browser.new_context() for _ in range(4)]
+    pages = [contexts[i % 4].new_page() for i in range(20)]
+    for page in pages:
+        page.goto(server[0])
+    for i, page in enumerate(pages):
+        _ready(page)
+        lever, option = toggles[i % len(toggles)]
+        page.select_option(f"#lever_{lever}", option)
+    started = time.perf_counter()
+    for page in pages:  # a page event, not Playwright's click: that waits for each background tab to paint
+        page.evaluate("document.querySelector('#run').click()")
+    answers = [_text(page, "#headline", "retention") for page in pages]
+    took = time.perf_counter() - started
+    print(f"20 sessions answered in {took:.1f} s")
+    assert all(answer.startswith("retention") for answer in answers)
+    assert all(page.inner_text("#error") == "" for page in pages)
+    for i, answer in enumerate(answers):  # the same lever gives the same answer to everyone who asked
+        assert answer.split(" · ")[:3] == answers[i % len(toggles)].split(" · ")[:3]
+    assert server[1].poll() is None, "the server stopped"
+    assert took < ANSWER_MS / 1000
+    for context in contexts:
+        context.close()

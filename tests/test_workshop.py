@@ -1,0 +1,211 @@
+"""The workshop's parts that need no browser: lever prices, the designs people build, rooms, the runner."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import yaml
+
+from scalesim.app.compute import Runner, run_plain
+from scalesim.app.levers import CUSTOM, build, closest, likely
+from scalesim.app.workshop import CODE_LENGTH, CODE_LETTERS, MAX_TABLES, Rooms
+from scalesim.cli import main
+from scalesim.errors import ScenarioError
+from scalesim.ops.run import simulate
+from scalesim.scenario.levers import WITH, WITHOUT, chosen, levers, priced, up_front
+from scalesim.scenario.load import load_scenario
+from scalesim.scenario.schema import Costs
+
+from conftest import BASE, OPERATIONS, SCENARIOS, tiny
+
+STALL = SCENARIOS / "stall-demo.yaml"
+SIDE = {"every_days": 1, "pickup_probability": 0.5}
+
+
+def short(path=STALL, days: int = 60):
+    return load_scenario(path, [f"run.horizon_days={days}"])
+
+
+@pytest.mark.parametrize("path", [p for p in OPERATIONS], ids=lambda p: p.stem)
+def test_every_bundled_design_is_priced_at_its_own_costs(path):
+    scenario = load_scenario(path)
+    assert scenario.workshop is not None and scenario.workshop.budget
+    for name, design in scenario.designs.items():
+        assert priced(scenario, chosen(scenario, name), name) == design.costs, name
+
+
+def test_lever_options_are_the_settings_the_designs_use():
+    by_name = {lever.name: lever for lever in levers(load_scenario(STALL))}
+    assert by_name["integration_point"].names == ["side_channel", "embedded"]
+    assert by_name["monitoring"].names == [WITHOUT, WITH]
+    assert by_name["monitoring"].setting(WITH)["every_days"] == 30  # the scenario's own monitoring block
+    assert by_name["human_review"].names == [WITHOUT]  # no design has it: nothing to choose
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    accountability:\n      with:",
+            "    acountability:\n      with:",
+            "no such lever (did you mean 'accountability'?)",
+        ),
+        ("    go_live:\n      with:", "    go_live:\n      daily:", "go_live.daily: not an option"),
+        ("  budget: 100000", "  budget: 1000", "below the baseline's up-front cost 30,000"),
+        ("    go_live:\n      with:", "    go_live:\n      on:", "Input should be a valid string (got True)"),
+        ("  budget: 100000", "  budget: 1e300", "workshop.budget"),
+    ],
+    ids=["unknown lever", "unknown option", "budget below baseline", "yaml boolean", "absurd"],
+)
+def test_a_wrong_workshop_block_is_refused_with_the_field(capsys, tmp_path, old, new, message):
+    text = STALL.read_text()
+    assert text.count(old) == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old, new))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_prices_that_do_not_add_up_are_refused_by_the_app_and_mentioned_by_validate(capsys, tmp_path):
+    bad = tmp_path / "split.yaml"
+    bad.write_text(STALL.read_text().replace("embedded: {one_off: 50000,", "embedded: {one_off: 40000,"))
+    assert main(["validate", str(bad)]) == 0  # run, compare... do not read the block
+    out = capsys.readouterr().out
+    assert (
+        "the app will refuse this scenario: workshop: the lever costs give design 'redesigned' one_off 110,000" in out
+    )
+    assert main(["app", "--scenario", str(bad), "--port", "1"]) == 2
+    assert "but its costs say 120,000" in capsys.readouterr().err
+    with pytest.raises(ScenarioError, match="must add up"):
+        Rooms().open(load_scenario(bad), None)
+
+
+def test_without_prices_a_design_costs_what_its_author_wrote_and_nothing_else_is_priced():
+    scenario = tiny(
+        designs={
+            "a": {"process_owner": False, "costs": {"one_off": 1}},
+            "b": {"integration_point": "side_channel", "side_channel": SIDE, "costs": {"one_off": 2}},
+            "c": {"integration_point": "side_channel", "side_channel": SIDE, "costs": {"one_off": 3}},  # b's levers
+        }
+    )
+    assert priced(scenario, chosen(scenario, "c"), "c") == Costs(one_off=3)
+    assert priced(scenario, chosen(scenario, "b"), "b") == Costs(one_off=2)
+    assert priced(scenario, {**chosen(scenario, "a"), "integration_point": "side_channel"}, "a") is None
+    built = build(scenario, "a", {"integration_point": "side_channel"}, {})
+    assert built.costs is None
+    with pytest.raises(ScenarioError, match="no 'workshop' block"):
+        Rooms().open(scenario, 1000)
+
+
+def test_a_design_built_from_another_designs_levers_is_that_design():
+    scenario = short()
+    built = build(scenario, "bolt_on", chosen(scenario, "redesigned"), {})
+    assert built.costs == scenario.designs["redesigned"].costs
+    ours = simulate(built.scenario).summary()["designs"][CUSTOM]
+    theirs = simulate(scenario).summary()["designs"]["redesigned"]
+    assert ours["retention"] == theirs["retention"] and ours["money"] == theirs["money"]
+    assert closest(scenario, chosen(scenario, "monitoring_only")) == "monitoring_only"
+
+
+def test_a_built_design_downloads_as_a_scenario_that_validates_and_runs_the_same(capsys, tmp_path):
+    scenario = short()
+    built = build(scenario, "redesigned", {"integration_point": "side_channel", "go_live": WITHOUT}, {})
+    path = tmp_path / "yours.yaml"
+    raw = built.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main(["validate", str(path)]) == 0
+    assert "the app will refuse" not in capsys.readouterr().out
+    again = simulate(load_scenario(path)).summary()["designs"][CUSTOM]
+    assert again["retention"] == simulate(built.scenario).summary()["designs"][CUSTOM]["retention"]
+
+
+def test_assumptions_move_the_built_scenario_and_a_refused_one_says_why():
+    scenario = short()
+    built = build(scenario, "bolt_on", {}, {"production.accuracy": 0.7})
+    assert built.scenario.production.accuracy == 0.7
+    with pytest.raises(ScenarioError, match="accuracy"):
+        build(scenario, "bolt_on", {}, {"production.accuracy": 1.7})
+
+
+def test_the_likely_designs_are_valid_and_cover_every_combination():
+    scenario = load_scenario(STALL)
+    keys = {built.key for built in likely(scenario)}
+    combinations = 1
+    for lever in levers(scenario):
+        combinations *= len(lever.options)
+    assert len(keys) == combinations == 32  # the three designs differ only in their levers and costs
+
+
+def test_rooms_give_short_codes_and_refuse_what_they_cannot_join():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, None)
+    assert len(workshop.code) == CODE_LENGTH and set(workshop.code) <= set(CODE_LETTERS)
+    assert workshop.budget == 100_000 and workshop.base == "bolt_on"
+    assert rooms.join(f"  {workshop.code.lower()} ", " Blue  team ") is workshop
+    assert rooms.join(workshop.code, "Blue team") is workshop and list(workshop.tables) == ["Blue team"]
+    with pytest.raises(ScenarioError, match="no workshop with the code 'ZZZZZ'"):
+        rooms.join("ZZZZZ", "Red")
+    for name in ("", "   ", "x" * 25):
+        with pytest.raises(ScenarioError, match="table name"):
+            rooms.join(workshop.code, name)
+    for budget in (0, -5, float("nan"), float("inf"), 1e300):
+        with pytest.raises(ScenarioError, match="budget"):
+            rooms.open(scenario, budget)
+    for i in range(MAX_TABLES - 1):
+        rooms.join(workshop.code, f"t{i}")
+    with pytest.raises(ScenarioError, match="full"):
+        rooms.join(workshop.code, "one more")
+
+
+def test_a_design_over_budget_is_refused_with_the_amount_over():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, None)
+    redesign = build(scenario, "bolt_on", chosen(scenario, "redesigned"), {})
+    assert redesign.costs is not None and up_front(redesign.costs) == 150_000
+    with pytest.raises(ScenarioError, match="150,000 EUR up front, 50,000 over the budget of 100,000"):
+        workshop.check_budget(redesign)
+    workshop.check_budget(build(scenario, "bolt_on", {"integration_point": "embedded", "process_owner": WITH}, {}))
+
+
+def test_a_tables_run_is_recorded_and_exported_with_what_made_it():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, 120_000)
+    rooms.join(workshop.code, "Blue")
+    built = build(scenario, "bolt_on", {"monitoring": WITH}, {})
+    version = rooms.version
+    rooms.record(workshop, "Blue", built, run_plain(built.key))
+    assert rooms.version > version
+    row = workshop.export().iloc[0]
+    direct = simulate(built.scenario).summary()["designs"][CUSTOM]
+    assert row["lever_monitoring"] == WITH and row["up_front"] == 30_000
+    assert row["retention"] == direct["retention"] and row["verdict"] == direct["stall"]["verdict"]
+    exported = json.loads(workshop.export_json())
+    assert exported["seed"] == scenario.run.seed and exported["budget"] == 120_000
+    assert exported["tables"][0]["table"] == "Blue" and exported["tables"][0]["npv"] == direct["money"]["npv"]
+    assert {row["design"] for row in workshop.tables["Blue"].weekly} == {"Blue"}
+
+
+@pytest.mark.slow
+def test_the_runner_shares_a_run_between_askers_and_warms_without_blocking():
+    scenario = short(days=30)
+    keys = [b.key for b in likely(scenario)][:3]
+
+    async def scenario_of_a_room() -> None:
+        runner = Runner(2)
+        try:
+            first, second = await asyncio.gather(runner.run(keys[0]), runner.run(keys[0]))
+            assert first is second and len(runner.cache) == 1  # one run answered both
+            await runner.warm(keys)
+            assert runner.warmed == 3 and all(runner.cached(k) for k in keys)
+            assert runner.waiting == 0 and not runner.running
+        finally:
+            runner.close()
+
+    asyncio.run(scenario_of_a_room())
+
+
+def test_base_is_unchanged_by_the_app():
+    assert "workshop" not in BASE
