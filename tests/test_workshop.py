@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 import yaml
@@ -81,6 +82,19 @@ def test_prices_that_do_not_add_up_are_refused_by_the_app_and_mentioned_by_valid
     assert "but its costs say 120,000" in capsys.readouterr().err
     with pytest.raises(ScenarioError, match="must add up"):
         Rooms().open(load_scenario(bad), None)
+
+
+def test_the_app_refuses_a_port_in_use_and_absurd_options(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--scenario", str(STALL), "--port", str(port)]) == 2
+        assert f"--host 127.0.0.1 --port {port}: cannot serve there" in capsys.readouterr().err
+    for option in (["--port", "70000"], ["--workers", "0"], ["--workers", "1e3"]):
+        with pytest.raises(SystemExit) as stop:
+            main(["app", *option])
+        assert stop.value.code == 2
 
 
 def test_without_prices_a_design_costs_what_its_author_wrote_and_nothing_else_is_priced():

@@ -80,7 +80,7 @@ def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise ScenarioError(f"--port {port} on {host}: cannot serve there ({exc.strerror}); give another") from None
+            raise ScenarioError(f"--host {host} --port {port}: cannot serve there ({exc.strerror})") from None
     runner = Runner(workers)
     app = make_app(loaded, runner, Rooms())
 
