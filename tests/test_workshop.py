@@ -195,6 +195,7 @@ def test_a_tables_run_is_recorded_and_exported_with_what_made_it():
     row = workshop.export().iloc[0]
     direct = simulate(built.scenario).summary()["designs"][CUSTOM]
     assert row["lever_monitoring"] == WITH and row["up_front"] == 30_000
+    assert row["running_per_year"] == 20_000 + 15_000  # the written recurring costs and the monitoring's
     assert row["retention"] == direct["retention"] and row["verdict"] == direct["stall"]["verdict"]
     exported = json.loads(workshop.export_json())
     assert exported["seed"] == scenario.run.seed and exported["budget"] == 120_000

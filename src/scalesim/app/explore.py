@@ -16,6 +16,7 @@ from shiny import Inputs, Session, reactive, render, req, ui
 
 from scalesim.app.compute import Runner, tables
 from scalesim.app.levers import ASSUMPTIONS, CUSTOM, Built, build, slider_range
+from scalesim.app.workshop import running_per_year
 from scalesim.errors import ScenarioError
 from scalesim.scenario.levers import Lever, check_prices, chosen, levers, up_front
 from scalesim.scenario.load import load_scenario
@@ -192,14 +193,15 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
 
     @render.text
     def costs() -> str:
-        built = simulate_task.result().built
-        if built.costs is None:
+        shown = simulate_task.result()
+        if shown.built.costs is None:
             return ""
-        c, currency = built.costs, scenario().currency
+        c, currency = shown.built.costs, scenario().currency
         over = f" over {c.build_days:.0f} days" if c.build_days else ""
+        yearly = running_per_year(shown.answer["summary"]["designs"][CUSTOM])
         return (
             f"costs: {up_front(c):,.0f} {currency} up front (build {c.one_off:,.0f}{over}, "
-            f"change management {c.change_management:,.0f}), {c.recurring_per_year:,.0f} a year"
+            f"change management {c.change_management:,.0f}), {yearly:,.0f} a year to run"
         )
 
     @render.ui

@@ -23,7 +23,7 @@ from scalesim.app.explore import (
     verdict,
 )
 from scalesim.app.levers import CUSTOM, Built, build, closest
-from scalesim.app.workshop import Rooms, Workshop
+from scalesim.app.workshop import Rooms, Workshop, running_per_year
 from scalesim.errors import ScenarioError
 from scalesim.report import figures as F
 from scalesim.scenario.levers import up_front
@@ -148,10 +148,7 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         assert built.costs is not None
         spend, currency = up_front(built.costs), workshop.scenario.currency
         verdict = "within budget" if spend <= workshop.budget else f"OVER budget by {spend - workshop.budget:,.0f}"
-        return (
-            f"your design commits {spend:,.0f} {currency} up front ({verdict}) and "
-            f"{built.costs.recurring_per_year:,.0f} a year"
-        )
+        return f"your design commits {spend:,.0f} {currency} up front ({verdict}); its running costs show after a run"
 
     @render.text
     def table_headline() -> str:
@@ -160,7 +157,8 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         why = f" Why: {design['stall']['detail']}." if design["stall"].get("detail") else ""
         return (
             f"retention {percent(design['retention'])} · {verdict(design['stall'])} · "
-            f"NPV {design['money']['npv']:,.0f} {shown.answer['summary']['currency']} · {shown.seconds:.1f} s.{why}"
+            f"NPV {design['money']['npv']:,.0f} {shown.answer['summary']['currency']} · "
+            f"running costs {running_per_year(design):,.0f} a year · {shown.seconds:.1f} s.{why}"
         )
 
     @render.ui

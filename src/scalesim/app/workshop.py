@@ -153,8 +153,12 @@ class Rooms:
         entry = workshop.tables[table]
         assert built.costs is not None
         entry.choices = dict(built.choices)
-        entry.costs = {**built.costs.model_dump(mode="json"), "up_front": up_front(built.costs)}
         entry.result = answer["summary"]["designs"][CUSTOM]
+        entry.costs = {
+            **built.costs.model_dump(mode="json"),
+            "up_front": up_front(built.costs),
+            "running_per_year": running_per_year(entry.result),
+        }
         entry.weekly = _renamed(answer["weekly"], table)
         entry.events = _renamed(answer["events"], table)
         entry.runs += 1
@@ -163,6 +167,15 @@ class Rooms:
     def reveal(self, workshop: Workshop, shown: bool) -> None:
         workshop.revealed = shown
         self.version += 1
+
+
+RUNNING = ("recurring_per_year", "new_teams_per_year", "added_staff_per_year", "monitoring_per_year")
+
+
+def running_per_year(design: dict[str, Any]) -> float:
+    """Everything a design costs each year, as its run counted it (``costs`` of a design's summary): not only
+    the ``recurring_per_year`` written in its costs, but the monitoring, new teams and added staff it brings."""
+    return float(sum(design["costs"][item] for item in RUNNING))
 
 
 def _renamed(columns: dict[str, list[Any]], table: str) -> list[dict[str, Any]]:
