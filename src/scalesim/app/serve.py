@@ -73,8 +73,9 @@ def _exit(signum: int, frame: object) -> None:
 
 
 def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm: bool = True) -> int:
-    loaded = {path.stem: load_scenario(path) for path in scenarios or bundled()}
-    for path, scenario in zip(scenarios or bundled(), loaded.values(), strict=True):
+    paths = scenarios or bundled()
+    loaded = {path.stem: load_scenario(path) for path in paths}
+    for path, scenario in zip(paths, loaded.values(), strict=True):
         check_prices(scenario, str(path))
     with socket.socket() as probe:
         try:
