@@ -74,6 +74,10 @@ def _exit(signum: int, frame: object) -> None:
 
 def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm: bool = True) -> int:
     paths = scenarios or bundled()
+    stems = [path.stem for path in paths]
+    if len(set(stems)) < len(stems):
+        twice = next(stem for stem in stems if stems.count(stem) > 1)
+        raise ScenarioError(f"--scenario: two files are named {twice!r}; the app lists scenarios by file name")
     loaded = {path.stem: load_scenario(path) for path in paths}
     for path, scenario in zip(paths, loaded.values(), strict=True):
         check_prices(scenario, str(path))
