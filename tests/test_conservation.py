@@ -44,7 +44,8 @@ def scenarios(draw):
         f"production.teams.approvers.staff={draw(st.integers(1, 3))}",
         f"production.teams.triage.staff={draw(st.integers(1, 3))}",
         f"production.handoffs=[{{team: desk, loss_probability: {draw(prob)}, transfer_delay_days: "
-        f"{draw(st.floats(0, 2))}}}, {{team: approvers, loss_probability: {draw(prob)}}}]",
+        f"{draw(st.floats(0, 2))}}}, {{team: approvers, loss_probability: {draw(prob)}, "
+        f"parallel_with: {draw(st.sampled_from(['[]', '[desk]', '[triage]', '[desk, triage]']))}}}]",
     ]
     a = draw(prob)
     overrides.append(f"production.adoption={{with_owner: {a}, without_owner: {a * draw(prob)}}}")

@@ -63,6 +63,14 @@ def test_missing_team_is_a_cross_field_error(tiny_raw):
     assert "production.handoffs.0.team: unknown team 'nobody'" in msg and "desk" in msg
 
 
+def test_a_parallel_branch_names_a_team_of_its_environment(tiny_raw):
+    tiny_raw["production"]["handoffs"] = [{"team": "desk", "parallel_with": ["approvers", "aprovers"]}]
+    msg = _error(tiny_raw)
+    assert "production.handoffs.0.parallel_with.1: unknown team 'aprovers' (did you mean 'approvers'?)" in msg
+    tiny_raw["production"]["handoffs"] = [{"team": "desk", "parallel_with": "approvers"}]
+    assert "production.handoffs.0.parallel_with" in _error(tiny_raw)
+
+
 def test_design_referring_to_unknown_approvers(tiny_raw):
     tiny_raw["designs"]["plain"] = {"approval": {"policy": "all", "team": "bosses"}}
     assert "designs.plain.approval.team: unknown team 'bosses'" in _error(tiny_raw)

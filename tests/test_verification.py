@@ -21,6 +21,8 @@ from scipy import stats
 
 from scalesim.experiment.tasks import replication_seed
 from scalesim.ops import simulate
+from scalesim.ops.capacity import team_loads
+from scalesim.scenario.schema import Scenario
 
 from conftest import ROOT, SCENARIOS, tiny
 
@@ -96,6 +98,49 @@ def test_tandem_of_teams_reproduces_the_jackson_network_sojourn():
         for r in range(6)
     ]
     assert_matches(means, theory)
+
+
+def fork_join(lam: float, hours: float, staff: int, days: float) -> Scenario:
+    """A route with one parallel step: desk and approvers (same staff and exponential service) each work every
+    case at the same time, and the case waits for both."""
+    team = f"{{staff: {staff}, service_hours: {{dist: exponential, mean: {hours}}}, calendar: {ALWAYS}}}"
+    return tiny(
+        f"run.horizon_days={days}",
+        "run.drain_days=60",
+        f"workload.arrival_rate={lam}",
+        f"production.teams={{desk: {team}, approvers: {team}}}",
+        "production.handoffs=[{team: desk, parallel_with: [approvers]}]",
+    )
+
+
+def lead_times(scenario: Scenario, replications: int) -> list[float]:
+    return [
+        float(simulate(scenario, seed=replication_seed(11, r)).production["plain"].ledger.lead_times().mean())
+        for r in range(replications)
+    ]
+
+
+def test_a_parallel_step_without_queues_takes_the_longer_of_its_branches():
+    """No queueing (ample staff): a case's time at an AND-split of two exponential branches of mean h is
+    E[max] = h + h - h/2 = 1.5 h, not the 2 h a sequence takes nor the h of one branch; both branches carry the
+    whole workload, in the simulation and in the expected load."""
+    hours = 2.0
+    scenario = fork_join(20, hours, 200, 200)
+    assert_matches(lead_times(scenario, 5), 1.5 * hours / 24)
+    loads = {x.team: x.work_hours_per_day for x in team_loads(scenario, scenario.production, scenario.designs["plain"])}
+    assert loads == pytest.approx({"desk": 20 * hours, "approvers": 20 * hours})
+    served = {t.team: t.served for t in simulate(scenario).production["plain"].teams}
+    assert served["desk"] == served["approvers"] > 0
+
+
+@pytest.mark.slow
+def test_a_parallel_step_of_two_single_servers_reproduces_the_fork_join_queue():
+    """Two M/M/1 queues fed the same cases, each case leaving when both are done: the mean response time is
+    exactly (12 - rho) / 8 x 1 / (mu - lambda) (Flatto & Hahn 1984; Nelson & Tantawi 1988)."""
+    lam, hours = 12.0, 1.2  # rho = 0.6
+    mu = 24 / hours
+    theory = (12 - lam / mu) / 8 / (mu - lam)
+    assert_matches(lead_times(fork_join(lam, hours, 1, 800), 6), theory)
 
 
 @pytest.mark.slow

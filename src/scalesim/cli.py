@@ -569,7 +569,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     found = calibration.found
     print(
         f"{args.log}: {found.cases:,} cases, {found.events:,} events -> scenario {calibration.scenario.name!r}: "
-        f"{len(found.teams)} teams, route {' -> '.join(s.team for s in found.route)}, "
+        f"{len(found.teams)} teams, route {' -> '.join(s.label for s in found.route)}, "
         f"{found.arrival_rate:.4g} cases a day"
     )
     for note in found.notes:

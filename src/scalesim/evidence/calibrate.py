@@ -38,6 +38,7 @@ class Calibration:
             f"  ({f.weekly_note})",
             f"- route followed (as a prefix) by {f.route_share:.1%} of the cases",
             f"- rework: {f.exception_rate:.1%} of the cases return to a team, {f.mean_bounces:g} times on average",
+            f"- exit work: {f.exit_visits:,} visits after which a lost case ended (not simulated)",
             "",
             "## Teams: staff, shift and service time (hours of a visit)",
             "",
@@ -53,12 +54,13 @@ class Calibration:
             "",
             "## Route",
             "",
-            "| step | team | cases reaching it | loss after the previous step | handoff delay (days) |",
+            "| step | team (teams in parallel) | cases completing it | loss before it | handoff delay (days) |",
         ]
         lines.append("|---|---|---|---|---|")
         for k, step in enumerate(f.route, 1):
             delay = step.transfer.describe() if step.transfer is not None else "-"
-            lines.append(f"| {k} | {team_name(step.team)} | {step.reached:,} | {step.loss_probability:.2%} | {delay} |")
+            teams = " + ".join(team_name(team) for team in step.teams)
+            lines.append(f"| {k} | {teams} | {step.reached:,} | {step.loss_probability:.2%} | {delay} |")
         q = np.quantile(f.lead_times_days, [0.1, 0.5, 0.9])
         lines += [
             "",

@@ -8,20 +8,26 @@
   the median number of distinct people of the team at work on a day the team worked; the shift = the 1st to 99th
   percentile of the hours its work starts and ends; working days = the weekdays holding 2 % or more of its work
   (5, an assumption, when the log covers less than two weeks);
-- **route**: each case's teams in the order it first reaches them; the route is the most frequent such sequence,
-  and the share of the cases reaching one step's team that never reach the next step's team is that step's loss
-  (cases that leave the process there: a rejection, a cancellation, a lost claim), counted whatever the order;
+- **route**: each case's visits in stages: visits that overlap in time, or became available (enable time, else
+  start) at the same moment, are one stage worked in parallel (an AND-split, whose teams the route's step lists
+  in ``parallel_with``; concurrency from activity life cycles, Leemans, Fahland & van der Aalst 2015); the
+  route is the most frequent sequence of stages. A case's visits are matched to the route's steps in order, a
+  stage's in any order; the share of the cases completing one step that never complete the next is that step's
+  loss (cases that leave the process there: a rejection, a cancellation, a lost claim). Visits after which a lost
+  case ended are how it left (exit work), not rework;
 - **service**: a visit to a team is a run of consecutive events there; its hours are fitted per team (``fit``);
-- **handoff delay**: the gap between leaving one step and starting the next, counted only where a person of the
-  next team was free when the case arrived (otherwise the gap is queueing, which the simulation makes itself);
-- **rework**: a case with visits beyond the route (back at a team, or at one off the route) is an exception with
-  bounces (``mean_bounces`` = the mean number of extra visits);
+- **handoff delay**: the gap between the end of one step (its last visit: the AND-join) and the start of the next
+  (its first visit), counted only where a person of that visit's team was free when the case arrived (otherwise
+  the gap is queueing, which the simulation makes itself);
+- **rework**: a case with visits beyond the route (back at a team, or at one off the route) that it went on from
+  is an exception with bounces (``mean_bounces`` = the mean number of extra visits);
 - **approvals**: activities named in the mapping; their team is the approvers, the share of their cases with a
   named rejection activity after the approval is the rejection rate.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,6 +63,16 @@ class StepFound:
     reached: int
     loss_probability: float
     transfer: Fit | None
+    parallel_with: tuple[str, ...] = ()
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return (self.team, *self.parallel_with)
+
+    @property
+    def label(self) -> str:
+        """The step's team, or its teams in parallel: ``(Appraiser + Clerk)``."""
+        return self.team if not self.parallel_with else f"({' + '.join(self.teams)})"
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class Discovery:
     weekly_note: str
     hourly_pattern: list[float]
     teams: dict[str, TeamFound]
+    exit_visits: int  # visits after which a lost case ended: worked in the log, not simulated
     route: list[StepFound]
     route_share: float  # cases whose teams follow the route's order (a prefix of it)
     exception_rate: float
@@ -109,14 +126,25 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         weekly_note = f"from {len(days)} days of arrivals"
     hours = np.bincount(firsts.dt.hour, minlength=24).astype(float)
     hourly = [round(float(h), 4) for h in hours / hours.mean()]
-    route, share, extra = _route(events, mapping)
-    exception_rate, bounces = _rework(extra)
+    route, share, paths = _route(events, mapping)
+    exception_rate, bounces = _rework(paths.rework)
     approval = _approval(events, mapping)
     if share < ROUTE_SHARE:
         notes.append(
-            f"only {share:.0%} of the cases follow the route's order: the process has parallel or varying paths, "
-            "which a route of sequential steps does not represent (their extra visits become rework); back-test "
-            "before trusting the times"
+            f"only {share:.0%} of the cases follow the route's stages in order: the process has varying paths, "
+            "which one route does not represent (their extra visits become rework); back-test before trusting "
+            "the times"
+        )
+    early = _approved_before(events, mapping, paths, route)
+    if early:
+        notes.append(
+            f"{early}'s work follows the approval in most approved cases, but the simulation approves after the "
+            "whole route: the approvers' waiting time in a back-test differs for that reason"
+        )
+    if paths.exits:
+        notes.append(
+            f"{paths.exits:,} visits were how a lost case left the process (its last work, off the route: a "
+            "rejection, a cancellation); the simulation loses those cases without that work"
         )
     if log.estimated_starts:
         notes.append(
@@ -136,6 +164,7 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         teams=teams,
         route=route,
         route_share=share,
+        exit_visits=paths.exits,
         exception_rate=exception_rate,
         mean_bounces=bounces,
         approval=approval,
@@ -151,9 +180,15 @@ def _days(durations: pd.Series) -> np.ndarray:
 
 
 def visits(events: pd.DataFrame) -> pd.DataFrame:
-    """Runs of consecutive events of one case at one team: case, team, visit number, start, end, hours worked."""
+    """Runs of consecutive events of one case at one team: case, team, enable, start, end, hours worked.
+
+    An event that became available (its enable time, else its start) at the same moment as another team's event
+    of its case is a branch of parallel work and starts a visit of its own, whatever the order of the tie."""
     ordered = events.sort_values(["case", "start", "end"], kind="stable")
-    new_visit = (ordered["team"] != ordered["team"].shift()) | (ordered["case"] != ordered["case"].shift())
+    if "enable" not in ordered:
+        ordered = ordered.assign(enable=ordered["start"])
+    branches = ordered.groupby(["case", "enable"], sort=False)["team"].transform("nunique") > 1
+    new_visit = (ordered["team"] != ordered["team"].shift()) | (ordered["case"] != ordered["case"].shift()) | branches
     hours = ordered["hours"] if "hours" in ordered else _days(ordered["end"] - ordered["start"]) * 24.0
     ordered = ordered.assign(visit=new_visit.cumsum(), hours=hours)
     grouped = ordered.groupby("visit", sort=False)
@@ -161,6 +196,7 @@ def visits(events: pd.DataFrame) -> pd.DataFrame:
         {
             "case": grouped["case"].first(),
             "team": grouped["team"].first(),
+            "enable": grouped["enable"].min(),
             "start": grouped["start"].min(),
             "end": grouped["end"].max(),
             "hours": grouped["hours"].sum(),
@@ -235,62 +271,178 @@ def _shift(rows: pd.DataFrame, short: bool) -> tuple[float, float, int]:
     return float(start), float(end - start), days_per_week
 
 
-def _route(events: pd.DataFrame, mapping: Mapping) -> tuple[list[StepFound], float, pd.Series]:
-    """The most frequent sequence of team visits, each step's loss, the share of cases on it, and how far along
-    it each case got (a team may appear twice: a clerk who checks a form, then signs the offer)."""
-    approvals = set(mapping.approvals)
-    order = visits(events[~events["activity"].isin(approvals)])
-    sequences = order.groupby("case", sort=False)["team"].agg(tuple)
-    route = list(Counter(sequences).most_common(1)[0][0])
-    share = float(sequences.map(lambda seq: seq == tuple(route[: len(seq)])).mean())
-    # how far along the route a case got: the longest prefix of the route its visits contain in order, so work
-    # done out of order between the route's steps does not count as lost
-    matched = sequences.map(lambda seq: _along(seq, route))
+def _route(events: pd.DataFrame, mapping: Mapping) -> tuple[list[StepFound], float, Paths]:
+    """The most frequent sequence of stages (a stage is one team's visit, or several teams' visits that overlap:
+    parallel work), each step's loss, the share of cases on the route, and how each case went along it."""
+    is_approval = events["activity"].isin(set(mapping.approvals))
+    order = visits(events[~is_approval])
+    approved = events[is_approval]
+    cases = _Cases(order)
+    stages = [_stages(cases, lo, hi) for lo, hi in cases.slices]
+    route = list(Counter(stages).most_common(1)[0][0])
+    share = sum(seq == tuple(route[: len(seq)]) for seq in stages) / len(stages)
+    paths = _paths(cases, order, route)
     steps = []
-    before = len(matched)
-    for k, team in enumerate(route):
-        reached = int((matched > k).sum())
+    before = len(paths.matched)
+    for k, stage in enumerate(route):
+        reached = int((paths.matched > k).sum())
         loss = 1.0 - reached / before if before else 0.0
-        steps.append(StepFound(team, reached, round(loss, 4), _transfer(order, events, route, k) if k else None))
+        transfer = _transfer(paths, events, approved, k) if k else None
+        steps.append(StepFound(stage[0], reached, round(loss, 4), transfer, stage[1:]))
         before = reached
-    extra = sequences.map(len) - matched
-    return steps, share, extra
+    return steps, float(share), paths
 
 
-def _along(sequence: tuple[str, ...], route: list[str]) -> int:
-    """The longest prefix of ``route`` that is a subsequence of ``sequence``."""
-    k = 0
-    for team in sequence:
-        if k < len(route) and team == route[k]:
+class _Cases:
+    """Visits (sorted by case and start) as plain lists, and each case's slice of them: the route's per-case walks
+    run over these, since iterating pandas groups costs more than the walks themselves on a large log."""
+
+    def __init__(self, order: pd.DataFrame) -> None:
+        case = order["case"].to_numpy()
+        bounds = np.flatnonzero(case[1:] != case[:-1]) + 1
+        edges = [0, *bounds.tolist(), len(case)]
+        self.slices = list(itertools.pairwise(edges))
+        self.ids = [case[lo] for lo, _ in self.slices]
+        self.team = order["team"].tolist()
+        self.enable = _ticks(order["enable"])
+        self.end = _ticks(order["end"])
+
+
+def _ticks(times: pd.Series) -> list[int]:
+    """Timestamps as integers that order like them (for fast comparisons)."""
+    return times.to_numpy(dtype="datetime64[ns]").astype(np.int64).tolist()
+
+
+def _stages(cases: _Cases, lo: int, hi: int) -> tuple[tuple[str, ...], ...]:
+    """A case's visits as stages: a visit that became available (its enable time, else its start) before the
+    stage's work had all ended, or with the stage's first visit, joins it (the teams had the case at the same
+    time); each stage is its teams, sorted. Enable times matter: without them a branch that queued until its
+    sibling was done looks sequential."""
+    out: list[list[str]] = []
+    first = last_end = 0
+    for i in range(lo, hi):
+        enable, end = cases.enable[i], cases.end[i]
+        if out and (enable < last_end or enable == first):
+            out[-1].append(cases.team[i])
+            last_end = max(last_end, end)
+        else:
+            out.append([cases.team[i]])
+            first, last_end = enable, end
+    return tuple(tuple(sorted(stage)) for stage in out)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """How each case went along the route: ``matched`` steps completed; ``rework`` visits beyond the route (back at
+    a team, or at one off the route) that the case went on from; ``exits`` visits after which a lost case ended
+    (a rejection letter, a cancellation: how it left, not rework); and each completed step's start (its first
+    visit's start and team) and end (its last visit's end: the AND-join)."""
+
+    matched: pd.Series
+    rework: pd.Series
+    exits: int
+    step_starts: pd.DataFrame  # case, step, start, team
+    step_ends: pd.DataFrame  # case, step, end
+
+
+def _paths(cases: _Cases, order: pd.DataFrame, route: list[tuple[str, ...]]) -> Paths:
+    """Match each case's visits, in order, to the route's steps: a visit counts for the current step if its team
+    still owes the step a visit (so a stage's visits count in any order); others are extra. A parallel step the
+    case has begun is complete when the case moves on to the next step's team (one of its branches ran on from
+    the visit before, or was skipped)."""
+    matched, rework, exits = [], [], 0
+    steps: list[tuple[int, int, int, int]] = []  # case number, step, first visit, visit that ended last
+    team, end = cases.team, cases.end
+    for number, (lo, hi) in enumerate(cases.slices):
+        k, owed, extra, trailing = 0, Counter(route[0]), 0, 0
+        first = last = -1  # the current step's first visit and the one that ended last (-1: not begun)
+        for i in range(lo, hi):
+            moved_on = first >= 0 and owed[team[i]] == 0 and k + 1 < len(route) and team[i] in route[k + 1]
+            if first >= 0 and (moved_on or not +owed):
+                steps.append((number, k, first, last))
+                k, first = k + 1, -1
+                owed = Counter(route[k]) if k < len(route) else Counter()
+            if owed[team[i]] > 0:
+                owed[team[i]] -= 1
+                first, last = (i, i) if first < 0 else (first, i if end[i] > end[last] else last)
+                trailing = 0
+            else:
+                extra += 1
+                trailing += 1
+        if first >= 0 and not +owed:
+            steps.append((number, k, first, last))
             k += 1
-    return k
-
-
-def _transfer(order: pd.DataFrame, events: pd.DataFrame, route: list[str], k: int) -> Fit:
-    """Gaps between leaving step k-1 and starting step k, where a person of step k's team was free on arrival."""
-    prev = order[order["team"] == route[k - 1]].drop_duplicates("case").set_index("case")["end"]
-    nxt = order[order["team"] == route[k]].drop_duplicates("case").set_index("case")["start"]
-    both = pd.concat([prev.rename("left"), nxt.rename("started")], axis=1, join="inner")
-    both = both[both["started"] >= both["left"]]
-    team_events = events[events["team"] == route[k]]
-    starts = np.sort(team_events["start"].to_numpy())
-    ends = np.sort(team_events["end"].to_numpy())
-    staff = max(1, int(team_events.groupby(team_events["start"].dt.normalize())["resource"].nunique().median()))
-    busy = np.searchsorted(starts, both["left"].to_numpy(), side="right") - np.searchsorted(
-        ends, both["left"].to_numpy(), side="right"
+        left = trailing if k < len(route) else 0
+        exits += left
+        matched.append(k)
+        rework.append(extra - left)
+    columns = np.array(steps, dtype=int).reshape(-1, 4)
+    step, firsts, lasts = columns[:, 1], columns[:, 2], columns[:, 3]
+    ids = np.array(cases.ids, dtype=object)[columns[:, 0]]
+    return Paths(
+        pd.Series(matched, index=cases.ids),
+        pd.Series(rework, index=cases.ids),
+        exits,
+        pd.DataFrame(
+            {
+                "case": ids,
+                "step": step,
+                "start": order["start"].iloc[firsts].array,
+                "team": order["team"].iloc[firsts].array,
+            }
+        ),
+        pd.DataFrame({"case": ids, "step": step, "end": order["end"].iloc[lasts].array}),
     )
-    free = both[busy < staff]
-    gaps = _days(free["started"] - free["left"])
-    return fit_durations(gaps if len(gaps) else np.zeros(1))
+
+
+def _transfer(paths: Paths, events: pd.DataFrame, approvals: pd.DataFrame, k: int) -> Fit:
+    """Gaps between the end of step k-1 (its last visit) and the start of step k (its first visit), where a person
+    of the team that started step k was free when step k-1 ended. An approval in between is simulated after the
+    route, so the gap starts when the approval ended."""
+    left = paths.step_ends[paths.step_ends["step"] == k - 1].set_index("case")["end"]
+    started = paths.step_starts[paths.step_starts["step"] == k].set_index("case")
+    both = pd.concat([left.rename("left"), started], axis=1, join="inner").rename_axis("case").reset_index()
+    if len(approvals) and len(both):
+        approved = approvals[["case", "end"]].rename(columns={"end": "approved"}).sort_values("approved")
+        both = pd.merge_asof(
+            both.sort_values("start"), approved, left_on="start", right_on="approved", by="case", direction="backward"
+        )
+        both["left"] = both[["left", "approved"]].max(axis=1)
+    both = both[both["start"] >= both["left"]]
+    gaps = []
+    for team, rows in both.groupby("team"):
+        team_events = events[events["team"] == team]
+        starts = np.sort(team_events["start"].to_numpy())
+        ends = np.sort(team_events["end"].to_numpy())
+        staff = max(1, int(team_events.groupby(team_events["start"].dt.normalize())["resource"].nunique().median()))
+        when = rows["left"].to_numpy()
+        busy = np.searchsorted(starts, when, side="right") - np.searchsorted(ends, when, side="right")
+        free = rows[busy < staff]
+        gaps.append(_days(free["start"] - free["left"]))
+    found = np.concatenate(gaps) if gaps else np.zeros(0)
+    return fit_durations(found if len(found) else np.zeros(1))
 
 
 def _rework(extra: pd.Series) -> tuple[float, float]:
-    """Visits beyond the route (a case back at a team, or at one off the route) make a case an exception that
-    bounces: the share of such cases, and their mean number of extra visits."""
+    """Visits beyond the route that a case went on from (a case back at a team, or at one off the route) make it
+    an exception that bounces: the share of such cases, and their mean number of extra visits."""
     reworked = extra > 0
     rate = float(reworked.mean())
     bounces = float(extra[reworked].mean()) if reworked.any() else 0.0
     return round(rate, 4), round(bounces, 3)
+
+
+def _approved_before(events: pd.DataFrame, mapping: Mapping, paths: Paths, route: list[StepFound]) -> str | None:
+    """The first route step whose work, in most approved cases, starts after the case's approval ended."""
+    if not mapping.approvals:
+        return None
+    approved = events[events["activity"].isin(mapping.approvals)].groupby("case")["end"].min()
+    starts = paths.step_starts.join(approved.rename("approved"), on="case", how="inner")
+    for k, step in enumerate(route):
+        at = starts[starts["step"] == k]
+        if len(at) and (at["start"] >= at["approved"]).mean() > 0.5:
+            return step.label
+    return None
 
 
 def _approval(events: pd.DataFrame, mapping: Mapping) -> dict[str, float | str] | None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from scalesim.about import VERSION
-from scalesim.evidence.discover import Discovery
+from scalesim.evidence.discover import Discovery, StepFound
 from scalesim.evidence.fit import Fit
 
 STUB = "STUB: not in the log; replace with your own figure"
@@ -68,7 +68,7 @@ def scenario_text(found: Discovery, name: str) -> str:
         "  teams:",
     ]
     lines += _teams(found, names)
-    lines += ["  handoffs:"] + [f"    - team: {names[step.team]}" for step in found.route]
+    lines += ["  handoffs:"] + [f"    - {_step(step, names)}" for step in found.route]
     lines += [
         "",
         "production:",
@@ -79,15 +79,16 @@ def scenario_text(found: Discovery, name: str) -> str:
         "  teams:",
     ]
     lines += _teams(found, names)
-    lines.append(f"  handoffs:   # the most frequent order of teams, followed by {found.route_share:.0%} of the cases")
+    lines.append(f"  handoffs:   # the most frequent order of stages, followed by {found.route_share:.0%} of the cases")
     previous = None
     for step in found.route:
-        lines.append(f"    - team: {names[step.team]}   # reached by {step.reached:,} cases")
+        together = "; its teams' work overlaps (parallel)" if step.parallel_with else ""
+        lines.append(f"    - {_step(step, names)}   # completed by {step.reached:,} cases{together}")
         if step.transfer is not None:
             lines.append(f"      transfer_delay_days: {_fit(step.transfer)} (gaps where a person was free)")
         if step.loss_probability:
             lines.append(f"      loss_probability: {step.loss_probability:g}   # left the process after {previous}")
-        previous = names[step.team]
+        previous = " + ".join(names[team] for team in step.teams)
     lines += [
         "",
         "designs:",
@@ -109,6 +110,13 @@ def scenario_text(found: Discovery, name: str) -> str:
             f"      rejection_rate: {found.approval['rejection_rate']:g}   # approved cases later rejected",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _step(step: StepFound, names: dict[str, str]) -> str:
+    """A route step as YAML: its team, and the teams working the case at the same time."""
+    if not step.parallel_with:
+        return f"team: {names[step.team]}"
+    return f"team: {names[step.team]}\n      parallel_with: [{', '.join(names[t] for t in step.parallel_with)}]"
 
 
 def _teams(found: Discovery, names: dict[str, str]) -> list[str]:

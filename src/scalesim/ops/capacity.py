@@ -117,8 +117,9 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
     if handling.mode == "ad_hoc" and exceptions > 0:
         stay = 1.0 - 1.0 / (1.0 + handling.mean_bounces)  # a bounce follows with this probability
         reworks = stay / (1.0 - stay * (1.0 - handling.drop_probability))
-        for step in route:  # each rework lands on a route step chosen uniformly
-            work[step.team] += exceptions * reworks / len(route) * teams[step.team].service_hours.mean
+        route_teams = [team for step in route for team in step.teams]
+        for team in route_teams:  # each rework lands on a route team chosen uniformly
+            work[team] += exceptions * reworks / len(route_teams) * teams[team].service_hours.mean
 
     reach = scored * (1.0 - environment.exception_rate)
     review = design.human_review
@@ -133,7 +134,8 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
         reach *= design.side_channel.pickup_probability
     for step in route:
         reach *= 1.0 - step.loss_probability
-        work[step.team] += reach * teams[step.team].service_hours.mean
+        for team in step.teams:  # every parallel branch works every case that reaches the step
+            work[team] += reach * teams[team].service_hours.mean
     approval = design.approval
     if approval.policy in ("all", "risk_based") and approval.team is not None:
         needing = 1.0

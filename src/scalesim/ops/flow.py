@@ -75,14 +75,26 @@ class CommitteeQueue:
 
 
 @dataclass(frozen=True)
-class RouteStep:
-    """One handoff with its per-case draws resolved (shared across designs by team name)."""
+class Branch:
+    """A team working a case at a step, with its per-case service draws."""
 
     station: Station
+    service: Sequence[float]
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One handoff with its per-case draws resolved (shared across designs by team name): ``branches`` work the
+    case at the same time, the first is the step's own team."""
+
+    branches: tuple[Branch, ...]
     transfer: Sequence[float]
     loss_u: Sequence[float]
     loss_probability: float
-    service: Sequence[float]
+
+    @property
+    def station(self) -> Station:
+        return self.branches[0].station
 
 
 class Operation:
@@ -165,30 +177,45 @@ class Operation:
                     self.env.process(station.work(go_live.training_hours, -1, "training"))
 
     def _resolve_route(self, handoffs: list[Handoff]) -> list[RouteStep]:
+        """Each step's draws come from streams named by team and visit number (``desk``, ``desk#2``), so a route
+        that visits a team again, or in a parallel branch, draws afresh, and the same route always draws alike."""
         seen: dict[str, int] = {}
+
+        def key(team: str) -> str:
+            seen[team] = seen.get(team, 0) + 1
+            return team if seen[team] == 1 else f"{team}#{seen[team]}"
+
         steps = []
         for h in handoffs:
-            seen[h.team] = seen.get(h.team, 0) + 1
-            key = h.team if seen[h.team] == 1 else f"{h.team}#{seen[h.team]}"
+            keys = [key(team) for team in h.teams]
+            branches = tuple(
+                Branch(
+                    self.stations[team], self.cases.draws(f"service:{k}", self.environment.teams[team].service_hours)
+                )
+                for team, k in zip(h.teams, keys, strict=True)
+            )
             steps.append(
                 RouteStep(
-                    station=self.stations[h.team],
-                    transfer=self.cases.draws(f"transfer:{key}", h.transfer_delay_days),
-                    loss_u=self.cases.uniform(f"loss:{key}"),
+                    branches=branches,
+                    transfer=self.cases.draws(f"transfer:{keys[0]}", h.transfer_delay_days),
+                    loss_u=self.cases.uniform(f"loss:{keys[0]}"),
                     loss_probability=h.loss_probability,
-                    service=self.cases.draws(f"service:{key}", self.environment.teams[h.team].service_hours),
                 )
             )
         return steps
 
     def used_stations(self) -> list[Station]:
         """Teams this design sends work to (route, approvers, triage, monitoring, reviews), in route order."""
-        used = [step.station for step in self.route]
+        used = self._route_stations()
         used += [step[0] for step in (self._reviewers, self._approvers, self._triage) if step is not None]
         for lever in (self.design.monitoring, self.design.accountability):
             if lever is not None and lever.team is not None:
                 used.append(self.stations[lever.team])
         return list(dict.fromkeys(used))
+
+    def _route_stations(self) -> list[Station]:
+        """Every team the route sends work to, branches included, in route order (rework lands on one of them)."""
+        return [branch.station for step in self.route for branch in step.branches]
 
     def _staffed_step(self, team: str | None) -> tuple[Station, Sequence[float]] | None:
         """A team outside the route (approvers, triage) with its per-case service draws."""
@@ -278,7 +305,10 @@ class Operation:
             if step.loss_u[i] < step.loss_probability:
                 self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
                 return
-            yield from step.station.work(step.service[i], i)
+            if len(step.branches) == 1:
+                yield from step.station.work(step.branches[0].service[i], i)
+            else:  # AND-split: every branch queues at once; the case goes on when the last is done
+                yield env.all_of([env.process(b.station.work(b.service[i], i)) for b in step.branches])
         if self._parallel_run is not None and arrival < self._parallel_until:
             yield from self.route[-1].station.work(self._parallel_run[i], i, "old process (parallel run)")
         # 6. approval: a control that stops wrong outputs (caught) and sometimes right ones (rejected)
@@ -342,10 +372,11 @@ class Operation:
         p = 1.0 / (1.0 + handling.mean_bounces)
         bounces = 0 if p >= 1.0 else int(math.log(1.0 - self._u["bounces"][i]) / math.log(1.0 - p))
         draws = self._exception_draws
+        stations = self._route_stations()
         for _ in range(bounces):
             yield env.timeout(next(draws["delay"]))
-            step = self.route[int(next(draws["team"]) * len(self.route))]
-            yield from step.station.work(next(draws[f"rework:{step.station.name}"]), i, f"rework ({step.station.name})")
+            station = stations[int(next(draws["team"]) * len(stations))]
+            yield from station.work(next(draws[f"rework:{station.name}"]), i, f"rework ({station.name})")
             if next(draws["drop"]) < handling.drop_probability:
                 break
         return False

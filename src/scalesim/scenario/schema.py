@@ -77,11 +77,27 @@ class Team(Model):
 
 
 class Handoff(Model):
-    """One step of the route: the case is transferred to ``team`` and worked there."""
+    """One step of the route: the case is transferred to ``team`` and worked there.
+
+    With ``parallel_with``, those teams work the case at the same time as ``team`` (an AND-split) and the case
+    moves on when the last of them is done (the AND-join), so the slowest branch, queue included, sets the pace:
+    workflow patterns 2 and 3, *parallel split* and *synchronisation* (van der Aalst et al. 2003). Loan checks
+    run this way: an appraisal, a credit check and an anti-money-laundering check of one application.
+    """
 
     team: Name
+    parallel_with: list[Name] = Field(
+        default_factory=list,
+        max_length=16,
+        description="teams that work the case at the same time as 'team'; the case waits for the last of them",
+    )
     transfer_delay_days: Distribution = Fixed(value=0.0)
     loss_probability: Probability = 0.0
+
+    @property
+    def teams(self) -> list[str]:
+        """Every team that works the case at this step, ``team`` first."""
+        return [self.team, *self.parallel_with]
 
 
 class Scoring(Model):
@@ -577,10 +593,13 @@ class Scenario(Model):
         def check(env_name: str, env: OperatingEnvironment, design_path: str, design: Design) -> None:
             known = sorted(env.teams)
             refs: list[tuple[str, str | None]] = []
-            for i, h in enumerate(env.handoffs):
-                refs.append((f"{env_name}.handoffs.{i}.team", h.team))
-            for i, h in enumerate(design.handoffs or []):
-                refs.append((f"{design_path}.handoffs.{i}.team", h.team))
+            for route, handoffs in (
+                (f"{env_name}.handoffs", env.handoffs),
+                (f"{design_path}.handoffs", design.handoffs),
+            ):
+                for i, h in enumerate(handoffs or []):
+                    refs.append((f"{route}.{i}.team", h.team))
+                    refs += [(f"{route}.{i}.parallel_with.{j}", team) for j, team in enumerate(h.parallel_with)]
             if design.approval.policy in ("all", "risk_based"):
                 refs.append((f"{design_path}.approval.team", design.approval.team))
             if design.exception_handling.mode == "defined":
