@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from scalesim.errors import ScenarioError
-from scalesim.evidence.discover import visits, week_start, working_hours
+from scalesim.evidence.discover import case_slices, ticks, visits, week_start, working_hours
 from scalesim.evidence.log import Log
 from scalesim.evidence.write import team_name
 from scalesim.ops.calendar import WorkCalendar
@@ -190,17 +190,13 @@ def _teams(
 def _waits(ordered: pd.DataFrame) -> pd.Series:
     """Days from the end of the case's last work finished before a visit started to that start (NaN where no
     earlier work had finished: the case's first visit, or the first branches of parallel work)."""
-    case = ordered["case"].to_numpy()
-    start = ordered["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    end = ordered["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    out = np.full(len(case), np.nan)
-    lo = 0
-    for hi in [*(np.flatnonzero(case[1:] != case[:-1]) + 1).tolist(), len(case)]:
+    start, end = ticks(ordered["start"]), ticks(ordered["end"])
+    out = np.full(len(ordered), np.nan)
+    for lo, hi in case_slices(ordered["case"].to_numpy()):
         for i in range(lo + 1, hi):
             finished = end[lo:i][end[lo:i] <= start[i]]
             if len(finished):
                 out[i] = (start[i] - finished.max()) / 86400e9
-        lo = hi
     return pd.Series(out, index=ordered.index)
 
 

@@ -126,16 +126,17 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         weekly_note = f"from {len(days)} days of arrivals"
     hours = np.bincount(firsts.dt.hour, minlength=24).astype(float)
     hourly = [round(float(h), 4) for h in hours / hours.mean()]
-    route, share, paths = _route(events, mapping)
+    approvals = events[events["activity"].isin(set(mapping.approvals))]
+    route, share, paths = _route(events, approvals, teams)
     exception_rate, bounces = _rework(paths.rework)
-    approval = _approval(events, mapping)
+    approval = _approval(events, approvals, mapping)
     if share < ROUTE_SHARE:
         notes.append(
             f"only {share:.0%} of the cases follow the route's stages in order: the process has varying paths, "
             "which one route does not represent (their extra visits become rework); back-test before trusting "
             "the times"
         )
-    early = _approved_before(events, mapping, paths, route)
+    early = _approved_before(approvals, paths, route)
     if early:
         notes.append(
             f"{early}'s work follows the approval in most approved cases, but the simulation approves after the "
@@ -271,12 +272,13 @@ def _shift(rows: pd.DataFrame, short: bool) -> tuple[float, float, int]:
     return float(start), float(end - start), days_per_week
 
 
-def _route(events: pd.DataFrame, mapping: Mapping) -> tuple[list[StepFound], float, Paths]:
+def _route(
+    events: pd.DataFrame, approvals: pd.DataFrame, teams: dict[str, TeamFound]
+) -> tuple[list[StepFound], float, Paths]:
     """The most frequent sequence of stages (a stage is one team's visit, or several teams' visits that overlap:
     parallel work), each step's loss, the share of cases on the route, and how each case went along it."""
-    is_approval = events["activity"].isin(set(mapping.approvals))
-    order = visits(events[~is_approval])
-    approved = events[is_approval]
+    order = visits(events.drop(index=approvals.index))
+    clocks = {str(team): _Clock(rows, teams[str(team)].staff) for team, rows in events.groupby("team")}
     cases = _Cases(order)
     stages = [_stages(cases, lo, hi) for lo, hi in cases.slices]
     route = list(Counter(stages).most_common(1)[0][0])
@@ -287,30 +289,34 @@ def _route(events: pd.DataFrame, mapping: Mapping) -> tuple[list[StepFound], flo
     for k, stage in enumerate(route):
         reached = int((paths.matched > k).sum())
         loss = 1.0 - reached / before if before else 0.0
-        transfer = _transfer(paths, events, approved, k) if k else None
+        transfer = _transfer(paths, clocks, approvals, k) if k else None
         steps.append(StepFound(stage[0], reached, round(loss, 4), transfer, stage[1:]))
         before = reached
     return steps, float(share), paths
 
 
+def case_slices(case: np.ndarray) -> list[tuple[int, int]]:
+    """Each case's rows ``[lo, hi)`` in rows sorted by case: per-case walks over plain arrays cost less than
+    iterating pandas groups, which on a large log costs more than the walks themselves."""
+    edges = [0, *(np.flatnonzero(case[1:] != case[:-1]) + 1).tolist(), len(case)]
+    return list(itertools.pairwise(edges))
+
+
+def ticks(times: pd.Series) -> np.ndarray:
+    """Timestamps as nanosecond integers, which order and subtract like them."""
+    return times.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
 class _Cases:
-    """Visits (sorted by case and start) as plain lists, and each case's slice of them: the route's per-case walks
-    run over these, since iterating pandas groups costs more than the walks themselves on a large log."""
+    """Visits (sorted by case and start) as plain lists, and each case's slice of them (``case_slices``)."""
 
     def __init__(self, order: pd.DataFrame) -> None:
         case = order["case"].to_numpy()
-        bounds = np.flatnonzero(case[1:] != case[:-1]) + 1
-        edges = [0, *bounds.tolist(), len(case)]
-        self.slices = list(itertools.pairwise(edges))
+        self.slices = case_slices(case)
         self.ids = [case[lo] for lo, _ in self.slices]
         self.team = order["team"].tolist()
-        self.enable = _ticks(order["enable"])
-        self.end = _ticks(order["end"])
-
-
-def _ticks(times: pd.Series) -> list[int]:
-    """Timestamps as integers that order like them (for fast comparisons)."""
-    return times.to_numpy(dtype="datetime64[ns]").astype(np.int64).tolist()
+        self.enable = ticks(order["enable"]).tolist()
+        self.end = ticks(order["end"]).tolist()
 
 
 def _stages(cases: _Cases, lo: int, hi: int) -> tuple[tuple[str, ...], ...]:
@@ -395,7 +401,21 @@ def _paths(cases: _Cases, order: pd.DataFrame, route: list[tuple[str, ...]]) -> 
     )
 
 
-def _transfer(paths: Paths, events: pd.DataFrame, approvals: pd.DataFrame, k: int) -> Fit:
+class _Clock:
+    """When a team's work started and ended (sorted), to tell whether one of its people was free at a moment."""
+
+    def __init__(self, rows: pd.DataFrame, staff: int) -> None:
+        self.starts = np.sort(rows["start"].to_numpy())
+        self.ends = np.sort(rows["end"].to_numpy())
+        self.staff = staff
+
+    def free(self, when: np.ndarray) -> np.ndarray:
+        """Whether fewer than ``staff`` pieces of the team's work were going on at each moment."""
+        busy = np.searchsorted(self.starts, when, side="right") - np.searchsorted(self.ends, when, side="right")
+        return busy < self.staff
+
+
+def _transfer(paths: Paths, clocks: dict[str, _Clock], approvals: pd.DataFrame, k: int) -> Fit:
     """Gaps between the end of step k-1 (its last visit) and the start of step k (its first visit), where a person
     of the team that started step k was free when step k-1 ended. An approval in between is simulated after the
     route, so the gap starts when the approval ended."""
@@ -411,13 +431,7 @@ def _transfer(paths: Paths, events: pd.DataFrame, approvals: pd.DataFrame, k: in
     both = both[both["start"] >= both["left"]]
     gaps = []
     for team, rows in both.groupby("team"):
-        team_events = events[events["team"] == team]
-        starts = np.sort(team_events["start"].to_numpy())
-        ends = np.sort(team_events["end"].to_numpy())
-        staff = max(1, int(team_events.groupby(team_events["start"].dt.normalize())["resource"].nunique().median()))
-        when = rows["left"].to_numpy()
-        busy = np.searchsorted(starts, when, side="right") - np.searchsorted(ends, when, side="right")
-        free = rows[busy < staff]
+        free = rows[clocks[str(team)].free(rows["left"].to_numpy())]
         gaps.append(_days(free["start"] - free["left"]))
     found = np.concatenate(gaps) if gaps else np.zeros(0)
     return fit_durations(found if len(found) else np.zeros(1))
@@ -432,11 +446,11 @@ def _rework(extra: pd.Series) -> tuple[float, float]:
     return round(rate, 4), round(bounces, 3)
 
 
-def _approved_before(events: pd.DataFrame, mapping: Mapping, paths: Paths, route: list[StepFound]) -> str | None:
+def _approved_before(approvals: pd.DataFrame, paths: Paths, route: list[StepFound]) -> str | None:
     """The first route step whose work, in most approved cases, starts after the case's approval ended."""
-    if not mapping.approvals:
+    if approvals.empty:
         return None
-    approved = events[events["activity"].isin(mapping.approvals)].groupby("case")["end"].min()
+    approved = approvals.groupby("case")["end"].min()
     starts = paths.step_starts.join(approved.rename("approved"), on="case", how="inner")
     for k, step in enumerate(route):
         at = starts[starts["step"] == k]
@@ -445,12 +459,11 @@ def _approved_before(events: pd.DataFrame, mapping: Mapping, paths: Paths, route
     return None
 
 
-def _approval(events: pd.DataFrame, mapping: Mapping) -> dict[str, float | str] | None:
-    if not mapping.approvals:
+def _approval(events: pd.DataFrame, approvals: pd.DataFrame, mapping: Mapping) -> dict[str, float | str] | None:
+    if approvals.empty:
         return None
-    approved = events[events["activity"].isin(mapping.approvals)]
-    team = str(approved["team"].mode().iloc[0])
-    first = approved.groupby("case")["end"].min()
+    team = str(approvals["team"].mode().iloc[0])
+    first = approvals.groupby("case")["end"].min()
     rejected = events[events["activity"].isin(mapping.rejections)].groupby("case")["start"].min()
     joined = pd.concat([first.rename("approval"), rejected.rename("rejection")], axis=1, join="inner")
     rate = float((joined["rejection"] >= joined["approval"]).sum() / len(first)) if len(first) else 0.0

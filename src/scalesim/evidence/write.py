@@ -83,7 +83,7 @@ def scenario_text(found: Discovery, name: str) -> str:
     previous = None
     for step in found.route:
         together = "; its teams' work overlaps (parallel)" if step.parallel_with else ""
-        lines.append(f"    - {_step(step, names)}   # completed by {step.reached:,} cases{together}")
+        lines.append(f"    - {_step(step, names, f'completed by {step.reached:,} cases{together}')}")
         if step.transfer is not None:
             lines.append(f"      transfer_delay_days: {_fit(step.transfer)} (gaps where a person was free)")
         if step.loss_probability:
@@ -112,11 +112,13 @@ def scenario_text(found: Discovery, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _step(step: StepFound, names: dict[str, str]) -> str:
-    """A route step as YAML: its team, and the teams working the case at the same time."""
-    if not step.parallel_with:
-        return f"team: {names[step.team]}"
-    return f"team: {names[step.team]}\n      parallel_with: [{', '.join(names[t] for t in step.parallel_with)}]"
+def _step(step: StepFound, names: dict[str, str], comment: str = "") -> str:
+    """A route step as YAML: its team (with ``comment`` on its line), and the teams working the case at the same
+    time."""
+    text = f"team: {names[step.team]}" + (f"   # {comment}" if comment else "")
+    if step.parallel_with:
+        text += f"\n      parallel_with: [{', '.join(names[t] for t in step.parallel_with)}]"
+    return text
 
 
 def _teams(found: Discovery, names: dict[str, str]) -> list[str]:

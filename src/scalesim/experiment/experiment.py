@@ -22,7 +22,7 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
-from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder
+from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder, scenario_identity
 from scalesim.experiment.sweep import as_override, grid_points
 from scalesim.experiment.tasks import Task
 from scalesim.ops.check import DEFAULT_MAX_CASES, Estimate, check_pilot, check_size
@@ -140,7 +140,7 @@ class ExperimentSpec:
     def identity(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "scenario": self.scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}),
+            "scenario": scenario_identity(self.scenario),
             "designs": list(self.designs),
             "grid": self.grid_map,
             "points": [dict(p) for p in self.explicit_points],

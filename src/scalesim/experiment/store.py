@@ -26,6 +26,7 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic
 from scalesim.ops.eventlog import write_xes
 from scalesim.ops.result import RunResult
+from scalesim.scenario.schema import Scenario
 
 DEPENDENCIES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "pyyaml", "matplotlib", "SALib")
 MANIFEST = "manifest.json"
@@ -86,11 +87,15 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def result_folder(out: str | Path, scenario: str, label: str, identity: dict[str, Any]) -> Path:
-    """``out/scenario/label-digest``: the digest of ``identity`` (what determines the numbers) names the folder.
+def scenario_identity(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as it goes into a result's identity: all of it but the ``workshop`` block (the app's lever
+    prices), which changes no number of a stored run, so adding one must not move the folders already stored."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"})
 
-    A scenario's ``workshop`` block (the app's lever prices) is left out of every identity: it changes no number
-    of a stored run, so adding one must not move the folders of results already stored."""
+
+def result_folder(out: str | Path, scenario: str, label: str, identity: dict[str, Any]) -> Path:
+    """``out/scenario/label-digest``: the digest of ``identity`` (what determines the numbers, with the scenario
+    as :func:`scenario_identity` gives it) names the folder."""
     digest = hashlib.sha256(json.dumps(jsonable(identity), sort_keys=True).encode()).hexdigest()[:10]
     return Path(out) / scenario / f"{label}-{digest}"
 
@@ -207,7 +212,7 @@ def run_folder(result: RunResult, out: str | Path) -> Path:
     """Where a single run is stored: its seed as the label, a digest of scenario, designs and seed."""
     seed = result.seed if isinstance(result.seed, int) else "ss"
     identity = {
-        "scenario": result.scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}),
+        "scenario": scenario_identity(result.scenario),
         "designs": result.designs,
         "seed": repr(result.seed),
     }
