@@ -74,7 +74,7 @@ def test_expected_losses_and_evpi_follow_from_the_worlds(synthetic_decision):
     assert sum(d["probability_best"] for d in data["designs"].values()) == pytest.approx(1.0)
     # the integer field is drawn as whole numbers; the worlds table has every input and design
     assert set(synthetic_decision.table[INERT[1]]) <= set(range(10, 61))
-    assert len(synthetic_decision.table) == 32 * 2
+    assert len(synthetic_decision.table) == 32 * 3  # the two designs and today's process
 
 
 def test_a_design_dominating_in_every_world_gives_evpi_exactly_zero(tmp_path):
@@ -85,6 +85,41 @@ def test_a_design_dominating_in_every_world_gives_evpi_exactly_zero(tmp_path):
     assert all(item["evppi"] == 0.0 for item in data["evppi"])
     assert data["designs"]["owned"]["probability_best"] == 1.0
     assert data["headline"].startswith("owned is best in every one of the 16 plausible worlds")
+
+
+def test_when_no_design_pays_in_any_world_the_board_hears_do_not_scale(tmp_path):
+    """Both designs' builds cost more than the ~6,000 the run's cases are worth, in every world: today's process
+    (do not scale) is best everywhere, the sentence says so, and no empty EVPPI figure is drawn."""
+    scenario = decision_scenario(
+        "designs.unowned.costs.one_off=50000", driver="{dist: uniform, low: 40000, high: 60000}"
+    )
+    decision = decide(scenario, samples=16, out=tmp_path)
+    data = decision.to_dict()
+    assert data["design_names"][0] == "today" and data["best"] == "today"
+    assert data["designs"]["today"]["probability_best"] == 1.0 and data["evpi"] == 0.0
+    assert data["headline"].startswith("Do not scale: no design pays (net value over the run above 0) in any of")
+    assert data["designs"]["owned"]["probability_above_threshold"] == 0.0
+    assert not (decision.experiment.folder / "decide-evppi.png").exists()
+    assert (decision.experiment.folder / "decide-acceptability.png").exists()
+
+
+def test_one_world_where_a_design_pays_makes_do_not_scale_less_than_certain(tmp_path):
+    scenario = decision_scenario("designs.unowned.costs.one_off=50000", driver="{dist: uniform, low: 0, high: 60000}")
+    data = decide(scenario, samples=32, out=tmp_path).to_dict()
+    today = data["designs"]["today"]["probability_best"]
+    assert 0.5 < today < 1.0 and data["designs"]["owned"]["probability_best"] == pytest.approx(1.0 - today)
+    assert data["best"] == "today" and data["headline"].startswith(
+        f"Do not scale: no design pays (net value over the run above 0) in {today:.0%}"
+    )
+    assert data["evpi"] > 0
+
+
+def test_without_the_baseline_the_choice_is_among_the_designs_only(tmp_path):
+    scenario = decision_scenario(
+        "designs.unowned.costs.one_off=50000", driver="{dist: uniform, low: 40000, high: 60000}"
+    )
+    data = decide(scenario, samples=16, out=tmp_path, baseline=False).to_dict()
+    assert "today" not in data["design_names"] and data["best"] == "owned"
 
 
 def test_evpi_of_normally_distributed_net_benefit_matches_the_closed_form():
@@ -172,7 +207,7 @@ def test_cli_decide_prints_the_board_sentence_and_writes_figures_and_report(tmp_
     out = tmp_path / "results"
     assert main(["decide", str(scenario), "--samples", "16", "--out", str(out), "--report", "--threshold", "2000"]) == 0
     text = capsys.readouterr().out
-    first = text.splitlines()[0]
+    first = " ".join(text.split("\n\n")[0].split())  # the board sentence, wrapped over lines
     assert "of plausible worlds" in first and "expected regret" in first and "exceeds 2,000 EUR" in first
     assert "What to measure before scaling" in text and "convergence:" in text
     folder = next(out.glob("tiny/decide-*"))
@@ -195,8 +230,9 @@ def test_cli_decide_refuses_what_it_cannot_answer(tmp_path, capsys):
     stall = str(SCENARIOS / "stall-demo.yaml")
     cases = [
         (["decide", stall, "--samples", "8"], "at least 16 worlds"),
-        (["decide", stall, "--design", "redesigned"], "name at least two"),
-        (["decide", stall, "--design", "bolt_on", "--design", "bolt_on"], "name at least two"),
+        (["decide", stall, "--design", "redesigned", "--no-baseline"], "name at least two"),
+        (["decide", stall, "--design", "bolt_on", "--design", "bolt_on", "--no-baseline"], "name at least two"),
+        (["decide", stall, "--design", "today", "--no-baseline"], "name at least two"),
         (["decide", stall, "--design", "redesign", "--design", "bolt_on"], "no such design"),
         (["decide", stall, "--threshold", "nan"], "a finite number"),
         (["decide", str(SCENARIOS / "stall-demo.yaml"), "--set", "beliefs.inputs.x=1"], "beliefs"),

@@ -207,25 +207,36 @@ def test_go_live_training_and_a_parallel_run_are_work_for_the_teams():
 
 
 def test_money_over_time_matches_the_closed_form():
-    """100 a day at mid-day for 20 days; build 1,000 over 10 days; 100 at go-live; 365 a year running."""
-    times = np.arange(20) + 0.5
-    values = np.full(20, 100.0)
-    plan = CostPlan(build=1000.0, build_days=10, change_management=100.0, running_per_year=365.0, horizon_days=20)
+    """100 a day at mid-day for 40 days; build 1,000 over 10 days; 100 at go-live; 365 a year running."""
+    times = np.arange(40) + 0.5
+    values = np.full(40, 100.0)
+    plan = CostPlan(build=1000.0, build_days=10, change_management=100.0, running_per_year=365.0, horizon_days=40)
     rate = 0.1
-    flow = cash_flow(times, values, plan, end=20, rate=rate)
+    flow = cash_flow(times, values, plan, end=40, rate=rate)
     delta = math.log(1.1) / 365
     npv_value = sum(100 * math.exp(-delta * (t + 10)) for t in times)
     npv_build = 100 * (1 - math.exp(-delta * 10)) / delta
     npv_change = 100 * math.exp(-delta * 10)
-    npv_running = (math.exp(-delta * 10) - math.exp(-delta * 30)) / delta
+    npv_running = (math.exp(-delta * 10) - math.exp(-delta * 50)) / delta
     assert flow.npv == pytest.approx(npv_value - npv_build - npv_change - npv_running, rel=1e-12)
-    assert flow.net_value == pytest.approx(2000 - 1000 - 100 - 20)
+    assert flow.net_value == pytest.approx(4000 - 1000 - 100 - 40)
     # day k (k = 1..): 100 k - 1,100 - k >= 0 from k = 12 (1,188 - 1,100 ... 99 k >= 1100 -> k = 12)
     assert flow.payback_day == 12
-    # the first day the trailing value covers the running costs (1 a day): day 1
-    assert flow.time_to_value_days == 1
+    # the first whole 28-day window whose value (2,800) covers its running costs (28): day 28, never earlier
+    assert flow.time_to_value_days == 28
     monthly = flow.monthly()
     assert monthly["cumulative_net"].iloc[-1] == pytest.approx(flow.net_value)
+
+
+def test_payback_and_time_to_value_are_moments_of_the_live_operation():
+    """Value that arrives only in the drain (after the horizon, when running costs have stopped) pays nothing back
+    while live; a horizon shorter than the window has no time to value."""
+    plan = CostPlan(build=0.0, build_days=0, change_management=0.0, running_per_year=3650.0, horizon_days=60)
+    late = cash_flow(np.array([61.0, 62.0]), np.array([1e6, 1e6]), plan, end=90, rate=0.0)
+    assert late.npv > 0 and late.payback_day is None and late.time_to_value_days is None
+    short = CostPlan(build=0.0, build_days=0, change_management=0.0, running_per_year=365.0, horizon_days=20)
+    early = cash_flow(np.arange(20) + 0.5, np.full(20, 100.0), short, end=20, rate=0.0)
+    assert early.payback_day == 1 and early.time_to_value_days is None
 
 
 def test_a_design_that_never_pays_back_says_so():

@@ -164,6 +164,35 @@ def test_sweep_file_and_json_output(tmp_path, capsys):
     ]
     low, high = (p["designs"]["redesigned"]["retention"]["mean"] for p in data["points"])
     assert low < high
+    # the points are paired against the first, replication by replication (common random numbers)
+    assert data["against"] == {"production.data_quality": 0.8}
+    (difference,) = [d for d in data["point_differences"] if d["metric"] == "retention"]
+    assert difference["parameters"] == {"production.data_quality": 0.95}
+    assert difference["mean"] == pytest.approx(high - low, rel=1e-9)
+
+
+def test_sweep_pairs_the_points_against_a_named_one(tmp_path, capsys):
+    common = ["sweep", str(CLAIMS), "--grid", "production.teams.adjusters.staff=14,16", "--design", "redesigned"]
+    common += ["--days", "10", "--replications", "2", "--out", str(tmp_path), "-j", "1", "--quiet"]
+    assert main([*common, "--against", "production.teams.adjusters.staff=16"]) == 0
+    text = capsys.readouterr().out
+    assert "paired differences against production.teams.adjusters.staff=16" in text
+    assert "production.teams.adjusters.staff=14  redesigned  net value per year" in text
+    assert main([*common, "--against", "production.teams.adjusters.staff=15"]) == 2
+    assert "not a value of the sweep; its values are 14, 16" in capsys.readouterr().err
+    assert main([*common, "--against", "production.teams.adjuster.staff=16"]) == 2
+    assert "did you mean 'production.teams.adjusters.staff'" in capsys.readouterr().err
+    assert main([*common, "--against", "production.teams.adjusters.staff=14,16"]) == 2
+    assert "one value" in capsys.readouterr().err
+
+
+def test_compare_pairs_against_todays_process(tmp_path, capsys):
+    argv = ["compare", str(CLAIMS), "--designs", "today,redesigned", "--days", "10", "--replications", "2"]
+    assert main([*argv, "--out", str(tmp_path), "-j", "1", "--quiet", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    npv = next(c for c in data["comparisons"] if c["metric"] == "npv")
+    assert npv["baseline"] == "today" and npv["mean"] == pytest.approx(data["designs"]["redesigned"]["npv"]["mean"])
+    assert data["designs"]["today"]["npv"]["mean"] == 0.0 and data["designs"]["today"]["pays_share"] is None
 
 
 def test_run_with_replications_prints_mean_and_half_width(tmp_path, capsys):

@@ -332,6 +332,7 @@ def decide(
     replications: int = 1,
     designs: Sequence[str] | None = None,
     threshold: float | None = None,
+    baseline: bool = True,
     seed: int | None = None,
     days: float | None = None,
     overrides: Iterable[str] = (),
@@ -344,7 +345,8 @@ def decide(
     """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
 
-    ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed.
+    ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed. Today's
+    process (do not scale) is one of the options unless ``baseline`` is false.
     """
     resolved, call = _resolved_call(
         "decide",
@@ -353,13 +355,23 @@ def decide(
         replications=replications,
         designs=list(designs) if designs else None,
         threshold=threshold,
+        baseline=baseline,
         seed=seed,
         days=days,
         overrides=overrides,
     )
     runner = Runner(jobs, scheduler, progress)
     decision = run_decision(
-        resolved, samples, replications, out, runner, call, designs=designs, threshold=threshold, announce=announce
+        resolved,
+        samples,
+        replications,
+        out,
+        runner,
+        call,
+        designs=designs,
+        threshold=threshold,
+        announce=announce,
+        baseline=baseline,
     )
     write_decision(decision)
     return decision

@@ -29,9 +29,9 @@ from scalesim.experiment.executors import default_jobs
 from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
 from scalesim.experiment.portfolio import PortfolioResult
 from scalesim.experiment.store import dumps, set_command, write_run
-from scalesim.experiment.sweep import parse_grid, read_sweep_file
+from scalesim.experiment.sweep import check_point, parse_grid, parse_point, read_sweep_file
 from scalesim.ops.capacity import team_loads
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size, estimate
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size, complaint_loops, estimate
 from scalesim.ops.run import select_designs
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
@@ -217,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="YAML with grid: {path: [values]} and optional designs and replications (options given here win)",
     )
+    sweep.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="the grid point the others are paired against (repeatable, one per parameter; default: the first)",
+    )
     sweep.set_defaults(handler=cmd_sweep)
 
     portfolio = sub.add_parser(
@@ -270,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decide.add_argument(
         "--threshold", type=FINITE, metavar="X", help="net value the chosen design should exceed (default: beliefs)"
+    )
+    decide.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="leave today's process (do not scale) out of the options (it is in by default)",
     )
     decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     decide.add_argument("--days", type=DAYS, help="horizon in days")
@@ -386,12 +399,11 @@ def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], resul
     return 0
 
 
-def _report(args: argparse.Namespace, result: ExperimentResult) -> int:
+def _report(args: argparse.Namespace, result: ExperimentResult, against: dict[str, Any] | None = None) -> int:
+    data = result.to_dict(against) if result.spec.kind == "sweep" else result.to_dict()
     note = _with_report(args, result.folder)
     text = sweep_summary if result.spec.kind == "sweep" else experiment_summary
-    return _emit(
-        args, result.to_dict(), text, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}"
-    )
+    return _emit(args, data, text, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -440,7 +452,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         designs = designs or spec.get("designs")
         if args.replications is None and "replications" in spec:  # an option given on the command line wins
             args.replications = COUNT(str(spec["replications"]))
-    return _report(args, _experiment(args, "sweep", designs, grid=grid))
+    against = parse_point(args.against)
+    check_point(grid, against)  # refused before anything runs
+    return _report(args, _experiment(args, "sweep", designs, grid=grid), against)
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
@@ -498,7 +512,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    decision = api.decide(args.scenario, designs=args.designs, threshold=args.threshold, **_sampling(args))
+    decision = api.decide(
+        args.scenario, designs=args.designs, threshold=args.threshold, baseline=args.baseline, **_sampling(args)
+    )
     folder = decision.experiment.folder
     set_command(folder, args.command_line)
     data = decision.to_dict()
@@ -545,6 +561,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for load in team_loads(checked, checked.production, design):
             if load.overloaded:
                 print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
+    for warning in complaint_loops(checked):
+        print(f"  warning: {warning}")
     try:
         check_prices(checked, str(args.scenario))
     except ScenarioError as exc:

@@ -77,9 +77,15 @@ def answer_on_click(
     return task
 
 
-def verdict(stall: dict[str, Any]) -> str:
-    """``stalled (reverted, day 140)``, or ``scaled``."""
-    return f"stalled ({stall['reason']}, day {stall['day']:.0f})" if stall["verdict"] == "stalled" else stall["verdict"]
+def verdict(stall: dict[str, Any], priced: bool = True) -> str:
+    """``stalled (reverted, day 140), pays``, or ``eroded, loses money``: what happened to value, then whether the
+    design pays over the run (only where the design's costs are known)."""
+    value = (
+        f"stalled ({stall['reason']}, day {stall['day']:.0f})" if stall["verdict"] == "stalled" else stall["verdict"]
+    )
+    if not priced or stall.get("money") is None:
+        return value
+    return f"{value}, {stall['money'].split(':')[0]}"
 
 
 def lever_selects(scenario: Scenario, prefix: str, design: str) -> list[Any]:
@@ -187,7 +193,8 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
         )
         how = "from the cache" if shown.cached else f"live run, {shown.seconds:.1f} s"
         return (
-            f"retention {percent(design['retention'])} · {verdict(design['stall'])} · {npv} · "
+            f"retention {percent(design['retention'])} · {verdict(design['stall'], shown.built.costs is not None)} · "
+            f"{npv} · "
             f"seed {summary['seed']} · 1 replication · {how}"
         )
 

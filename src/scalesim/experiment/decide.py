@@ -12,6 +12,7 @@ worlds is the beliefs', not the per-case noise's. The decision figures are :mod:
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment import voi
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.ops.money import short_amount
+from scalesim.ops.run import select_designs
 from scalesim.ops.streams import Streams
 from scalesim.scenario.beliefs import Beliefs
 from scalesim.scenario.load import check_analyses
 from scalesim.scenario.paths import field_type
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.schema import TODAY, Scenario
 
 DECISION = "decision.json"
 MIN_WORLDS = 16
@@ -153,16 +156,22 @@ def run_decision(
     designs: Sequence[str] | None = None,
     threshold: float | None = None,
     announce: Callable[[str], None] | None = None,
+    baseline: bool = True,
 ) -> Decision:
-    """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each)."""
+    """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each).
+
+    With ``baseline`` (the default) today's process — do not scale — is one of the options, listed first: it is
+    what the choice is against, and a tie goes to it (a design that adds exactly nothing is not worth the effort).
+    """
     beliefs = _beliefs(scenario)
     check_analyses(scenario, scenario.name, ("beliefs",))
-    names = tuple(dict.fromkeys(designs or scenario.designs))
-    unknown = [d for d in names if d not in scenario.designs]
-    if unknown:
-        raise ScenarioError(f"--design {unknown[0]!r}: no such design; designs: {', '.join(scenario.designs)}")
+    asked = list(dict.fromkeys(designs or scenario.designs))
+    select_designs(scenario, asked)
+    names = tuple(dict.fromkeys([TODAY, *asked] if baseline else asked))
     if len(names) < 2:
-        raise ScenarioError(f"decide compares designs: name at least two (the scenario has {len(scenario.designs)})")
+        raise ScenarioError(
+            "decide compares options: name at least two designs, or keep today's process in (drop --no-baseline)"
+        )
     if samples < MIN_WORLDS:
         raise ScenarioError(f"--samples {samples}: decide needs at least {MIN_WORLDS} worlds (64 or more is usual)")
     worlds = draw_worlds(scenario, samples, scenario.run.seed)
@@ -244,11 +253,14 @@ def analyse(decision: Decision) -> dict[str, Any]:
     loss = voi.expected_loss(nb)
     value_of_perfect = voi.evpi(nb)
     best = designs[int(np.argmax(nb.mean(axis=0)))]
+    real = [d for d in designs if d != TODAY]
+    baseline = real[0] if len(real) >= 2 else designs[0]
     per_design: dict[str, Any] = {}
     for j, design in enumerate(designs):
         rows = decision.table[decision.table["design"] == design]
         payback = rows["payback_day"].to_numpy(float)
         per_design[design] = {
+            "today": design == TODAY,
             "net_value": _spread(nb[:, j]),
             "retention": _spread(rows["retention"].to_numpy(float)),
             "payback_day": _spread(payback) | {"never_share": float(np.mean(~np.isfinite(payback)))},
@@ -256,15 +268,16 @@ def analyse(decision: Decision) -> dict[str, Any]:
             "expected_loss": float(loss[j]),
             "probability_above_threshold": float(np.mean(nb[:, j] > decision.threshold)),
         }
+    base = designs.index(baseline)
     differences = [
         {
             "design": design,
-            "baseline": designs[0],
-            **_spread(nb[:, j] - nb[:, 0]),
-            "probability_better": float(np.mean(nb[:, j] > nb[:, 0])),
+            "baseline": baseline,
+            **_spread(nb[:, j] - nb[:, base]),
+            "probability_better": float(np.mean(nb[:, j] > nb[:, base])),
         }
         for j, design in enumerate(designs)
-        if j
+        if design not in (baseline, TODAY)
     ]
     full = ranking(decision, slice(None))
     half = ranking(decision, slice(0, n // 2))
@@ -281,6 +294,11 @@ def analyse(decision: Decision) -> dict[str, Any]:
         "currency": decision.scenario.currency,
         "threshold": decision.threshold,
         "design_names": designs,
+        "baseline": baseline,
+        "today_included": TODAY in designs,
+        "negative_retention": bool(
+            any((s["retention"]["p5"] or 0.0) < 0 for s in per_design.values() if s["retention"]["mean"] is not None)
+        ),
         "inputs": {
             name: {"label": beliefs.label(name), "source": belief.source, "dist": belief.dist}
             for name, belief in beliefs.inputs.items()
@@ -297,43 +315,52 @@ def analyse(decision: Decision) -> dict[str, Any]:
     return data
 
 
-def _amount(x: float) -> str:
-    """12,345 -> '12k'; 1,234,567 -> '1.2M': what a board reads."""
-    size = abs(x)
-    if size >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if size >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:,.0f}"
-
-
 def headline(data: dict[str, Any]) -> str:
-    """The sentence a board member understands: which design, how sure, what it costs to be wrong, what to measure."""
+    """The sentence a board member understands: which design, how sure, what it costs to be wrong, what to measure.
+
+    When today's process is best on average the sentence says "do not scale", with the share of worlds in which
+    no design pays (today's process wins exactly there: ties go to it) and the design that comes closest.
+    """
     best, cur = data["best"], data["currency"]
     stats_best = data["designs"][best]
     words = METRIC_WORDS[data["metric"]]
+    share = stats_best["probability_best"]
     above = (
-        f" Its {words} exceeds {_amount(data['threshold'])} {cur} in "
+        f" Its {words} exceeds {short_amount(data['threshold'])} {cur} in "
         f"{stats_best['probability_above_threshold']:.0%} of them."
     )
-    if data["evpi"] == 0:
+    if best == TODAY:
+        others = [d for d in data["design_names"] if d != TODAY]
+        means = {d: data["designs"][d]["net_value"]["mean"] for d in others}
+        closest = max(others, key=lambda d: -math.inf if means[d] is None else means[d])
+        mean = means[closest] or 0.0
+        where = "any" if share == 1.0 else f"{share:.0%}"
+        head = (
+            f"Do not scale: no design pays ({words} above 0) in {where} of the {data['worlds']} plausible worlds; "
+            f"the closest, {closest}, has {words} {short_amount(mean)} {cur} on average"
+        )
+        if data["evpi"] == 0:
+            return f"{head}, and no input the pilot could measure would change that."
+        head, above = f"{head}.", ""
+    elif data["evpi"] == 0:
         return (
             f"{best} is best in every one of the {data['worlds']} plausible worlds drawn: no input the pilot could "
             f"measure would change the choice (expected value of perfect information: 0).{above}"
         )
-    share = stats_best["probability_best"]
-    how_sure = (
-        f"{best} is best in {share:.0%} of plausible worlds"
-        if share >= 0.5
-        else f"{best} is the best bet on average, though best in only {share:.0%} of plausible worlds"
-    )
-    head = f"{how_sure}; choosing it costs {_amount(stats_best['expected_loss'])} {cur} in expected regret ({words})."
+    else:
+        how_sure = (
+            f"{best} is best in {share:.0%} of plausible worlds"
+            if share >= 0.5
+            else f"{best} is the best bet on average, though best in only {share:.0%} of plausible worlds"
+        )
+        regret = short_amount(stats_best["expected_loss"])
+        head = f"{how_sure}; choosing it costs {regret} {cur} in expected regret ({words})."
     inputs = [item for item in data["evppi"] if item["kind"] == "input"]
     top = inputs[0]
     if top["share_of_evpi"] < MATERIAL:
         advice = " No single input is worth measuring on its own: they matter only together."
     else:
-        advice = f" Measure {top['label']} first: resolving it is worth up to {_amount(top['evppi'])} {cur}."
+        advice = f" Measure {top['label']} first: resolving it is worth up to {short_amount(top['evppi'])} {cur}."
         if not data["convergence"]["stable"]:
             advice += " (That ranking is not yet stable: draw more worlds before acting on it.)"
     return head + advice + above

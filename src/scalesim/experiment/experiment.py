@@ -23,7 +23,7 @@ from scalesim.experiment.executors import Runner
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
 from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder, scenario_identity
-from scalesim.experiment.sweep import as_override, grid_points
+from scalesim.experiment.sweep import as_override, check_point, grid_points
 from scalesim.experiment.tasks import Task
 from scalesim.ops.check import DEFAULT_MAX_CASES, Estimate, check_pilot, check_size
 from scalesim.ops.ledger import EROSION_CAUSES
@@ -48,7 +48,7 @@ METRICS = (
 MAY_NEVER_COME = ("payback_day", "time_to_value_days")
 """Moments a replication may not reach within its run; their means cover the replications that reached them."""
 COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "npv", "lead_time_mean")
-VERDICTS = ("scaled", "eroded", "stalled", "undefined")
+VERDICTS = ("scaled", "eroded", "stalled", "undefined", "not_scaled")
 SAMPLED = ("sensitivity", "decide")
 """Kinds whose points are drawn (stored as explicit points), not a grid."""
 
@@ -232,7 +232,38 @@ class ExperimentResult:
             summaries.append(summary)
         return summaries
 
-    def to_dict(self) -> dict[str, Any]:
+    def reference_point(self, against: dict[str, Any] | None = None) -> int:
+        """The sweep point the others are paired against: the one whose parameters match ``against`` (the first
+        point when ``against`` is not given)."""
+        grid = self.spec.grid_map
+        if not against:
+            return 0
+        check_point(grid, against)
+        for i, params in enumerate(grid_points(grid)):
+            if all(params[path] == value for path, value in against.items()):
+                return i
+        raise AssertionError("a value of every parameter always names a point")  # pragma: no cover
+
+    def point_differences(self, reference: int) -> list[dict[str, Any]]:
+        """Each other sweep point minus the reference point, per design and compared figure, paired by replication:
+        every point runs on the same replication streams, so the difference is the parameter's, not luck's."""
+        by_point = {point: rows for point, rows in self.runs.groupby("point", sort=True)}
+        base = by_point[reference]
+        out = []
+        for point, rows in by_point.items():
+            if point == reference:
+                continue
+            for design in self.spec.designs:
+                a = base[base["design"] == design].sort_values("replication")
+                b = rows[rows["design"] == design].sort_values("replication")
+                for metric in COMPARED:
+                    diff = paired_difference(a[metric].to_numpy(float), b[metric].to_numpy(float))
+                    params = {p: rows[p].iloc[0] for p in self.parameters}
+                    out.append({"point": point, "parameters": params, "design": design, "metric": metric, **diff})
+        return out
+
+    def to_dict(self, against: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Everything the command prints; a sweep's points are paired against ``against`` (default: the first)."""
         points = self.point_summaries()
         out: dict[str, Any] = {
             "kind": self.spec.kind,
@@ -248,6 +279,9 @@ class ExperimentResult:
         if self.spec.kind == "sweep":
             out["grid"] = self.spec.grid_map
             out["points"] = points
+            reference = self.reference_point(against)
+            out["against"] = points[reference]["parameters"]
+            out["point_differences"] = self.point_differences(reference)
         else:
             out |= {k: v for k, v in points[0].items() if k != "parameters"}
         return out
@@ -261,6 +295,8 @@ def design_stats(rows: pd.DataFrame) -> dict[str, Any]:
         stats[moment]["never"] = int(rows[moment].isna().sum())
     shares = rows["stall_verdict"].value_counts(normalize=True)
     stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
+    pays = rows["pays"].dropna()
+    stats["pays_share"] = float(pays.mean()) if len(pays) else None  # None: today's process (nothing to pay)
     return stats
 
 

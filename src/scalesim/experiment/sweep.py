@@ -10,6 +10,7 @@ import yaml
 
 from scalesim.errors import ScenarioError
 from scalesim.scenario.load import parse_value, read_yaml
+from scalesim.scenario.paths import suggest
 
 SWEEP_FILE_KEYS = ("grid", "designs", "replications")
 
@@ -28,6 +29,31 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
             raise ScenarioError(f"--grid {item!r}: {path} is given twice")
         grid[path] = [parse_value(v) for v in values.split(",")]
     return grid
+
+
+def parse_point(items: list[str]) -> dict[str, Any]:
+    """``["a.b=3"]`` -> ``{"a.b": 3}``: one value per parameter, naming a grid point (``sweep --against``)."""
+    point: dict[str, Any] = {}
+    for item in items:
+        path, sep, value = item.partition("=")
+        path = path.strip()
+        if not sep or not path or not value.strip() or "," in value:
+            raise ScenarioError(f"--against {item!r}: expected path.to.field=value (one value), e.g. staff=5")
+        if path in point:
+            raise ScenarioError(f"--against {item!r}: {path} is given twice")
+        point[path] = parse_value(value)
+    return point
+
+
+def check_point(grid: dict[str, list[Any]], point: dict[str, Any]) -> None:
+    """Refuse a point (``--against``) that names a path or a value the grid does not have."""
+    for path, value in point.items():
+        if path not in grid:
+            hint, known = suggest(path, list(grid)), ", ".join(grid)
+            raise ScenarioError(f"--against {path}: not a parameter of this sweep{hint}; its parameters are {known}")
+        if value not in grid[path]:
+            allowed = ", ".join(map(str, grid[path]))
+            raise ScenarioError(f"--against {path}={value}: not a value of the sweep; its values are {allowed}")
 
 
 def read_sweep_file(path: str | Path) -> dict[str, Any]:

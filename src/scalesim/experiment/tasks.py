@@ -60,6 +60,7 @@ def execute(task: Task) -> TaskOutput:
     table["stall_verdict"] = [s["verdict"] for s in stalls]
     table["stall_reason"] = [s["reason"] or "" for s in stalls]
     table["stall_day"] = [np.nan if s["day"] is None else s["day"] for s in stalls]
+    table["pays"] = [np.nan if s["pays"] is None else float(bool(s["pays"])) for s in stalls]
     rows = pd.concat([pd.DataFrame([ident | params] * len(table)), table], axis=1)
     weekly = None
     if task.keep_weekly:

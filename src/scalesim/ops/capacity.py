@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from scalesim.ops.calendar import WorkCalendar
-from scalesim.scenario.schema import Design, OperatingEnvironment, Scenario, Team
+from scalesim.scenario.schema import TODAYS_PROCESS, Design, OperatingEnvironment, Scenario, Team
 
 WEEK_DAYS = 7.0
 
@@ -99,10 +99,47 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: Design, share: float = 1.0) -> list[Load]:
-    """Expected load on every team the design uses, when ``share`` of the workload reaches the environment."""
+@dataclass(frozen=True)
+class Flow:
+    """The expected path of one case through an environment under a design, at full roll-out and static state.
+
+    ``work`` is the working hours per arriving case each team spends; ``acted`` the share of arriving cases whose
+    output reaches the acting role; ``right`` the share of those outputs that are right (after human review);
+    ``scored`` the share of arriving cases the model scores (what a monitoring check measures).
+    """
+
+    work: dict[str, float]
+    acted: float
+    right: float
+    scored: float
+
+    def followed(self, adoption: float) -> float:
+        """Share of arriving cases whose output is followed (acted on) at this ``adoption``."""
+        return self.acted * adoption
+
+
+def base_adoption(environment: OperatingEnvironment, design: Design) -> float:
+    """The share of outputs the acting role follows before trust moves it: with or without a process owner."""
+    return environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner
+
+
+def mixed_accuracy(scenario: Scenario, environment: OperatingEnvironment) -> float:
+    """The share of scored outputs that are right, over the mix of ordinary and hard cases."""
+    hard = scenario.workload.hard_case_share
+    return environment.accuracy * (1.0 - hard) + environment.accuracy_on_hard * hard
+
+
+def outcome_variance(scenario: Scenario, environment: OperatingEnvironment) -> float:
+    """The mean of ``a (1 - a)`` over the mix of kinds: the variance of one scored output's rightness about its
+    kind's accuracy ``a`` (what a monitoring check's noise is made of)."""
+    hard = scenario.workload.hard_case_share
+    ordinary, difficult = environment.accuracy, environment.accuracy_on_hard
+    return (1.0 - hard) * ordinary * (1.0 - ordinary) + hard * difficult * (1.0 - difficult)
+
+
+def expected_flow(scenario: Scenario, environment: OperatingEnvironment, design: Design) -> Flow:
+    """Each step of :mod:`scalesim.ops.flow` with the expected share of cases reaching it."""
     teams = environment.teams
-    cases_per_day = scenario.workload.arrival_rate * share
     work: dict[str, float] = defaultdict(float)  # working hours per case, by team
 
     handling = design.exception_handling
@@ -122,10 +159,9 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
             work[team] += exceptions * reworks / len(route_teams) * teams[team].service_hours.mean
 
     reach = scored * (1.0 - environment.exception_rate)
+    scored_share = reach
     review = design.human_review
-    right = environment.accuracy * (1 - scenario.workload.hard_case_share) + (
-        environment.accuracy_on_hard * scenario.workload.hard_case_share
-    )
+    right = mixed_accuracy(scenario, environment)
     if review is not None:
         reviewed = below_confidence(scenario, environment, review.confidence_below)
         work[review.team] += reach * reviewed * teams[review.team].service_hours.mean
@@ -146,16 +182,25 @@ def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: De
             needing = 1.0 - passes
         work[approval.team] += reach * needing * teams[approval.team].service_hours.mean * approval.effort
         reach *= 1.0 - needing * (right * approval.rejection_rate + (1.0 - right) * approval.catches)
+    return Flow(dict(work), reach, right, scored_share)
 
-    per_day = {team: hours * cases_per_day for team, hours in work.items()}
+
+def team_loads(scenario: Scenario, environment: OperatingEnvironment, design: Design, share: float = 1.0) -> list[Load]:
+    """Expected load on every team the design uses, when ``share`` of the workload reaches the environment."""
+    if design is TODAYS_PROCESS:
+        return []
+    teams = environment.teams
+    cases_per_day = scenario.workload.arrival_rate * share
+    flow = expected_flow(scenario, environment, design)
+    per_day = {team: hours * cases_per_day for team, hours in flow.work.items()}
     if design.monitoring is not None and design.monitoring.team is not None:
         per_day[design.monitoring.team] = (
             per_day.get(design.monitoring.team, 0.0) + design.monitoring.check_hours / design.monitoring.every_days
         )
     accountable = design.accountability
     if accountable is not None and accountable.team is not None:
-        adoption = environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner
-        errors = reach * adoption * (1.0 - environment.accuracy) * environment.dynamics.visibility.errors
+        errors = flow.followed(base_adoption(environment, design)) * (1.0 - flow.right)
+        errors *= environment.dynamics.visibility.errors
         reviews = errors * cases_per_day * accountable.review_hours
         per_day[accountable.team] = per_day.get(accountable.team, 0.0) + reviews
     staff = staff_of(environment, design)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scalesim.errors import ScenarioError
-from scalesim.ops.capacity import team_loads
+from scalesim.ops.capacity import base_adoption, expected_flow, team_loads
 from scalesim.scenario.schema import Scenario
 
 DEFAULT_MAX_CASES = 5_000_000
@@ -110,3 +110,27 @@ def check_pilot(scenario: Scenario) -> None:
         f"(pilot.sample_share <= {share:.2g})"
         + (f"; also overloaded: {', '.join(load.team for load in over if load is not worst)}" if len(over) > 1 else "")
     )
+
+
+def complaint_loops(scenario: Scenario) -> list[str]:
+    """Designs whose normal operation alone — no drift, full roll-out — makes enough visible errors in one complaint
+    window to force a retrain: their complaints would retrain the model back to back, whatever its accuracy."""
+    production = scenario.production
+    drift, visibility = production.dynamics.drift, production.dynamics.visibility
+    if not drift.complaints_to_retrain:
+        return []
+    found = []
+    for name, design in scenario.designs.items():
+        if design.monitoring is not None:  # complaints only count where nobody monitors
+            continue
+        flow = expected_flow(scenario, production, design)
+        errors = flow.followed(base_adoption(production, design)) * (1.0 - flow.right) * visibility.errors
+        per_window = scenario.workload.arrival_rate * errors * drift.complaint_window_days
+        if per_window >= drift.complaints_to_retrain:
+            found.append(
+                f"production.dynamics.drift.complaints_to_retrain {drift.complaints_to_retrain}: under design "
+                f"{name}, normal operation alone makes about {per_window:,.0f} visible errors in "
+                f"{drift.complaint_window_days:g} days (no drift, full roll-out), so complaints would retrain the "
+                "model back to back; raise the threshold above that, or shorten complaint_window_days"
+            )
+    return found

@@ -24,13 +24,15 @@ import math
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import pandas as pd
 import simpy
 
+from scalesim.ops.capacity import base_adoption, expected_flow, mixed_accuracy
 from scalesim.ops.cases import Cases
 from scalesim.ops.teams import Station
-from scalesim.scenario.schema import Accountability, Design, Monitoring, OperatingEnvironment
+from scalesim.scenario.schema import Accountability, Design, Monitoring, OperatingEnvironment, Scenario
 
 
 @dataclass
@@ -55,7 +57,9 @@ class Trace:
     routed_share: list[float] = field(default_factory=list)
     backlog: dict[str, list[int]] = field(default_factory=dict)
     busy_hours: dict[str, list[float]] = field(default_factory=dict)
-    events: list[tuple[float, str, float]] = field(default_factory=list)
+    events: list[tuple[float, str, float, float]] = field(default_factory=list)
+    """(day, event, value, expected): a check's ``value`` is the measured share right and ``expected`` the share
+    its cases' mix of kinds should give at the trained accuracy; other events carry NaN there."""
 
     def daily(self) -> pd.DataFrame:
         frame = pd.DataFrame(
@@ -74,7 +78,10 @@ class Trace:
         return frame
 
     def event_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.events, columns=["day", "event", "value"])
+        return pd.DataFrame(self.events, columns=["day", "event", "value", "expected"])
+
+    def note(self, day: float, event: str, value: float, expected: float = math.nan) -> None:
+        self.events.append((day, event, value, expected))
 
 
 def rollout_share(now: float, days: float) -> float:
@@ -83,6 +90,51 @@ def rollout_share(now: float, days: float) -> float:
         return 1.0
     k = 2.0 * math.log(99.0) / days
     return 1.0 / (1.0 + math.exp(-k * (now - days / 2.0)))
+
+
+def false_alarm_probability(variance: float, cases: float, threshold: float) -> float:
+    """The chance that a monitoring check of ``cases`` outputs reads a drop of more than ``threshold`` below their
+    expected share right when nothing has drifted.
+
+    Each checked output is right or wrong with its own kind's accuracy ``a``, so the share right has variance
+    ``variance / cases`` about its expectation, with ``variance`` the mean of ``a (1 - a)`` over the kinds' mix;
+    the lower tail is taken by the normal approximation (de Moivre-Laplace; a check covers hundreds of cases). A
+    check's false alarms fall fast with its size: about 2 sd of the share right is a 2 % alarm rate, 4 sd 0.003 %.
+    """
+    if cases <= 0 or variance <= 0.0:
+        return 0.0
+    return 1.0 - NormalDist().cdf(threshold / math.sqrt(variance / cases))
+
+
+@dataclass(frozen=True)
+class Experience:
+    """What people remember of a model's outcomes when it goes live: the pilot's experience, as pseudo-counts.
+
+    The memory starts as full as it would be at full roll-out (visible outcomes a day x the memory's length),
+    holding the pilot's share of errors: a beta prior on the error share that fades at the memory's own rate
+    (the beta reputation model with forgetting, Josang & Ismail 2002). Its mass grows with the volume exactly as
+    the evidence does, so the onset of trust does not depend on volume; sparse early evidence neither freezes
+    trust (no outcome seen yet) nor jolts it (one error among two outcomes).
+    """
+
+    errors: float = 0.0
+    successes: float = 0.0
+
+
+def pilot_experience(
+    scenario: Scenario, environment: OperatingEnvironment, design: Design, share: float = 1.0
+) -> Experience:
+    """The memory at go-live of ``environment`` under ``design`` (``share``: of the workload it sees)."""
+    spec = environment.dynamics
+    if spec.trust is None:
+        return Experience()
+    flow = expected_flow(scenario, environment, design)
+    followed = scenario.workload.arrival_rate * share * flow.followed(base_adoption(environment, design))
+    mass = followed / (1.0 - math.exp(-1.0 / spec.trust.memory_days))
+    right = mixed_accuracy(scenario, scenario.pilot)
+    return Experience(
+        errors=mass * (1.0 - right) * spec.visibility.errors, successes=mass * right * spec.visibility.successes
+    )
 
 
 class Dynamics:
@@ -97,6 +149,7 @@ class Dynamics:
         stations: dict[str, Station],
         cases: Cases,
         ceiling_accuracy: float,
+        experience: Experience = Experience(),
     ) -> None:
         self.env = env
         self.spec = environment.dynamics
@@ -112,10 +165,11 @@ class Dynamics:
         self.decay_per_day = -math.log1p(-self.spec.drift.per_year) / 365.0
         self.retraining = False
         self.checked_scored = 0
+        self.checked_hard = 0
         self.checked_correct = 0
         self.recent_errors: deque[float] = deque()
-        self.seen_errors = 0.0  # visible outcomes, exponentially weighted over the trust memory
-        self.seen_successes = 0.0
+        self.seen_errors = experience.errors  # visible outcomes, exponentially weighted over the trust memory
+        self.seen_successes = experience.successes
         self.forget = math.exp(-1.0 / self.spec.trust.memory_days) if self.spec.trust is not None else 0.0
         self.low_adoption_since: float | None = None
         self.visible_u = cases.uniform("visible")
@@ -137,8 +191,10 @@ class Dynamics:
     def routed_share(self) -> float:
         return rollout_share(self.env.now, self.spec.rollout.days)
 
-    def scored(self, correct: bool) -> None:
+    def scored(self, correct: bool, hard: bool) -> None:
         self.checked_scored += 1
+        if hard:
+            self.checked_hard += 1
         self.checked_correct += correct
 
     def followed(self, case: int, correct: bool) -> None:
@@ -159,13 +215,14 @@ class Dynamics:
     def _visible_error(self, _: simpy.Event) -> None:
         self.seen_errors += 1.0
         drift = self.spec.drift
-        if drift.complaints_to_retrain and self.design.monitoring is None:
+        # complaints count from the end of the last retrain: errors of the model being replaced do not carry over
+        if drift.complaints_to_retrain and self.design.monitoring is None and not self.retraining:
             now = self.env.now
             self.recent_errors.append(now)
             while self.recent_errors[0] < now - drift.complaint_window_days:
                 self.recent_errors.popleft()
-            if len(self.recent_errors) >= drift.complaints_to_retrain and not self.retraining:
-                self.trace.events.append((now, "complaints", float(len(self.recent_errors))))
+            if len(self.recent_errors) >= drift.complaints_to_retrain:
+                self.trace.note(now, "complaints", float(len(self.recent_errors)))
                 self.recent_errors.clear()
                 self.env.process(self._retrain())
         if self.accountable is not None:
@@ -190,20 +247,29 @@ class Dynamics:
             if self.checked_scored == 0:
                 continue
             measured = self.checked_correct / self.checked_scored
-            self.checked_scored = self.checked_correct = 0
-            self.trace.events.append((self.env.now, "check", measured))
-            trained_level = min(1.0, self.base_accuracy + self.fix_bonus)
-            if trained_level - measured > monitoring.threshold and not self.retraining:
+            expected = self.expected_accuracy()
+            self.checked_scored = self.checked_hard = self.checked_correct = 0
+            self.trace.note(self.env.now, "check", measured, expected)
+            if expected - measured > monitoring.threshold and not self.retraining:
                 self.env.process(self._retrain())
+
+    def expected_accuracy(self) -> float:
+        """The share right the checked cases should show at the trained accuracy, given their mix of kinds: the
+        check compares like with like, so hard cases alone never read as drift."""
+        hard = self.checked_hard
+        trained = min(1.0, self.base_accuracy + self.fix_bonus)
+        trained_hard = min(1.0, self.base_hard + self.fix_bonus)
+        return ((self.checked_scored - hard) * trained + hard * trained_hard) / self.checked_scored
 
     def _retrain(self) -> Generator[simpy.Event, object, None]:
         self.retraining = True
-        self.trace.events.append((self.env.now, "retrain_start", self.state.accuracy))
+        self.trace.note(self.env.now, "retrain_start", self.state.accuracy)
         yield self.env.timeout(self.spec.drift.retraining_days)
         self.trained_at = self.env.now
         self.retraining = False
+        self.recent_errors.clear()
         self._update_accuracy()
-        self.trace.events.append((self.env.now, "retrain_end", self.state.accuracy))
+        self.trace.note(self.env.now, "retrain_end", self.state.accuracy)
 
     def _update_trust(self) -> None:
         """A day's step of trust toward what people experienced: the error share of their remembered outcomes.
@@ -233,7 +299,7 @@ class Dynamics:
                         self.low_adoption_since = now
                     if now - self.low_adoption_since >= reversion.sustained_days:
                         state.reverted = True
-                        self.trace.events.append((now, "reverted", state.adoption))
+                        self.trace.note(now, "reverted", state.adoption)
                 else:
                     self.low_adoption_since = None
             self._sample()

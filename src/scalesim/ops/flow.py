@@ -17,9 +17,9 @@ import numpy as np
 import simpy
 
 from scalesim.ops.calendar import WorkCalendar, next_tick
-from scalesim.ops.capacity import staff_of
+from scalesim.ops.capacity import base_adoption, staff_of
 from scalesim.ops.cases import Cases
-from scalesim.ops.dynamics import Dynamics, OperatingState
+from scalesim.ops.dynamics import Dynamics, OperatingState, pilot_experience
 from scalesim.ops.eventlog import EventLog
 from scalesim.ops.ledger import CaseFate, Ledger
 from scalesim.ops.teams import Station
@@ -119,7 +119,7 @@ class Operation:
         self.state = OperatingState(
             accuracy=environment.accuracy,
             hard_accuracy=environment.accuracy_on_hard,
-            adoption=environment.adoption.with_owner if design.process_owner else environment.adoption.without_owner,
+            adoption=base_adoption(environment, design),
         )
         staff = staff_of(environment, design)
         calendars = {name: WorkCalendar(team.calendar) for name, team in environment.teams.items()}
@@ -132,7 +132,11 @@ class Operation:
         self.separation = environment.confidence.separation
         review = design.human_review
         self._reviewers = self._staffed_step(review.team) if review is not None else None
-        self.dynamics = Dynamics(env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy)
+        share = 1.0 if sample is None else scenario.pilot.sample_share
+        experience = pilot_experience(scenario, environment, design, share)
+        self.dynamics = Dynamics(
+            env, environment, design, self.state, self.stations, cases, scenario.pilot.accuracy, experience
+        )
         approval = design.approval
         committee = approval.committee if approval.policy == "committee" else None
         self.committee = CommitteeQueue(env, committee) if committee is not None else None
@@ -278,9 +282,10 @@ class Operation:
             yield env.timeout(next_tick(env.now, scoring.batch_every_days) - env.now)
         if scoring.latency_days:
             yield env.timeout(scoring.latency_days)
-        accuracy = state.hard_accuracy if self.cases.hard[i] else state.accuracy
+        hard = self.cases.hard[i]
+        accuracy = state.hard_accuracy if hard else state.accuracy
         correct = u["correct"][i] < accuracy
-        self.dynamics.scored(correct)
+        self.dynamics.scored(correct, hard)
         sure = 1.0
         if self._needs_confidence:
             sure = confidence(self.separation * correct + self._score_noise[i], accuracy, self.separation)

@@ -29,7 +29,8 @@ class CaseFate(IntEnum):
     NOT_ADOPTED = 8
     WRONG_ACTION = 9
     REVERTED = 10  # the organisation had gone back to the old process
-    UNFINISHED = 11
+    NOT_SCALED = 11  # today's process: the model is not used at all (the "do not scale" option)
+    UNFINISHED = 12
 
     @property
     def label(self) -> str:
@@ -38,7 +39,17 @@ class CaseFate(IntEnum):
 
 CASE_FATES = tuple(f.label for f in CaseFate)
 LOSS_CAUSES = tuple(f.label for f in CaseFate if f is not CaseFate.REALIZED)
-EROSION_CAUSES = (*LOSS_CAUSES[:-1], "delay", LOSS_CAUSES[-1])
+EROSION_CAUSES = (*(c for c in LOSS_CAUSES if c != "unfinished"), "delay", "unfinished")
+EROSION_SIGNS = (
+    "the pilot's value per case minus production's on the same cases, under what happened to each case in "
+    "production (+ value lost; - value production kept that the pilot did not)"
+)
+"""The sign convention every output that shows erosion states once."""
+CAUGHT_SIGN = (
+    "caught is positive when the model was wrong in production on cases the pilot got right: the approval stopped "
+    "the wrong action (its cost is the prevented loss), but the value the pilot realized on them is lost"
+)
+"""Why a positive ``caught`` is no contradiction: said wherever it is positive."""
 REACHED_ACT = (CaseFate.REALIZED, CaseFate.NOT_ADOPTED, CaseFate.WRONG_ACTION)
 """Fates of cases that reached the acting role: their lead time is the time to the decision."""
 

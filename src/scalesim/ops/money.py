@@ -13,8 +13,11 @@ The **net present value** is taken at the start of spending (the decision), disc
 moment at the yearly ``discount_rate`` (continuous-time discounting of uniform flows, closed form; e.g. Brealey,
 Myers & Allen, *Principles of Corporate Finance*, ch. 2). **Payback** is the first day-end from go-live at which
 cumulative net value is no longer negative. **Time to value** is the first day-end from go-live at which the
-value realised over the trailing 28 days (fewer at the start) is positive and covers the running costs of those
-days: the operation pays its way.
+value realised over a whole trailing window of 28 days is positive and covers the running costs of those days:
+the operation pays its way. Both are moments of the *live* operation, from go-live to the horizon (when cases stop
+arriving and running costs stop): a moment that comes only in the drain, or never, is ``None`` ("never while
+live"). A design that spends nothing has nothing to pay back (``None`` too, said so); today's process adds
+nothing and costs nothing, so for it neither moment applies.
 """
 
 from __future__ import annotations
@@ -57,12 +60,18 @@ class CashFlow:
     value: np.ndarray  # realised value per day
     costs: np.ndarray  # costs per day
 
-    def as_dict(self) -> dict[str, float | None]:
+    @property
+    def spends(self) -> bool:
+        """Whether the design costs anything: one that spends nothing has nothing to pay back."""
+        return bool(self.costs.sum() > 0)
+
+    def as_dict(self) -> dict[str, float | bool | None]:
         return {
             "npv": self.npv,
             "net_value": self.net_value,
             "payback_day": self.payback_day,
             "time_to_value_days": self.time_to_value_days,
+            "spends": self.spends,
         }
 
     def monthly(self, projected: np.ndarray | None = None) -> pd.DataFrame:
@@ -80,6 +89,34 @@ class CashFlow:
             grouped = grouped.drop(columns="pilot_projection")
         grouped.insert(0, "start_day", grouped.index * DAYS_PER_MONTH)
         return grouped.reset_index()
+
+
+def short_amount(x: float) -> str:
+    """12,345 -> '12k'; 1,234,567 -> '1.2M'; signed when negative: what a board reads."""
+    size = abs(x)
+    if size >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if size >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:,.0f}"
+
+
+def pays_verdict(npv: float, net_value_per_year: float, currency: str) -> tuple[bool, str]:
+    """Whether a design pays over the run, against today's process (whose every figure is 0), in words.
+
+    It pays when its net present value over the run is above zero. A design whose running value beats its running
+    costs but whose build is not yet recovered by the end of the run "does not pay within the run"; one that loses
+    money every year "loses money".
+    """
+    npv_words = f"NPV {short_amount(npv)} {currency} over the run"
+    if npv > 0:
+        return True, f"pays: {npv_words}"
+    if net_value_per_year > 0:
+        return False, (
+            f"does not pay within the run: {npv_words}, though it nets {short_amount(net_value_per_year)} "
+            f"{currency} a year once running"
+        )
+    return False, f"loses money: {npv_words}, {short_amount(net_value_per_year)} {currency} a year"
 
 
 def day_edges(plan: CostPlan, end: float) -> np.ndarray:
@@ -134,29 +171,32 @@ def cash_flow(times: np.ndarray, values: np.ndarray, plan: CostPlan, end: float,
     delta = math.log1p(rate) / DAYS_PER_YEAR
     npv = float(np.sum(values * np.exp(-delta * (times + plan.build_days)))) - present_value_of_costs(plan, rate)
     day_end = edges[1:]
+    spends = costs.sum() > 0
     return CashFlow(
         npv=npv,
         net_value=float(values.sum()) - float(costs.sum()),
-        payback_day=_payback(day_end, np.cumsum(value - costs)),
-        time_to_value_days=_time_to_value(day_end, value, costs, plan),
+        payback_day=_payback(day_end, np.cumsum(value - costs), plan.horizon_days) if spends else None,
+        time_to_value_days=_time_to_value(day_end, value, plan),
         day_end=day_end,
         value=value,
         costs=costs,
     )
 
 
-def _payback(day_end: np.ndarray, cumulative: np.ndarray) -> float | None:
-    after = day_end >= 0.0
-    covered = np.flatnonzero(after & (cumulative >= -1e-9 * max(1.0, float(np.abs(cumulative).max(initial=0.0)))))
+def _payback(day_end: np.ndarray, cumulative: np.ndarray, horizon: float) -> float | None:
+    """The first day-end of the live operation (go-live to the horizon) with cumulative net value not negative."""
+    live = (day_end >= 0.0) & (day_end <= horizon)
+    covered = np.flatnonzero(live & (cumulative >= -1e-9 * max(1.0, float(np.abs(cumulative).max(initial=0.0)))))
     return float(day_end[covered[0]]) if len(covered) else None
 
 
-def _time_to_value(day_end: np.ndarray, value: np.ndarray, costs: np.ndarray, plan: CostPlan) -> float | None:
+def _time_to_value(day_end: np.ndarray, value: np.ndarray, plan: CostPlan) -> float | None:
+    """The first day-end of the live operation whose whole trailing window's value is positive and covers the
+    window's running costs (a shorter window at the start would let one good day read as paying its way)."""
     live = day_end > 0.0
     v, ends = value[live], day_end[live]
-    window = np.ones(PAYS_ITS_WAY_WINDOW)
-    trailing = np.convolve(v, window)[: len(v)]
-    days = np.minimum(np.arange(1, len(v) + 1), PAYS_ITS_WAY_WINDOW)
-    running = plan.running_per_day() * np.clip(np.minimum(ends, plan.horizon_days) - (ends - days), 0.0, None)
-    ok = np.flatnonzero((trailing > 0.0) & (trailing >= running))
+    trailing = np.convolve(v, np.ones(PAYS_ITS_WAY_WINDOW))[: len(v)]
+    running = plan.running_per_day() * PAYS_ITS_WAY_WINDOW  # change management is paid once, not for running
+    full = (ends >= PAYS_ITS_WAY_WINDOW) & (ends <= plan.horizon_days)
+    ok = np.flatnonzero(full & (trailing > 0.0) & (trailing >= running))
     return float(ends[ok[0]]) if len(ok) else None

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scalesim.ops.capacity import team_loads
+from scalesim.ops.capacity import expected_flow, outcome_variance, team_loads
 from scalesim.ops.cases import Cases
-from scalesim.ops.dynamics import Trace
+from scalesim.ops.dynamics import Trace, false_alarm_probability
 from scalesim.ops.eventlog import EventLog
-from scalesim.ops.ledger import CASE_FATES, CaseFate, Ledger, erosion_by_cause, lead_time_summary
-from scalesim.ops.money import CashFlow, CostPlan, cash_flow, day_edges
+from scalesim.ops.ledger import CASE_FATES, CAUGHT_SIGN, CaseFate, Ledger, erosion_by_cause, lead_time_summary
+from scalesim.ops.money import CashFlow, CostPlan, cash_flow, day_edges, pays_verdict
 from scalesim.ops.series import weekly_state, weekly_teams
-from scalesim.ops.stall import Stall, verdict
+from scalesim.ops.stall import NOT_SCALED, Stall, verdict
 from scalesim.ops.teams import TeamStats
-from scalesim.scenario.schema import Design, Scenario
+from scalesim.scenario.schema import TODAYS_PROCESS, Design, Scenario
 
 DAYS_PER_YEAR = 365.0
 
@@ -132,16 +132,19 @@ class RunResult:
     @cached_property
     def _cash_flows(self) -> dict[str, CashFlow]:
         run = self.scenario.run
-        return {
-            name: cash_flow(
+        flows = {}
+        for name in self.designs:
+            flow = cash_flow(
                 self.production[name].ledger.end,
                 self.production[name].ledger.value,
                 self.cost_plan(name),
                 run.horizon_days + run.drain_days,
                 run.discount_rate,
             )
-            for name in self.designs
-        }
+            if self.production[name].design is TODAYS_PROCESS:  # nothing to pay back, no value to wait for
+                flow = replace(flow, payback_day=None, time_to_value_days=None)
+            flows[name] = flow
+        return flows
 
     def pilot_projection(self, name: str) -> np.ndarray:
         """Daily value the pilot promised: its value per case on every case, at the moment it arrives."""
@@ -164,11 +167,14 @@ class RunResult:
         }
 
     def stall(self, name: str, retention: float | None) -> Stall:
-        """The stall verdict of one design's production run; a backlog names its team and offered load."""
+        """The stall verdict of one design's production run, with whether it pays; a backlog names its team and
+        offered load. Today's process is ``not_scaled``."""
         run = self.production[name]
+        if run.design is TODAYS_PROCESS:
+            return NOT_SCALED
         length = self.scenario.run.horizon_days + self.scenario.run.drain_days - self.scenario.run.warmup_days
         loads = {load.team: load for load in team_loads(self.scenario, self.scenario.production, run.design)}
-        return verdict(
+        found = verdict(
             daily=run.trace.daily(),
             events=run.trace.event_table(),
             served_per_day={t.team: t.served / length for t in run.teams},
@@ -178,6 +184,34 @@ class RunResult:
             criteria=self.scenario.stall,
             load_notes={team: load.explain() for team, load in loads.items()},
         )
+        return found.with_money(*pays_verdict(self._cash_flows[name].npv, self.net_value_per_year(name), self.currency))
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency
+
+    def net_value_per_year(self, name: str) -> float:
+        """Production value per year (every counted case) less what the design adds per year."""
+        value = self._per_year(float(self.production[name].ledger.value[self.counted].sum()))
+        return value - self.costs(name)["annualised_total"]
+
+    def monitoring(self, name: str) -> dict[str, Any] | None:
+        """A design's monitoring in numbers: checks and retrains in the run, and the check's false-alarm
+        probability when nothing drifts (cases scored between checks at full roll-out, the production accuracy)."""
+        lever = self.production[name].design.monitoring
+        if lever is None:
+            return None
+        events = self.production[name].trace.event_table()
+        production = self.scenario.production
+        flow = expected_flow(self.scenario, production, self.production[name].design)
+        cases = self.scenario.workload.arrival_rate * flow.scored * lever.every_days
+        variance = outcome_variance(self.scenario, production)
+        return {
+            "checks": int((events["event"] == "check").sum()),
+            "retrains": int((events["event"] == "retrain_start").sum()),
+            "cases_per_check": cases,
+            "false_alarm_per_check": false_alarm_probability(variance, cases, lever.threshold),
+        }
 
     def design_summary(self, name: str) -> dict[str, Any]:
         """Pilot vs production for one design: value per case, retention, erosion by cause, net value, lead time."""
@@ -194,6 +228,7 @@ class RunResult:
         pilot = self._environment_summary(self.pilot, self.pilot_volume)
         production = self._environment_summary(self.production[name])
         production["value_per_year"] = self._per_year(float(self.production[name].ledger.value[self.counted].sum()))
+        today = self.production[name].design is TODAYS_PROCESS
         ledgers = (self.pilot.ledger, self.production[name].ledger)
         erosion = {cause: total / n for cause, total in erosion_by_cause(*ledgers, paired).items()}
         costs = self.costs(name)
@@ -208,13 +243,17 @@ class RunResult:
             "retention_note": note,
             "stall": self.stall(name, retention).as_dict(),
             "erosion": erosion,
+            "erosion_note": CAUGHT_SIGN if erosion["caught"] > 0 else None,
             "costs": costs,
-            "net_value_per_year": production["value_per_year"] - costs["annualised_total"],
+            "net_value_per_year": self.net_value_per_year(name),
             "money": {
                 **self._cash_flows[name].as_dict(),
                 "discount_rate": self.scenario.run.discount_rate,
                 "build_days": self.production[name].design.costs.build_days,
+                "moments_apply": not today,
             },
+            "monitoring": self.monitoring(name),
+            "today": today,
             "lead_time": production["lead_time"],
             "overloaded_teams": [team for team, c in capacity.items() if c["overloaded"]],
             "capacity": capacity,
@@ -270,7 +309,12 @@ class RunResult:
             }
             row |= {f"share_{fate}": v for fate, v in s["production"]["fates"].items()}
             rows.append(row)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        # a figure that may be missing (retention undefined, a moment that never came) is NaN, and the column a
+        # number, whichever designs are in the table
+        maybe = ["retention", "payback_day", "time_to_value_days", "lead_time_mean", "lead_time_p90"]
+        maybe += ["pilot_value_per_case", "production_value_per_case", "pilot_value_per_year"]
+        return frame.astype({column: float for column in maybe})
 
     def money_table(self) -> pd.DataFrame:
         """Per design and month from the start of the build: value, costs, net, cumulative net, and the cumulative
@@ -306,9 +350,13 @@ class RunResult:
         """Per design, week and team: mean backlog (cases at the team) and utilisation."""
         frames = []
         for name, run in self.production.items():
+            if not run.teams:  # today's process: no team does new work
+                continue
             teams = {t.team: self.scenario.production.teams[t.team] for t in run.teams}
             staff = {t.team: t.staff for t in run.teams}
             frames.append(weekly_teams(run.trace.daily(), teams, staff).assign(design=name))
+        if not frames:
+            return pd.DataFrame(columns=["design", "week", "team", "backlog", "utilisation"])
         return _design_first(pd.concat(frames, ignore_index=True))
 
     def events_table(self) -> pd.DataFrame:

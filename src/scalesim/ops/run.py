@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -10,10 +11,13 @@ import simpy
 from scalesim.errors import ScenarioError
 from scalesim.ops.cases import Cases
 from scalesim.ops.check import check_pilot
+from scalesim.ops.dynamics import Trace
 from scalesim.ops.flow import Operation
+from scalesim.ops.ledger import CaseFate, Ledger
 from scalesim.ops.result import EnvironmentRun, RunResult
 from scalesim.ops.streams import Streams
-from scalesim.scenario.schema import Design, OperatingEnvironment, Scenario
+from scalesim.scenario.paths import suggest
+from scalesim.scenario.schema import TODAY, TODAYS_PROCESS, Design, OperatingEnvironment, Scenario
 
 
 def simulate(
@@ -39,25 +43,53 @@ def simulate(
     done("pilot")
     production = {}
     for name in names:
-        production[name] = run_environment(
-            scenario, scenario.production, scenario.designs[name], cases, event_log=event_log
-        )
+        design = design_of(scenario, name)
+        if design is TODAYS_PROCESS:
+            production[name] = todays_process(scenario, cases)
+        else:
+            production[name] = run_environment(scenario, scenario.production, design, cases, event_log=event_log)
         done(name)
     return RunResult(scenario=scenario, seed=seed, cases=cases, pilot=pilot, production=production)
 
 
 def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[str]:
-    """The designs to run, in the order asked (all of the scenario's when none are named)."""
+    """The designs to run, in the order asked (all of the scenario's when none are named); ``today`` (today's
+    process, "do not scale") is one in every scenario."""
     if designs is None:
         return list(scenario.designs)
     names = list(dict.fromkeys(designs))
-    unknown = [n for n in names if n not in scenario.designs]
+    unknown = [n for n in names if n not in scenario.designs and n != TODAY]
     if unknown:
         raise ScenarioError(
-            f"--design {unknown[0]!r}: no such design in scenario {scenario.name!r}; "
-            f"designs: {', '.join(scenario.designs)}"
+            f"--design {unknown[0]!r}: no such design in scenario {scenario.name!r}"
+            f"{suggest(unknown[0], [*scenario.designs, TODAY])}; designs: {', '.join(scenario.designs)}, "
+            f"and {TODAY} (today's process: do not scale)"
         )
     return names
+
+
+def design_of(scenario: Scenario, name: str) -> Design:
+    """A named design of the scenario, or today's process for ``today``."""
+    return TODAYS_PROCESS if name == TODAY else scenario.designs[name]
+
+
+def todays_process(scenario: Scenario, cases: Cases) -> EnvironmentRun:
+    """Today's process, without simulating it: every case is handled as it is today, when it arrives, and realizes
+    nothing extra; no team does new work and nothing about the model (trust, accuracy) exists to trace."""
+    ledger = Ledger(cases.arrival)
+    ledger.fate[:] = CaseFate.NOT_SCALED
+    ledger.end[:] = cases.arrival
+    end = scenario.run.horizon_days + scenario.run.drain_days
+    days = [*range(math.ceil(end)), end]
+    nothing = [math.nan] * len(days)
+    trace = Trace(
+        day=[float(d) for d in days],
+        trust=nothing,
+        adoption=[0.0] * len(days),
+        accuracy=nothing,
+        routed_share=[0.0] * len(days),
+    )
+    return EnvironmentRun(design=TODAYS_PROCESS, ledger=ledger, teams=[], trace=trace)
 
 
 def run_environment(

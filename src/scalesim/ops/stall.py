@@ -10,11 +10,16 @@ A run is *stalled* when its value collapsed and had not come back by the end of 
 
 Otherwise a run is *eroded* when retention is below ``eroded_below``, and *scaled* when it is not; when retention
 is undefined (the pilot's own value per case is not above zero) the verdict is *undefined*, never a guess.
+Today's process (do not scale) is *not_scaled*: it uses no model, so nothing can stall.
+
+What happened to value is half a verdict: the other half is whether the design pays over the run (``pays``, with
+its reason in ``money``, from :func:`scalesim.ops.money.pays_verdict`). A design can keep most of the pilot's value
+and still lose money, or be eroded and still pay.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -34,9 +39,19 @@ class Stall:
     day: float | None = None
     detail: str | None = None
     team: str | None = None
+    pays: bool | None = None
+    money: str | None = None
 
-    def as_dict(self) -> dict[str, str | float | None]:
+    def as_dict(self) -> dict[str, str | float | bool | None]:
         return asdict(self)
+
+    def with_money(self, pays: bool | None, money: str) -> Stall:
+        return replace(self, pays=pays, money=money)
+
+
+NOT_SCALED = Stall(
+    "not_scaled", None, None, "today's process: the model is not used", pays=None, money="adds nothing, costs nothing"
+)
 
 
 def backlog_start(days: np.ndarray, backlog: np.ndarray, per_day: float) -> float | None:

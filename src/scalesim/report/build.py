@@ -29,6 +29,7 @@ from scalesim.report import figures as F
 from scalesim.report.decision_figures import decision_figures
 from scalesim.report.files import decision_source
 from scalesim.report.text import decision_summary, experiment_summary, portfolio_summary, run_summary, sweep_summary
+from scalesim.scenario.schema import TODAY
 
 
 def number(value: float) -> str:
@@ -108,6 +109,8 @@ def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
         )
     ]
     for design, data in summary["designs"].items():
+        if data.get("today"):  # today's process: no team does new work, no model to trust
+            continue
         sections.append(
             Section(
                 f"Design {design} over time",
@@ -206,7 +209,9 @@ def _experiment(result: ExperimentResult, manifest: dict[str, Any]) -> list[Sect
     if len(result.weekly):
         figures.append(("value-over-time", F.value_over_time(result.weekly, currency, source)))
         no_events = pd.DataFrame(columns=["design", "day", "event", "value"])
-        figures += [(f"state-{d}", F.state_over_time(result.weekly, no_events, d, source)) for d in designs]
+        figures += [
+            (f"state-{d}", F.state_over_time(result.weekly, no_events, d, source)) for d in designs if d != TODAY
+        ]
     sections.append(
         Section(
             "Summary",

@@ -28,9 +28,11 @@ def _net_benefit(table: pd.DataFrame, data: dict[str, Any]) -> pd.DataFrame:
 
 
 def paired_difference(table: pd.DataFrame, data: dict[str, Any], source: str) -> Figure:
-    """How much each design beats the first, world by world: a histogram of the paired difference."""
+    """How much each design beats the baseline (the first design, or today's process when only one design is
+    decided on), world by world: a histogram of the paired difference."""
     nb = _net_benefit(table, data)
-    baseline, *others = data["design_names"]
+    baseline = data["baseline"]
+    others = [d["design"] for d in data["differences"]]
     cur = data["currency"]
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for i, design in enumerate(others):
@@ -85,8 +87,12 @@ def evppi_bars(data: dict[str, Any], source: str) -> Figure:
 
 
 def decision_figures(table: pd.DataFrame, data: dict[str, Any], source: str) -> list[tuple[str, Figure]]:
-    return [
-        ("decide-difference", paired_difference(table, data, source)),
-        ("decide-acceptability", acceptability(table, data, source)),
-        ("decide-evppi", evppi_bars(data, source)),
-    ]
+    """The decision's figures; none is drawn empty: no difference figure without a second design, no EVPPI bars
+    when EVPI is 0 (nothing is worth resolving, which the text says)."""
+    figures = []
+    if data["differences"]:
+        figures.append(("decide-difference", paired_difference(table, data, source)))
+    figures.append(("decide-acceptability", acceptability(table, data, source)))
+    if data["evpi"] > 0:
+        figures.append(("decide-evppi", evppi_bars(data, source)))
+    return figures

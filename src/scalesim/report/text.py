@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from scalesim.ops.ledger import EROSION_CAUSES
+from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
+from scalesim.scenario.schema import TODAY
 
 Row = tuple[str, list[str]]
 
@@ -19,16 +21,36 @@ def _num(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
+NEVER = "never while live"
+"""A moment (payback, time to value) that did not come between go-live and the horizon."""
+NOT_APPLICABLE = "not applicable"
+"""A moment of today's process, which adds nothing and costs nothing."""
+NOTHING_TO_PAY_BACK = "nothing to pay back"
+"""The payback of a design that spends nothing."""
+
+
 def _day(x: float | None) -> str:
-    """A day of the run, or "not in the run" when the moment never came (payback, time to value)."""
-    return "not in the run" if x is None else f"{x:,.0f}"
+    """A day of the run, or "never while live" when the moment did not come (payback, time to value)."""
+    return NEVER if x is None else f"{x:,.0f}"
+
+
+def _pays(stall: dict[str, Any]) -> str:
+    """Whether the design pays over the run, in a few words (the long form is ``stall['money']``)."""
+    if stall.get("pays") is None:
+        return NOT_APPLICABLE
+    return "pays" if stall["pays"] else str(stall.get("money") or "does not pay").split(":")[0]
 
 
 def _pct(x: float | None) -> str:
     return "undefined" if x is None or x != x else f"{100 * x:.1f}%"
 
 
+VERDICT_WORDS = {"not_scaled": "today's process"}
+
+
 def _verdict(stall: dict[str, Any]) -> str:
+    if stall["verdict"] in VERDICT_WORDS:
+        return VERDICT_WORDS[stall["verdict"]]
     if stall["verdict"] != "stalled":
         return str(stall["verdict"])
     where = f" at {stall['team']}" if stall.get("team") else ""
@@ -71,7 +93,8 @@ def _figure_rows(
         ("production value per case", [fmt(get(d, "production_value_per_case"), "num") for d in designs]),
         ("retention", [fmt(get(d, "retention"), "pct") for d in designs]),
         ("verdict", [fmt(get(d, "verdict"), "verdict") for d in designs]),
-        ("erosion per case, by cause:", ["" for _ in designs]),
+        ("pays over the run", [fmt(get(d, "pays"), "pays") for d in designs]),
+        ("erosion per case, by cause (+ lost, - kept):", ["" for _ in designs]),
     ]
     prevented = [get(d, "prevented_loss_per_year") for d in designs]
     for cause in EROSION_CAUSES:
@@ -92,7 +115,7 @@ def _figure_rows(
         ),
         (f"net value per year ({currency})", [fmt(get(d, "net_value_per_year"), "money") for d in designs]),
         *(
-            [(f"prevented loss per year ({currency})", [fmt(v, "money") for v in prevented])]
+            [(f"prevented loss per year, not in value ({currency})", [fmt(v, "money") for v in prevented])]
             if any(map(_center, prevented))
             else []
         ),
@@ -131,6 +154,7 @@ def run_summary(summary: dict[str, Any]) -> str:
         "production_value_per_case": lambda d: d["production"]["value_per_case"],
         "retention": lambda d: d["retention"],
         "verdict": lambda d: d["stall"],
+        "pays": lambda d: d["stall"],
         "pilot_value_per_year": lambda d: d["pilot"]["value_per_year"],
         "production_value_per_year": lambda d: d["production"]["value_per_year"],
         "costs_per_year": lambda d: d["costs"]["annualised_total"],
@@ -138,8 +162,16 @@ def run_summary(summary: dict[str, Any]) -> str:
         "prevented_loss_per_year": lambda d: d["production"]["prevented_loss_per_year"],
         "npv": lambda d: d["money"]["npv"],
         "net_value_run": lambda d: d["money"]["net_value"],
-        "payback_day": lambda d: d["money"]["payback_day"],
-        "time_to_value_days": lambda d: d["money"]["time_to_value_days"],
+        "payback_day": lambda d: (
+            NOT_APPLICABLE
+            if not d["money"]["moments_apply"]
+            else d["money"]["payback_day"]
+            if d["money"]["spends"]
+            else NOTHING_TO_PAY_BACK
+        ),
+        "time_to_value_days": lambda d: (
+            d["money"]["time_to_value_days"] if d["money"]["moments_apply"] else NOT_APPLICABLE
+        ),
         "lead_time_mean": lambda d: d["lead_time"]["mean"],
         "lead_time_p90": lambda d: d["lead_time"]["p90"],
     }
@@ -157,8 +189,9 @@ def run_summary(summary: dict[str, Any]) -> str:
             "pct": _pct,
             "money": _money,
             "days": lambda v: _num(v, 1),
-            "day": _day,
+            "day": lambda v: v if isinstance(v, str) else _day(v),
             "verdict": _verdict,
+            "pays": _pays,
         }
         return kinds[kind](value)
 
@@ -175,15 +208,32 @@ def run_summary(summary: dict[str, Any]) -> str:
     )
     rows = _figure_rows(list(summary["designs"].values()), summary["currency"], get, fmt)
     notes = run_notes(summary)
-    return render(head, names, rows) + ("\n\n" + "\n".join(notes) if notes else "")
+    return render(head, names, rows) + "\n\n" + "\n".join(wrapped(note) for note in notes)
+
+
+def wrapped(note: str, width: int = 118) -> str:
+    """A note on lines of at most ``width`` characters, continued with an indent."""
+    return textwrap.fill(note, width, subsequent_indent="  ", break_on_hyphens=False)
 
 
 def run_notes(summary: dict[str, Any]) -> list[str]:
-    """What a reader must know before trusting a figure: undefined or >100 % retention, overloaded teams."""
-    notes = []
+    """What a reader must know before trusting a figure: how erosion is signed, what a positive ``caught`` means,
+    undefined or >100 % retention, money that does not pay, overloaded teams, monitoring's false alarms."""
+    notes = [f"erosion per case: {EROSION_SIGNS}; prevented loss is not part of any value"]
     for name, d in summary["designs"].items():
         if d.get("retention_note"):
             notes.append(f"note: {name} retention {d['retention_note']}")
+        if d.get("erosion_note"):
+            notes.append(f"note: {name}: {d['erosion_note']}")
+        if d["stall"].get("pays") is False:
+            notes.append(f"money: {name} {d['stall']['money']}")
+        watch = d.get("monitoring")
+        if watch:
+            notes.append(
+                f"monitoring: {name}: {watch['checks']} checks, {watch['retrains']} retrains; with no drift a check "
+                f"of about {watch['cases_per_check']:,.0f} cases raises a false alarm with probability "
+                f"{watch['false_alarm_per_check']:.2g}"
+            )
         for team in d.get("overloaded_teams", []):
             load = d["capacity"][team]
             notes.append(
@@ -199,20 +249,16 @@ def _ci(stat: dict[str, Any], kind: str) -> str:
     undefined = stat.get("undefined", 0)
     never = stat.get("never", 0)
     if mean is None or mean != mean:
-        return {"pct": "undefined", "day": "not in the run"}.get(kind, "-")
+        return {"pct": "undefined", "day": NEVER}.get(kind, "-")
     if kind == "pct":
         text = plus_minus(100 * mean, 100 * hw, 1).replace(" ±", "% ±", 1)
     else:
         text = plus_minus(mean, hw, 0 if kind in ("money", "day") else 2)
-    return (
-        text
-        + (f" (undefined in {undefined})" if undefined else "")
-        + (f" (not in the run in {never})" if never else "")
-    )
+    return text + (f" (undefined in {undefined})" if undefined else "") + (f" ({NEVER} in {never})" if never else "")
 
 
 def _verdict_shares(shares: dict[str, float], n: int) -> str:
-    parts = [f"{v} {round(s * n)}/{n}" for v, s in shares.items() if s > 0]
+    parts = [f"{VERDICT_WORDS.get(v, v)} {round(s * n)}/{n}" for v, s in shares.items() if s > 0]
     return ", ".join(parts)
 
 
@@ -222,6 +268,11 @@ def design_stats_rows(designs: dict[str, Any], currency: str, n: int) -> list[Ro
     def get(d: dict[str, Any], metric: str) -> Any:
         if metric == "verdict":
             return d["stall_verdicts"]
+        if metric == "pays":
+            share = d["pays_share"]
+            return NOT_APPLICABLE if share is None else f"{round(share * n)}/{n} pay"
+        if metric in ("payback_day", "time_to_value_days") and d["stall_verdicts"]["not_scaled"] == 1.0:
+            return NOT_APPLICABLE
         if metric in ("pilot_value_per_year", "production_value_per_year", "costs_per_year") or metric.startswith(
             "cost:"
         ):
@@ -229,8 +280,8 @@ def design_stats_rows(designs: dict[str, Any], currency: str, n: int) -> list[Ro
         return d[metric]
 
     def fmt(value: Any, kind: str) -> str:
-        if value == "":
-            return ""
+        if isinstance(value, str):
+            return value
         return _verdict_shares(value, n) if kind == "verdict" else _ci(value, kind)
 
     return _figure_rows(list(designs.values()), currency, get, fmt)
@@ -265,21 +316,32 @@ def experiment_summary(data: dict[str, Any]) -> str:
     return text
 
 
+UNDEFINED_BECAUSE = {
+    "retention": "retention is undefined in some replications",
+    "lead_time_mean": "no case reached a decision in some replications",
+}
+
+
 def comparison_lines(comparisons: list[dict[str, Any]]) -> str:
     baseline = comparisons[0]["baseline"]
-    lines = [f"paired differences against {baseline} (same replications, common random numbers):"]
+    today = baseline == TODAY
+    against = f"{TODAY} (today's process: do not scale)" if today else baseline
+    lines = [f"paired differences against {against} (same replications, common random numbers):"]
     for c in comparisons:
+        if today and c["metric"] == "lead_time_mean":  # today's process decides no case through the model
+            continue
         label, unit = COMPARED_LABELS[c["metric"]]
         scale = 100 if unit == "points" else 1
         digits = 0 if c["metric"] in ("net_value_per_year", "npv") else (1 if unit == "points" else 2)
         mean, hw, un = c["mean"] * scale, c["half_width"] * scale, c["unpaired_half_width"] * scale
         if mean is None or not math.isfinite(mean):
-            lines.append(f"  {c['design']:<14} {label:<26} undefined (retention is undefined in some replications)")
+            because = UNDEFINED_BECAUSE.get(c["metric"], "it is undefined in some replications")
+            lines.append(f"  {c['design']:<14} {label:<26} undefined ({because})")
             continue
         shown = decimals_for(min(hw, un) if math.isfinite(un) else hw, digits)
+        pairing = "" if today else f"   (independent seeds: ± {un:,.{shown}f}; {pairing_effect(c['narrowing'])})"
         lines.append(
-            f"  {c['design']:<14} {label:<26} {plus_minus(mean, hw, shown, sign=True)} {unit}".rstrip()
-            + f"   (independent seeds: ± {un:,.{shown}f}; {pairing_effect(c['narrowing'])})"
+            f"  {c['design']:<14} {label:<26} {plus_minus(mean, hw, shown, sign=True)} {unit}".rstrip() + pairing
         )
     return "\n".join(lines)
 
@@ -319,7 +381,34 @@ def sweep_summary(data: dict[str, Any]) -> str:
     )
     lines = [head, "", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+    if data.get("point_differences"):
+        lines += ["", *point_difference_lines(data)]
     return "\n".join(lines)
+
+
+SWEEP_COMPARED = ("retention", "net_value_per_year", "npv")
+"""The figures a sweep's paired differences between points show (every compared figure is in the JSON)."""
+
+
+def point_difference_lines(data: dict[str, Any]) -> list[str]:
+    """Each point minus the reference point, per design: what changing the parameter buys, paired."""
+
+    def named(params: dict[str, Any]) -> str:
+        return ", ".join(f"{path}={value}" for path, value in params.items())
+
+    lines = [f"paired differences against {named(data['against'])} (same replications, common random numbers):"]
+    rows = [d for d in data["point_differences"] if d["metric"] in SWEEP_COMPARED]
+    width = max(len(named(d["parameters"])) for d in rows)
+    design_width = max(len(d["design"]) for d in rows)
+    for d in rows:
+        label, unit = COMPARED_LABELS[d["metric"]]
+        scale = 100 if unit == "points" else 1
+        digits = 1 if unit == "points" else 0
+        lines.append(
+            f"  {named(d['parameters']):<{width}}  {d['design']:<{design_width}}  {label:<20} "
+            f"{plus_minus(d['mean'] * scale, d['half_width'] * scale, digits, sign=True)} {unit}".rstrip()
+        )
+    return lines
 
 
 PORTFOLIO_ROWS = (
@@ -409,6 +498,11 @@ def _span(spread: dict[str, Any], fmt: Callable[[float | None], str]) -> str:
     return f"{fmt(spread['mean'])} ({fmt(spread['p5'])} to {fmt(spread['p95'])})"
 
 
+def _design_name(name: str) -> str:
+    """A design's column heading: today's process says what it is."""
+    return "today (do not scale)" if name == TODAY else name
+
+
 def decision_summary(data: dict[str, Any]) -> str:
     """The board sentence first, then each design across the worlds, the paired differences and what to measure."""
     cur, names = data["currency"], data["design_names"]
@@ -416,9 +510,11 @@ def decision_summary(data: dict[str, Any]) -> str:
     designs = data["designs"]
 
     def payback(d: dict[str, Any]) -> str:
+        if d.get("today"):
+            return NOT_APPLICABLE
         spread = d["payback_day"]
-        never = f", never in {d['payback_day']['never_share']:.0%}" if spread["missing"] else ""
-        return f"day {_day(spread['mean'])}{never}" if spread["mean"] is not None else "not in the run"
+        never = f", {NEVER} in {d['payback_day']['never_share']:.0%}" if spread["missing"] else ""
+        return f"day {_day(spread['mean'])}{never}" if spread["mean"] is not None else NEVER
 
     rows: list[Row] = [
         (f"{words} ({cur}), mean (5 to 95%)", [_span(designs[n]["net_value"], _money) for n in names]),
@@ -435,7 +531,16 @@ def decision_summary(data: dict[str, Any]) -> str:
         f"decide · scenario {data['scenario']} · {data['worlds']} plausible worlds x {len(names)} designs · "
         f"{data['replications']} replication(s) each · {data['horizon_days']:g} days · seed {data['seed']}"
     )
-    lines = [data["headline"], "", render(head, names, rows), ""]
+    lines = [wrapped(data["headline"]), "", render(head, [_design_name(n) for n in names], rows), ""]
+    if data.get("negative_retention"):
+        lines += [
+            wrapped(
+                "retention below 0% means production lost money on the pilot's cases in those worlds: the wrong "
+                "actions it took cost more than the value it realized",
+                118,
+            ),
+            "",
+        ]
     for diff in data["differences"]:
         lines.append(
             f"{diff['design']} - {diff['baseline']}: {words} {diff['mean']:+,.0f} {cur} on average "

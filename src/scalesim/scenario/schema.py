@@ -430,6 +430,11 @@ class Design(Model):
 
 
 PILOT_DESIGN = Design(description="pilot: output handed straight to a dedicated team, approvals waived")
+TODAY = "today"
+"""The reserved design name of today's process, an option in every scenario without being written in it."""
+TODAYS_PROCESS = Design(description="today's process: the model is not used, nothing is added (do not scale)")
+"""Doing nothing: no model, no added cost, no added value. Every design's money is counted against it, so its
+value, costs and net present value are exactly 0; it is what "do not scale" chooses."""
 
 
 class Pilot(OperatingEnvironment):
@@ -622,6 +627,11 @@ class Scenario(Model):
             problems.append(
                 f"sensitivity.design: unknown design {self.sensitivity.design!r}"
                 f"{suggest(self.sensitivity.design, list(self.designs))}; designs are {', '.join(self.designs)}"
+            )
+        if TODAY in self.designs:
+            problems.append(
+                f"designs.{TODAY}: the name is reserved for today's process (do not scale), which every scenario "
+                "has without writing it; give this design another name"
             )
         check("pilot", self.pilot, "pilot.design", self.pilot.design)
         for name, design in self.designs.items():
