@@ -10,6 +10,7 @@ defined or flagged, or is refused up front — never a crash.
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import math
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +31,8 @@ from conftest import BASE, OPERATIONS, PORTFOLIOS, SCENARIOS
 Path_ = tuple[str | int, ...]
 NUMERIC_MUTATIONS: tuple[Any, ...] = ("abc", True, math.nan, math.inf, -math.inf, -1, 1e300)
 REFERENCE_KEYS = ("team",)
+DEGENERATE = {"cv": 1e-200, "sd": 1e-300}
+"""Tiny but positive spreads: refused with the field named (a gamma with cv 1e-200 ended in ZeroDivisionError)."""
 SIGNED = ("threshold",)
 """Fields where a negative number is meaningful: ``beliefs.threshold`` is a bar on net value, and a board may
 accept a bounded loss. Every other mutation still applies to them."""
@@ -90,6 +94,8 @@ def field_mutations(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"{label}={bad!r}", put(raw, where, bad)
         if where[-1] in REFERENCE_KEYS or where[-1] == "design":
             yield f"{label}=nonexistent", put(raw, where, "no_such_name")
+        if where[-1] in DEGENERATE:  # a spread so small the family's parameters overflow or round to a point
+            yield f"{label}={DEGENERATE[where[-1]]!r}", put(raw, where, DEGENERATE[where[-1]])
     for where in mappings(raw):
         yield f"{path.stem}:{'.'.join(map(str, where)) or 'top'}+unknown", put(raw, (*where, "unknown_field_x"), 1)
     for key in ("workload", "value", "pilot", "production", "designs", "proposals_per_year", "integration"):
@@ -129,6 +135,7 @@ def refused(capsys, args: list[str], out: Path) -> str:
 
 def test_the_corpus_is_large_enough():
     assert len(CORPUS) >= 300 and len(CORPUS[::8]) >= 300
+    assert sum(label.endswith(("=1e-200", "=1e-300")) for label, _, _ in CORPUS) >= 20
 
 
 def _all_refused(capsys, tmp_path: Path, corpus: list[tuple[str, str, dict[str, Any]]]) -> None:
@@ -203,6 +210,7 @@ def test_an_operations_scenario_given_to_portfolio_is_refused_in_one_line(capsys
 
 
 CLAIMS = str(SCENARIOS / "claims-triage.yaml")
+EXAMPLE_LOG = SCENARIOS.parent / "examples" / "insurance-claims" / "Insurance_Claims_train.csv"
 CLI_FAULTS: list[list[str]] = [
     ["run", CLAIMS, "--days", "0"],
     ["run", CLAIMS, "--days", "-3"],
@@ -236,6 +244,20 @@ CLI_FAULTS: list[list[str]] = [
     ["sensitivity", str(SCENARIOS / "credit-decisioning.yaml")],
     ["portfolio", str(SCENARIOS / "portfolio-status-quo.yaml"), "--replications", "1"],
     ["portfolio", str(SCENARIOS / "portfolio-status-quo.yaml"), "--set", "gate.requird=true"],
+    ["decide", CLAIMS, "--samples", "1000000000"],
+    ["decide", CLAIMS, "--samples", "64", "--max-runs", "10"],
+    ["sensitivity", CLAIMS, "--samples", "1000000000"],
+    ["run", CLAIMS, "--set", "value.uplift={dist: gamma, mean: 1, cv: 1e-200}"],
+    ["run", CLAIMS, "--set", "production.teams.adjusters.service_hours={dist: lognormal, mean: 1, cv: 1e-9}"],
+    [
+        "sweep",
+        CLAIMS,
+        "--grid",
+        "production.teams.adjusters.staff=14,16",
+        "--against",
+        "production.teams.adjusters.staff=15",
+    ],
+    ["sweep", CLAIMS, "--grid", "production.teams.adjusters.staff=14,16", "--against", "nope=1"],
 ]
 
 
@@ -243,6 +265,23 @@ CLI_FAULTS: list[list[str]] = [
 def test_command_line_faults_are_refused(capsys, tmp_path, args):
     out = tmp_path / "out"
     refused(capsys, [*args, "--out", str(out)], out)
+
+
+@pytest.mark.parametrize("where", ["/proc/scalesim-results", "/sys/kernel/scalesim"])
+def test_out_under_a_system_folder_that_takes_no_writes_is_refused_before_running(capsys, tmp_path, where):
+    """Permissions do not say it (root may write anywhere a mode allows): a probe folder does."""
+    err = refused(capsys, ["run", CLAIMS, "--days", "10", "--out", where], tmp_path / "never")
+    assert "cannot make a folder in" in err
+
+
+NAMES = ["../evil", "", "x" * 300, "a/b", ".hidden", "white space"]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=["parent", "empty", "long", "separator", "dot", "space"])
+def test_calibrate_refuses_a_name_that_is_a_path_or_no_name(capsys, tmp_path, name):
+    target = tmp_path / "x.yaml"
+    err = refused(capsys, ["calibrate", str(EXAMPLE_LOG), "--out", str(target), "--name", name], tmp_path / "never")
+    assert "--name" in err and "file and folder name" in err and not target.exists()
 
 
 def test_out_pointing_at_a_file_is_refused_before_anything_runs(capsys, tmp_path):
@@ -336,3 +375,107 @@ def test_any_scenario_runs_right_or_is_refused(capsys, tmp_path_factory, raw):
             assert design["retention_note"].startswith("above 100%")
         gap = design["pilot"]["value_per_case"] - design["production"]["value_per_case"]
         assert sum(design["erosion"].values()) == pytest.approx(gap, rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- every log-reading path: right or refused
+
+LOAN_LOG = SCENARIOS.parent / "examples" / "loan-applications" / "LoanApp_simplified.csv.gz"
+
+
+USED = {
+    EXAMPLE_LOG: {"case": "case_id", "activity": "activity", "start": "start_time", "end": "end_time"},
+    LOAN_LOG: {
+        "case": "case:concept:name",
+        "activity": "concept:name",
+        "start": "start_timestamp",
+        "end": "time:timestamp",
+    },
+}
+"""The columns calibration reads from each shipped log (the others are named as not used, and change nothing)."""
+
+
+def log_faults() -> Iterator[tuple[str, str, bytes]]:
+    """(label, file name, bytes) of broken logs made from both shipped examples: every column calibration reads
+    blanked, given one empty value or removed (but the start, which can be estimated), or (times) given a value
+    that is no timestamp, ambiguous or mixed
+    day/month orders; the file cut short, damaged, emptied or made binary; too few cases, reversed times,
+    duplicate events; XES faults, plain and gzipped."""
+    for source, used in USED.items():
+        frame = pd.read_csv(source, dtype=str)
+        stem = source.name.split(".")[0]
+
+        def csv(changed: pd.DataFrame) -> bytes:
+            return changed.to_csv(index=False).encode()
+
+        for field, column in used.items():
+            yield f"{stem}:{column}=blank", f"{stem}.csv", csv(frame.assign(**{column: ""}))
+            if field != "start":  # without a start (or one), the start is estimated, and the report says so
+                hole = frame.copy()
+                hole.loc[hole.index[4], column] = ""
+                yield f"{stem}:{column} has a hole", f"{stem}.csv", csv(hole)
+                yield f"{stem}:-{column}", f"{stem}.csv", csv(frame.drop(columns=column))
+            if field in ("start", "end"):
+                odd = frame.copy()
+                odd.loc[odd.index[3], column] = "not a time"
+                yield f"{stem}:{column}=text", f"{stem}.csv", csv(odd)
+                yield f"{stem}:{column}=ambiguous", f"{stem}.csv", csv(_dates(frame, column, mixed=False))
+                yield f"{stem}:{column}=mixed orders", f"{stem}.csv", csv(_dates(frame, column, mixed=True))
+        text = csv(frame)
+        yield f"{stem}:header only", f"{stem}.csv", text.splitlines()[0] + b"\n"
+        yield f"{stem}:truncated gzip", f"{stem}.csv.gz", gzip.compress(text)[: len(gzip.compress(text)) // 2]
+        yield f"{stem}:damaged gzip", f"{stem}.csv.gz", gzip.compress(text)[:20] + b"\x00" * 64
+        yield f"{stem}:binary", f"{stem}.csv", bytes(range(256)) * 8
+        yield (
+            f"{stem}:five cases",
+            f"{stem}.csv",
+            csv(frame[frame[used["case"]].isin(frame[used["case"]].unique()[:5])]),
+        )
+        swapped = frame.copy()
+        swapped.loc[swapped.index[2], [used["start"], used["end"]]] = frame.loc[
+            frame.index[2], [used["end"], used["start"]]
+        ].to_numpy()
+        yield f"{stem}:reversed", f"{stem}.csv", csv(swapped)
+        yield f"{stem}:duplicate event", f"{stem}.csv", csv(pd.concat([frame, frame.iloc[[7]]]))
+    for label, data in XES_FAULTS.items():
+        yield f"xes:{label}", "log.xes", data
+        yield f"xes.gz:{label}", "log.xes.gz", gzip.compress(data)
+
+
+def _dates(frame: pd.DataFrame, column: str, mixed: bool) -> pd.DataFrame:
+    """The column rewritten as dd.mm.yyyy with every day below 13 (both readings are dates), or, ``mixed``, with one
+    value day-first (day 13) and one month-first (month 13) in the same column."""
+    parsed = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
+    text = parsed.dt.day.clip(upper=12).astype(str).str.zfill(2) + parsed.dt.strftime(".%m.%Y %H:%M")
+    if mixed:
+        text.iloc[0], text.iloc[1] = "13.01.2023 09:00", "01.13.2023 09:00"
+    return frame.assign(**{column: text})
+
+
+XES_FAULTS: dict[str, bytes] = {
+    "not xml": b"case_id,activity\n1,a\n",
+    "empty": b"",
+    "cut short": b'<log><trace><string key="concept:name" value="1"/><event><string key="concept:name"',
+    "other root": b"<html/>",
+    "no traces": b'<log xmlns="http://www.xes-standard.org/"/>',
+    "no events": b'<log><trace><string key="concept:name" value="1"/></trace></log>',
+    "no timestamps": b'<log><trace><event><string key="concept:name" value="a"/></event>'
+    b'<event><string key="concept:name" value="b"/></event></trace></log>',
+}
+LOG_CORPUS = list(log_faults())
+
+
+def test_the_log_corpus_covers_both_examples_and_every_column():
+    assert len(LOG_CORPUS) >= 60
+    assert {label.split(":")[0] for label, _, _ in LOG_CORPUS} >= {"Insurance_Claims_train", "LoanApp_simplified"}
+
+
+@pytest.mark.parametrize("fault", LOG_CORPUS, ids=[label for label, _, _ in LOG_CORPUS])
+def test_every_broken_log_is_refused_in_one_line_naming_the_file(capsys, tmp_path, fault):
+    label, name, data = fault
+    path = tmp_path / name
+    path.write_bytes(data)
+    target = tmp_path / "out" / "x.yaml"
+    target.parent.mkdir()
+    err = refused(capsys, ["calibrate", str(path), "--out", str(target)], tmp_path / "out")
+    assert len(err.strip().splitlines()) == 1, f"{label}: {err}"
+    assert str(path) in err or "mapping" in err, f"{label}: the message names no file: {err}"

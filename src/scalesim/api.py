@@ -25,7 +25,7 @@ from scalesim.experiment.experiment import METRICS, ExperimentResult, Experiment
 from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, operations_by_design, run_portfolio
 from scalesim.experiment.sensitivity import Method, SensitivityResult, run_sensitivity
 from scalesim.experiment.store import library_call
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_pilot, check_size
+from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS, check_pilot, check_size
 from scalesim.ops.result import RunResult
 from scalesim.ops.run import select_designs, simulate
 from scalesim.portfolio.load import load_portfolio
@@ -222,10 +222,13 @@ def sweep(
     return experiment("sweep", scenario, designs, grid=grid, **options)
 
 
-def calibrate(log: str | Path, *, mapping: str | Path | None = None, name: str | None = None) -> Calibration:
+def calibrate(
+    log: str | Path, *, mapping: str | Path | None = None, name: str | None = None, holdout: float | None = None
+) -> Calibration:
     """A scenario whose production environment (arrivals, teams, shifts, service times, route, rework, approvals)
-    comes from an event log; the pilot, value and designs are left as a marked stub. See ``Calibration``."""
-    return calibrate_log(log, mapping, name)
+    comes from an event log; the pilot, value and designs are left as a marked stub. With ``holdout``, the last
+    cases to begin (that share) are held out for a back-test (``Calibration.held_out``). See ``Calibration``."""
+    return calibrate_log(log, mapping, name, holdout)
 
 
 def backtest(
@@ -289,6 +292,7 @@ def sensitivity(
     scheduler: str | None = None,
     progress: bool = False,
     announce: Callable[[str], None] | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
@@ -305,7 +309,7 @@ def sensitivity(
         overrides=overrides,
     )
     runner = Runner(jobs, scheduler, progress)
-    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce)
+    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce, max_runs)
 
 
 def _resolved_call(
@@ -341,6 +345,7 @@ def decide(
     scheduler: str | None = None,
     progress: bool = False,
     announce: Callable[[str], None] | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
@@ -372,6 +377,7 @@ def decide(
         threshold=threshold,
         announce=announce,
         baseline=baseline,
+        max_runs=max_runs,
     )
     write_decision(decision)
     return decision

@@ -31,7 +31,14 @@ from scalesim.experiment.portfolio import PortfolioResult
 from scalesim.experiment.store import dumps, set_command, write_run
 from scalesim.experiment.sweep import check_point, parse_grid, parse_point, read_sweep_file
 from scalesim.ops.capacity import team_loads
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, check_size, complaint_loops, estimate
+from scalesim.ops.check import (
+    ANNOUNCE_SECONDS,
+    DEFAULT_MAX_CASES,
+    DEFAULT_MAX_RUNS,
+    check_size,
+    complaint_loops,
+    estimate,
+)
 from scalesim.ops.run import select_designs
 from scalesim.report.files import write_sensitivity_figure
 from scalesim.report.text import (
@@ -260,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per sample point (1)")
     sens.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     sens.add_argument("--days", type=DAYS, help="horizon in days")
+    _max_runs(sens)
     sens.set_defaults(handler=cmd_sensitivity)
 
     decide = sub.add_parser(
@@ -286,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     decide.add_argument("--days", type=DAYS, help="horizon in days")
+    _max_runs(decide)
     decide.set_defaults(handler=cmd_decide)
 
     validate = sub.add_parser("validate", parents=[OVERRIDES], help="check a scenario file and report every problem")
@@ -334,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", dest="target", type=Path, required=True, metavar="SCENARIO.yaml", help="the scenario file to write"
     )
     calibrate.add_argument("--name", help="the scenario's name (default: the log's file name)")
+    calibrate.add_argument(
+        "--holdout",
+        type=SHARE,
+        metavar="SHARE",
+        help="hold out the last cases to begin (this share) for a back-test on evidence the calibration did not see; "
+        "written next to the scenario as SCENARIO.holdout.csv",
+    )
     calibrate.add_argument("--report", action="store_true", help="also write the fits behind it to SCENARIO.fit.md")
     calibrate.add_argument("--force", action="store_true", help="replace SCENARIO.yaml if it exists")
     calibrate.set_defaults(handler=cmd_calibrate)
@@ -485,9 +501,20 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     )
 
 
+def _max_runs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-runs",
+        type=COUNT,
+        default=DEFAULT_MAX_RUNS,
+        metavar="N",
+        help=f"refuse an analysis of more than N production runs (default {DEFAULT_MAX_RUNS:,}); raise it for big ones",
+    )
+
+
 def _sampling(args: argparse.Namespace) -> dict[str, Any]:
     """The options a sampled analysis (sensitivity, decide) takes from the command line."""
     return {
+        "max_runs": args.max_runs,
         "samples": args.samples,
         "replications": args.replications,
         "seed": args.seed,
@@ -578,9 +605,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--out {target}: the file exists; choose another name or add --force to replace it")
     if not target.parent.is_dir():
         raise ScenarioError(f"--out {target}: no folder {target.parent}")
-    calibration = api.calibrate(args.log, mapping=args.mapping, name=args.name)
+    calibration = api.calibrate(args.log, mapping=args.mapping, name=args.name, holdout=args.holdout)
+    held = target.with_suffix(".holdout.csv")
     write_text(target, calibration.text)
     written = [str(target)]
+    if calibration.held_out is not None:
+        write_text(held, calibration.held_out_csv())
+        written.append(
+            f"{held} ({calibration.held_out['case'].nunique():,} held-out cases: scalesim backtest {target} {held})"
+        )
     if args.report:
         write_text(report, calibration.report())
         written.append(str(report))
@@ -590,6 +623,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{len(found.teams)} teams, route {' -> '.join(s.label for s in found.route)}, "
         f"{found.arrival_rate:.4g} cases a day"
     )
+    for line in found.reading:
+        print(f"read: {line}" if not line.startswith("  ") else f"      {line.strip()}")
     for note in found.notes:
         print(f"note: {note}")
     print(f"written: {', '.join(written)} (the pilot, value and designs are a STUB: edit them)")
@@ -604,20 +639,25 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(dumps(result.to_dict()))
         return 0
-    table = result.table()
     print(
         f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"
     )
-    width = max(len(f"{m} {t}".strip()) for m, t in zip(table["measure"], table["team"], strict=True))
+    width = max(len(f"{m.measure} {m.team}".strip()) for m in result.measures)
     print(f"{'measure':<{width}}  {'log':>10}  {'simulated':>10}  {'tolerance':<28} verdict")
-    for row in table.itertuples():
-        label = f"{row.measure} {row.team}".strip()
-        print(f"{label:<{width}}  {row.real:>10.4g}  {row.simulated:>10.4g}  {row.tolerance:<28} {row.verdict}")
+    for m in result.measures:
+        label = f"{m.measure} {m.team}".strip()
+        print(f"{label:<{width}}  {_cell(m.real)}  {_cell(m.simulated)}  {m.tolerance:<28} {m.verdict}")
+    info = len(result.measures) - result.passed - result.warnings
     print(
-        f"\n{len(table) - result.warnings} pass, {result.warnings} warn; Wasserstein distance of the cycle times: "
+        f"\n{result.passed} pass, {result.warnings} warn, {info} reported; Wasserstein distance of the cycle times: "
         f"{result.wasserstein_share:.0%} of the log's mean\nresults: {folder}"
     )
     return 0
+
+
+def _cell(value: float) -> str:
+    """A back-test figure, or ``-`` where there is none (a distance has no log side; a team no simulated work)."""
+    return f"{value:>10.4g}" if math.isfinite(value) else f"{'-':>10}"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from scalesim.errors import ScenarioError
 from scalesim.evidence.discover import Discovery, discover
-from scalesim.evidence.log import Mapping, read_log
+from scalesim.evidence.log import Mapping, read_log, split_log
 from scalesim.evidence.write import scenario_text, team_name
+from scalesim.ops.capacity import team_loads
 from scalesim.ops.check import check_pilot
 from scalesim.scenario.load import validate
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.schema import NAME_LENGTH, NAME_PATTERN, Scenario
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The scenario file's text, the scenario it validates to, and what was found."""
+    """The scenario file's text, the scenario it validates to, what was found, and (with a hold-out) the events
+    held out for the back-test, in normal form."""
 
     text: str
     scenario: Scenario
     found: Discovery
+    held_out: pd.DataFrame | None = None
+
+    def held_out_csv(self) -> str:
+        """The held-out events as a CSV that ``backtest`` reads back as it was (Simod's column names; the team as
+        the role, so the teams are the calibrated ones; times in the log's local clock, ISO 8601)."""
+        if self.held_out is None:
+            raise ValueError("this calibration held nothing out (calibrate with holdout=...)")
+        frame = self.held_out.rename(
+            columns={
+                "case": "case_id",
+                "enable": "enable_time",
+                "start": "start_time",
+                "end": "end_time",
+                "team": "role",
+            }
+        )
+        for column in ("enable_time", "start_time", "end_time"):
+            if column in frame:
+                frame[column] = frame[column].dt.tz_localize(None).dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return str(frame.to_csv(index=False))
 
     def report(self) -> str:
         """The fits behind each number, as Markdown."""
@@ -34,6 +58,13 @@ class Calibration:
             f"{f.cases:,} cases, {f.events:,} events, {f.first} to {f.last}.",
             "",
             *(f"- note: {note}" for note in f.notes),
+            *([""] if f.notes else []),
+            "## How the log was read",
+            "",
+            *(f"- {line}" if not line.startswith("  ") else f"  - {line.strip()}" for line in f.reading),
+            "",
+            "## What it says",
+            "",
             f"- arrivals: {f.arrival_rate:.4g} cases a calendar day; weekly pattern {f.weekly_pattern}",
             f"  ({f.weekly_note})",
             f"- route followed (as a prefix) by {f.route_share:.1%} of the cases",
@@ -79,15 +110,40 @@ class Calibration:
         return "\n".join(lines) + "\n"
 
 
-def calibrate(log: str | Path, mapping: str | Path | None = None, name: str | None = None) -> Calibration:
-    """Read the log, discover its production environment, and check the scenario it gives validates and runs."""
+def calibrate(
+    log: str | Path, mapping: str | Path | None = None, name: str | None = None, holdout: float | None = None
+) -> Calibration:
+    """Read the log, discover its production environment, and check the scenario it gives validates and runs.
+
+    With ``holdout``, the last cases to begin (that share of them) are held out for a back-test on evidence the
+    calibration did not see: a chronological split (each part's cases whole).
+    """
+    if name is not None and not (re.fullmatch(NAME_PATTERN, name) and len(name) <= NAME_LENGTH):
+        raise ScenarioError(
+            f"--name {name[:80]!r}: a scenario's name is a file and folder name: letters, digits and _ . -, starting "
+            f"with a letter or digit, at most {NAME_LENGTH} characters (no separators, no '..')"
+        )
+    if holdout is not None and not 0.0 < holdout < 1.0:
+        raise ScenarioError(f"--holdout {holdout:g}: a share of the cases between 0 and 1, e.g. 0.3")
     rules = Mapping.read(mapping)
-    found = discover(read_log(log, rules), rules)
-    name = team_name(name or Path(log).name.split(".")[0])
-    text = scenario_text(found, name)
+    read = read_log(log, rules)
+    held_out = None
+    if holdout is not None:
+        read, held_out = split_log(read, holdout)
+    found = discover(read, rules)
+    name = name or team_name(Path(log).name.split(".")[0])
+    scenario = _validated(scenario_text(found, name), log)
+    # the pilot stub works a sample with the log's staff; where that is too few for the sample, give it enough
+    short = {load.team: load.staff_needed() for load in team_loads(scenario, scenario.pilot, scenario.pilot.design)}
+    short = {team: staff for team, staff in short.items() if staff > scenario.pilot.teams[team].staff}
+    text = scenario_text(found, name, short) if short else scenario_text(found, name)
+    scenario = _validated(text, log)
+    check_pilot(scenario)
+    return Calibration(text, scenario, found, held_out)
+
+
+def _validated(text: str, log: str | Path) -> Scenario:
     try:
-        scenario = validate(yaml.safe_load(text), source=f"calibrated from {log}")
+        return validate(yaml.safe_load(text), source=f"calibrated from {log}")
     except ScenarioError as error:  # a log whose numbers the scenario cannot hold: say which
         raise ScenarioError(f"{log}: the calibrated scenario does not validate: {error}") from None
-    check_pilot(scenario)
-    return Calibration(text, scenario, found)

@@ -21,8 +21,13 @@
   the gap is queueing, which the simulation makes itself);
 - **rework**: a case with visits beyond the route (back at a team, or at one off the route) that it went on from
   is an exception with bounces (``mean_bounces`` = the mean number of extra visits);
-- **approvals**: activities named in the mapping; their team is the approvers, the share of their cases with a
-  named rejection activity after the approval is the rejection rate.
+- **approvals**: activities named in the mapping; their team is the approvers; the share of the cases that
+  reach an approval is the approval's share (``policy: all`` when nearly every case is approved, ``risk_based``
+  with that ``share`` otherwise); the share of approved cases with a named rejection activity after the approval
+  is the rejection rate.
+
+Cases cut at the log's edges (:class:`scalesim.evidence.log.Log`) count in the arrivals and the teams' work, not
+in the route, its losses or rework. A team with fewer than ``FEW_VISITS`` visits gets its fit marked as thin.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ MIN_WEEKS = 14  # days of arrivals before weekdays mean anything
 WORKDAY_SHARE = 0.02
 ROUTE_SHARE = 0.5
 """Below this share of cases on the route, calibration warns that the process is not a sequence of steps."""
+ALL_APPROVED = 0.95
+"""An approval reached by at least this share of the cases is written as ``policy: all``."""
+FEW_VISITS = 30
+"""A team's service-time fit from fewer visits than this is marked as thin evidence."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class Discovery:
     lead_times_days: np.ndarray
     estimated_starts: bool
     notes: list[str] = field(default_factory=list)
+    reading: tuple[str, ...] = ()  # how the log was read (dialect, formats, lifecycle pairs, pools, checks)
 
 
 def discover(log: Log, mapping: Mapping) -> Discovery:
@@ -126,10 +136,12 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         weekly_note = f"from {len(days)} days of arrivals"
     hours = np.bincount(firsts.dt.hour, minlength=24).astype(float)
     hourly = [round(float(h), 4) for h in hours / hours.mean()]
-    approvals = events[events["activity"].isin(set(mapping.approvals))]
-    route, share, paths = _route(events, approvals, teams)
+    whole = log.without_cut()
+    approvals = whole[whole["activity"].isin(set(mapping.approvals))]
+    route, share, paths = _route(whole, approvals, teams)
     exception_rate, bounces = _rework(paths.rework)
-    approval = _approval(events, approvals, mapping)
+    completed = set(paths.matched.index[paths.matched >= len(route)])
+    approval = _approval(whole, approvals, mapping, completed)
     if share < ROUTE_SHARE:
         notes.append(
             f"only {share:.0%} of the cases follow the route's stages in order: the process has varying paths, "
@@ -147,11 +159,9 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
             f"{paths.exits:,} visits were how a lost case left the process (its last work, off the route: a "
             "rejection, a cancellation); the simulation loses those cases without that work"
         )
-    if log.estimated_starts:
-        notes.append(
-            "the log has completion times only: starts estimated as the later of the case's and the resource's "
-            "previous completion, so service times are upper bounds (idle time before the work counts as work)"
-        )
+    for team, found in teams.items():
+        if found.visits < FEW_VISITS:
+            notes.append(f"team {team}: {found.visits} visits: its service-time fit is thin evidence")
     return Discovery(
         source=log.source,
         cases=log.cases,
@@ -172,6 +182,7 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         lead_times_days=_days(lasts - firsts),
         estimated_starts=log.estimated_starts,
         notes=notes,
+        reading=log.notes,
     )
 
 
@@ -459,7 +470,11 @@ def _approved_before(approvals: pd.DataFrame, paths: Paths, route: list[StepFoun
     return None
 
 
-def _approval(events: pd.DataFrame, approvals: pd.DataFrame, mapping: Mapping) -> dict[str, float | str] | None:
+def _approval(
+    events: pd.DataFrame, approvals: pd.DataFrame, mapping: Mapping, completed: set[str]
+) -> dict[str, float | str] | None:
+    """The approvers, how many cases they approved, the share of the cases completing the route that needed
+    approval (the simulation approves after the route), and the rejection rate after an approval."""
     if approvals.empty:
         return None
     team = str(approvals["team"].mode().iloc[0])
@@ -467,4 +482,5 @@ def _approval(events: pd.DataFrame, approvals: pd.DataFrame, mapping: Mapping) -
     rejected = events[events["activity"].isin(mapping.rejections)].groupby("case")["start"].min()
     joined = pd.concat([first.rename("approval"), rejected.rename("rejection")], axis=1, join="inner")
     rate = float((joined["rejection"] >= joined["approval"]).sum() / len(first)) if len(first) else 0.0
-    return {"team": team, "cases": float(len(first)), "rejection_rate": round(rate, 4)}
+    share = len(completed & set(first.index)) / max(len(completed), 1)
+    return {"team": team, "cases": float(len(first)), "rejection_rate": round(rate, 4), "share": round(share, 4)}

@@ -1,15 +1,22 @@
-"""Read an organisation's event log into one normal form, or refuse it with a reason.
+"""Read an organisation's event log into one normal form, or refuse it with a reason — and say how it was read.
 
-An event log has one row per piece of work: which case, which activity, when it started and ended, who did it
-and in which role. Tools name these columns differently (Simod and Prosimos: ``case_id``, ``start_time``,
-``end_time``; pm4py and XES: ``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
-``org:role``), so the columns are recognised from those conventions or named in a mapping file. XES files are
-read through pm4py (the optional extra ``logs``).
+An event log has one row per piece of work (or per transition of it): which case, which activity, when, who did
+it and in which role. Tools name these columns differently (Simod and Prosimos: ``case_id``, ``start_time``,
+``end_time``; XES and pm4py: ``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
+``lifecycle:transition``), so the columns are recognised from those conventions or named in a mapping file. The
+steps, each in its own module, and everything they noticed goes into the log's ``notes`` (the fit report):
 
-A log with completion times only gets estimated starts: an event starts when both its case and its resource
-were free, i.e. at the later of the case's previous completion and the resource's previous completion. The
-estimate is biased *upwards* (it counts any idle or off-shift time before the work as work), so service times
-fitted from it are upper bounds; the calibration report says so.
+1. the file, in its dialect (:mod:`scalesim.evidence.read`): CSV separators, byte-order marks, encodings, XES;
+2. one timestamp format per column, from all its values (:mod:`scalesim.evidence.timestamps`); ambiguous
+   day/month is refused with both readings unless the mapping names the format;
+3. lifecycle transitions paired into activity instances with enable, start and end
+   (:mod:`scalesim.evidence.lifecycle`), when the log has a lifecycle column and no separate start column;
+4. a start estimated for completion-only work: the later of the case's and the resource's previous completion
+   (an upper bound: idle time before the work counts as work);
+5. teams: the mapping's activity -> team, else a role column, else pools of resources that do alike work
+   (:mod:`scalesim.evidence.pools`);
+6. evidence checks: too few cases to fit anything is refused; every column not used is named; cases cut at the
+   log's edges (begun before it, or unfinished at its end) are counted, and left out of the route.
 """
 
 from __future__ import annotations
@@ -21,27 +28,54 @@ import numpy as np
 import pandas as pd
 
 from scalesim.errors import ScenarioError
+from scalesim.evidence.lifecycle import pair
+from scalesim.evidence.pools import discover_pools
+from scalesim.evidence.read import read_file
+from scalesim.evidence.timestamps import parse_column
 from scalesim.scenario.files import read_mapping
 
-FIELDS = ("case", "activity", "enable", "start", "end", "resource", "role")
+FIELDS = ("case", "activity", "enable", "start", "end", "resource", "role", "lifecycle", "instance")
 REQUIRED = ("case", "activity", "end")
+TIMES = ("enable", "start", "end")
 CONVENTIONS: dict[str, tuple[str, ...]] = {
-    "case": ("case_id", "case:concept:name", "case", "caseid", "case id", "case_key"),
-    "activity": ("activity", "concept:name", "activity_name", "task", "event"),
-    "enable": ("enable_time", "enabled_time", "enable_timestamp", "time:enable", "arrival_time"),
-    "start": ("start_time", "start_timestamp", "time:start", "start", "starttime", "start timestamp"),
+    "case": ("case_id", "case:concept:name", "case", "caseid", "case id", "case_key", "case key"),
+    "activity": ("activity", "concept:name", "activity_name", "task", "event", "activity name"),
+    "enable": ("enable_time", "enabled_time", "enable_timestamp", "time:enable", "arrival_time", "schedule_time"),
+    "start": (
+        "start_time",
+        "start_timestamp",
+        "time:start",
+        "start",
+        "starttime",
+        "start timestamp",
+        "begin",
+        "begin_time",
+        "started",
+    ),
     "end": ("end_time", "time:timestamp", "end", "complete_time", "endtime", "end timestamp", "timestamp"),
     "resource": ("resource", "org:resource", "user", "agent", "performer"),
     "role": ("role", "org:role", "org:group", "team", "department"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "lifecycle_transition", "event_type"),
+    "instance": ("concept:instance", "activity_instance", "instance_id", "activity_instance_id"),
 }
 """Column names recognised without a mapping, per field, in order of preference."""
+MIN_CASES = 10
+"""Fewer cases than this are no evidence for any fitted number: refused."""
+FEW_CASES = 100
+"""Fewer cases than this are said to be thin evidence."""
+SHORT_SPAN_DAYS = 14.0
+"""A log shorter than this makes a chronological hold-out a test of other hours, not of later weeks."""
+EDGE_SHARE = 0.05
+"""An activity that opens (or closes) at least this share of a log's whole cases is a usual first (last) one."""
 
 
 @dataclass(frozen=True)
 class Mapping:
-    """What a mapping file says: column names, activity -> team, approval and rejection activities."""
+    """What a mapping file says: column names, timestamp formats, activity -> team, approval and rejection
+    activities."""
 
     columns: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     approvals: tuple[str, ...] = ()
     rejections: tuple[str, ...] = ()
@@ -51,17 +85,21 @@ class Mapping:
         if path is None:
             return cls()
         raw = read_mapping(path, "mapping file")
-        unknown = sorted(set(raw) - {"columns", "teams", "approvals", "rejections"})
+        keys = {"columns", "formats", "teams", "approvals", "rejections"}
+        unknown = sorted(set(raw) - keys)
         if unknown:
-            raise ScenarioError(
-                f"{path}: unknown key {unknown[0]!r}; a mapping has columns, teams, approvals, rejections"
-            )
+            raise ScenarioError(f"{path}: unknown key {unknown[0]!r}; a mapping has {', '.join(sorted(keys))}")
         columns = raw.get("columns") or {}
         bad = sorted(set(columns) - set(FIELDS))
         if bad:
             raise ScenarioError(f"{path}: columns.{bad[0]}: not a field; fields are {', '.join(FIELDS)}")
+        formats = raw.get("formats") or {}
+        bad = sorted(set(formats) - set(TIMES))
+        if bad:
+            raise ScenarioError(f"{path}: formats.{bad[0]}: not a timestamp field; they are {', '.join(TIMES)}")
         return cls(
             columns={k: str(v) for k, v in columns.items()},
+            formats={k: str(v) for k, v in formats.items()},
             teams={str(k): str(v) for k, v in (raw.get("teams") or {}).items()},
             approvals=tuple(str(a) for a in raw.get("approvals") or ()),
             rejections=tuple(str(a) for a in raw.get("rejections") or ()),
@@ -70,21 +108,36 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Log:
-    """Events in normal form: ``case``, ``activity``, ``enable`` (when the work became available: the log's enable
-    or arrival time, else the start), ``start``, ``end`` (UTC timestamps), ``resource``, ``team``, sorted by case
-    and end; ``estimated_starts`` when the log had completion times only."""
+    """Events in normal form: ``case``, ``activity``, ``enable`` (when the work became available: the log's
+    enable or schedule time, else the start), ``start``, ``end`` (the log's local clock time, tagged UTC),
+    ``resource``, ``team``, sorted by case and end.
+
+    ``estimated`` is the share of the work whose start was estimated (completion-only); ``has_enable`` whether
+    the log says when work became available; ``cut`` the cases cut at the log's edges; ``notes`` how it was read.
+    """
 
     events: pd.DataFrame
     source: str
-    estimated_starts: bool
+    estimated: float = 0.0
+    has_enable: bool = False
+    cut: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
 
     @property
     def cases(self) -> int:
         return int(self.events["case"].nunique())
 
+    @property
+    def estimated_starts(self) -> bool:
+        return self.estimated > 0.0
+
+    def without_cut(self) -> pd.DataFrame:
+        """The events of the cases the log holds whole (not cut at its edges)."""
+        return self.events[~self.events["case"].isin(self.cut)] if self.cut else self.events
+
 
 def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
-    """Read, check and normalise an event log (CSV, optionally gzipped, or XES)."""
+    """Read, check and normalise an event log (CSV in any common dialect, optionally gzipped, or XES)."""
     mapping = mapping or Mapping()
     path = Path(path)
     if not path.is_file():
@@ -94,29 +147,101 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
             f"{path}: a YAML/JSON file, not an event log; give the log as CSV (optionally .gz) or XES "
             "(and a mapping with --mapping)"
         )
-    raw = _read_table(path)
+    reading = read_file(path)
+    raw = reading.frame
+    notes = list(reading.notes)
     columns = _columns(raw, mapping, path)
-    frame = pd.DataFrame({f: raw[c] for f, c in columns.items()})
-    frame = frame.dropna(how="all")
+    unused = [str(c) for c in raw.columns if c not in set(columns.values())]
+    if unused:
+        notes.append(f"columns not used: {', '.join(unused)}")
+    frame = pd.DataFrame({f: raw[c] for f, c in columns.items()}).dropna(how="all")
     if frame.empty:
         raise ScenarioError(f"{path}: the log has no events")
     for f in REQUIRED:
-        missing = frame[f].isna()
+        missing = frame[f].isna() | (frame[f].astype("string").str.strip() == "")
+        if missing.all():
+            raise ScenarioError(f"{path}: column {columns[f]!r} ({f}) is present but every value is empty")
         if missing.any():
             line = int(np.flatnonzero(missing.to_numpy())[0]) + 2
             raise ScenarioError(f"{path}: row {line}: column {columns[f]!r} ({f}) is empty")
-    frame["case"] = frame["case"].astype(str)
-    frame["activity"] = frame["activity"].astype(str)
-    for f in ("enable", "start", "end"):
+    for f in ("case", "activity"):
+        frame[f] = frame[f].astype(str).str.strip()
+    for f in TIMES:
         if f in frame:
-            frame[f] = _timestamps(frame[f], columns[f], path)
-    estimated = "start" not in frame
-    if "resource" not in frame:
-        frame["resource"] = frame["activity"]  # nobody named: each activity is its own performer
-    frame["resource"] = frame["resource"].fillna("unknown").astype(str)
-    frame["team"] = _teams(frame, mapping)
-    if estimated:
+            if frame[f].isna().all():
+                raise ScenarioError(
+                    f"{path}: column {columns[f]!r} ({f}) is present but every value is empty: fill it, or remove "
+                    f"the column{' to estimate starts from completions' if f == 'start' else ''}"
+                )
+            parsed = parse_column(frame[f], columns[f], str(path), mapping.formats.get(f))
+            frame[f] = parsed.values
+            notes.append(f"timestamps {parsed.reading}; times are the log's local clock time")
+    frame = _instances(frame, notes)
+    frame["resource"] = frame["resource"].astype("string") if "resource" in frame else pd.NA
+    frame["team"] = _teams(frame, mapping, notes)
+    frame["resource"] = frame["resource"].fillna(frame["team"]).astype(str)
+    estimated = frame["start"].isna()
+    if estimated.any():
         frame["start"] = _estimated_starts(frame)
+        notes.append(
+            f"{estimated.mean():.0%} of the work has completion times only: its starts are estimated as the later "
+            "of the case's and the resource's previous completion (upper bounds: idle time counts as work)"
+        )
+    _check(frame, path, mapping)
+    has_enable = "enable" in frame and bool(frame["enable"].notna().any())
+    frame["enable"] = frame["enable"].fillna(frame["start"]) if "enable" in frame else frame["start"]
+    frame["enable"] = frame["enable"].where(frame["enable"] <= frame["start"], frame["start"])
+    events = frame.sort_values(["case", "end", "start"], kind="stable").reset_index(drop=True)
+    events = events[["case", "activity", "enable", "start", "end", "resource", "team"]]
+    cases = int(events["case"].nunique())
+    if cases < MIN_CASES:
+        raise ScenarioError(
+            f"{path}: {cases} case(s): too few to fit arrivals, service times or a route (at least {MIN_CASES}; "
+            f"{FEW_CASES} or more for numbers worth trusting)"
+        )
+    if cases < FEW_CASES:
+        notes.append(f"only {cases} cases: every fitted number is thin evidence (100 or more are worth trusting)")
+    cut = _cut_cases(events)
+    if cut:
+        notes.append(
+            f"{len(cut):,} cases are cut at the log's edges (begun before it or unfinished at its end): counted in "
+            "the arrivals, left out of the route and losses"
+        )
+    return Log(events, str(path), float(estimated.mean()), has_enable, frozenset(cut), tuple(notes))
+
+
+def _instances(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """One row per piece of work: lifecycle transitions paired where the log has them (and no start column),
+    otherwise rows as they are; a start left empty is estimated later."""
+    if "lifecycle" in frame and "start" not in frame:
+        events = frame.rename(columns={"end": "time"})
+        events["lifecycle"] = events["lifecycle"].astype("string").str.strip().str.lower()
+        for column in ("resource", "role", "instance"):
+            if column in events:
+                events[column] = events[column].astype(object).where(events[column].notna(), None)
+        paired = pair(events)
+        notes += paired.notes()
+        frame = paired.instances
+        if "role" not in events:
+            frame = frame.drop(columns="role")
+        if frame["enable"].isna().all():
+            frame = frame.drop(columns="enable")
+        return frame
+    if "lifecycle" in frame:
+        transitions = frame["lifecycle"].astype("string").str.strip().str.lower()
+        kept = transitions.isna() | (transitions == "complete")
+        if not kept.all():
+            notes.append(
+                f"the log has start and end columns and a lifecycle column: {int((~kept).sum()):,} rows that are not "
+                "completions are left out"
+            )
+        frame = frame[kept.to_numpy()]
+    if "start" not in frame:
+        frame = frame.assign(start=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]"))
+    return frame.drop(columns=[c for c in ("lifecycle", "instance") if c in frame])
+
+
+def _check(frame: pd.DataFrame, path: Path, mapping: Mapping) -> None:
     reversed_ = frame["end"] < frame["start"]
     if reversed_.any():
         first = frame[reversed_].iloc[0]
@@ -133,47 +258,20 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
         )
     sizes = frame.groupby("case").size()
     if (sizes == 1).all():
-        raise ScenarioError(f"{path}: every case has a single event: there is no flow between activities to learn from")
+        raise ScenarioError(
+            f"{path}: every case has a single piece of work: there is no flow between activities to learn from"
+        )
     unknown = [a for a in (*mapping.approvals, *mapping.rejections) if a not in set(frame["activity"])]
     if unknown:
         raise ScenarioError(
             f"mapping: activity {unknown[0]!r} is not in the log; activities: "
             f"{', '.join(sorted(frame['activity'].unique())[:12])}"
         )
-    # when work became available (an arrival for a case's first piece of work); the start where the log has none
-    frame["enable"] = frame["enable"].fillna(frame["start"]) if "enable" in frame else frame["start"]
-    frame["enable"] = frame["enable"].where(frame["enable"] <= frame["start"], frame["start"])
-    events = frame.sort_values(["case", "end", "start"], kind="stable").reset_index(drop=True)
-    return Log(events[["case", "activity", "enable", "start", "end", "resource", "team"]], str(path), estimated)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    name = path.name.lower()
-    if name.endswith((".xes", ".xes.gz")):
-        try:
-            import pm4py  # type: ignore[import-untyped]
-        except ImportError:
-            raise ScenarioError(
-                f"{path}: reading XES needs pm4py: pip install 'scalesim[logs]' (or export the log as CSV)"
-            ) from None
-        try:
-            return pm4py.convert_to_dataframe(pm4py.read_xes(str(path)))
-        except Exception as error:  # pm4py raises many kinds; the user needs the file and the reason
-            raise ScenarioError(f"{path}: not a readable XES file ({type(error).__name__}: {error})") from None
-    with path.open("rb") as head:
-        if not name.endswith(".gz") and b"\x00" in head.read(4096):
-            raise ScenarioError(f"{path}: not a readable CSV event log (binary data)")
-    try:
-        return pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise ScenarioError(f"{path}: the file is empty (an event log needs a header row and events)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
-        raise ScenarioError(f"{path}: not a readable CSV event log ({error})") from None
 
 
 def _columns(raw: pd.DataFrame, mapping: Mapping, path: Path) -> dict[str, str]:
     """Which column holds each field: the mapping's, else the first recognised convention."""
-    present = {c.lower().strip(): c for c in raw.columns}
+    present = {str(c).lower().strip(): c for c in raw.columns}
     chosen: dict[str, str] = {}
     for f in FIELDS:
         if f in mapping.columns:
@@ -185,7 +283,7 @@ def _columns(raw: pd.DataFrame, mapping: Mapping, path: Path) -> dict[str, str]:
             chosen[f] = name
             continue
         for candidate in CONVENTIONS[f]:
-            if candidate in present:
+            if candidate in present and present[candidate] not in chosen.values():
                 chosen[f] = present[candidate]
                 break
     if chosen.get("start") is not None and chosen.get("start") == chosen.get("end"):
@@ -200,37 +298,82 @@ def _columns(raw: pd.DataFrame, mapping: Mapping, path: Path) -> dict[str, str]:
     return chosen
 
 
-def _timestamps(values: pd.Series, column: str, path: Path) -> pd.Series:
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ScenarioError(
-            f"{path}: row {row + 2}: column {column!r}: {values.iloc[row]!r} is not a timestamp (ISO 8601 expected)"
-        )
-    return parsed
-
-
-def _teams(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
-    """The team of each event: the mapping's activity -> team, else the role column, else the resource's name
-    without its trailing index (``Claims Handler_12`` -> ``Claims Handler``)."""
+def _teams(frame: pd.DataFrame, mapping: Mapping, notes: list[str]) -> pd.Series:
+    """The team of each piece of work: the mapping's activity -> team, else the role column, else the pool of
+    resources that do alike work (names only as a hint: :mod:`scalesim.evidence.pools`)."""
+    activity = frame["activity"].astype("string")
+    team = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "role" in frame:
-        team = frame["role"].astype("string")
-    else:
-        team = frame["resource"].str.replace(r"[-_ ]?\d+$", "", regex=True).astype("string")
-    team = team.fillna(frame["activity"].astype("string"))
+        team = frame["role"].astype("string").str.strip()
+        team = team.where(team != "", pd.NA)
+    if team.isna().any():
+        pools = discover_pools(frame["resource"], frame["activity"])
+        from_pools = frame["resource"].map(pools.of_resource).astype("string")
+        from_pools = from_pools.fillna(activity.map(pools.of_activity).astype("string"))
+        if "role" not in frame:
+            notes += pools.notes()
+        team = team.fillna(from_pools)
     if mapping.teams:
-        team = frame["activity"].map(mapping.teams).astype("string").fillna(team)
-    return team.astype(str)
+        team = activity.map(mapping.teams).astype("string").fillna(team)
+    return team.fillna(activity).astype(str)
 
 
 def _estimated_starts(frame: pd.DataFrame) -> pd.Series:
     """Start = the later of the case's previous completion and the resource's previous completion (see module
-    docstring); an event with neither starts when it ends (zero duration)."""
+    docstring) where the log gives none; work with neither starts when it ends (zero duration)."""
     order = frame.sort_values("end", kind="stable")
     case_prev = order.groupby("case")["end"].shift(1)
     resource_prev = order.groupby("resource")["end"].shift(1)
     start = pd.concat([case_prev, resource_prev], axis=1).max(axis=1)
     start = start.fillna(order["end"])
     start = start.where(start <= order["end"], order["end"])
-    return start.reindex(frame.index)
+    return frame["start"].fillna(start.reindex(frame.index))
+
+
+def _cut_cases(events: pd.DataFrame) -> set[str]:
+    """Cases cut at the log's edges: those whose first activity is not a usual first one and that begin in the
+    log's first stretch (as long as the 90th percentile case), or whose last activity is not a usual last one and
+    that end in its last stretch: they began before the log, or were unfinished when it was taken."""
+    grouped = events.groupby("case", sort=False)
+    first = grouped["activity"].first()
+    last = grouped["activity"].last()
+    begin, end = grouped["start"].min(), grouped["end"].max()
+    stretch = (end - begin).quantile(0.9)
+    usual_first = set(first.value_counts(normalize=True).loc[lambda s: s >= EDGE_SHARE].index)
+    usual_last = set(last.value_counts(normalize=True).loc[lambda s: s >= EDGE_SHARE].index)
+    early = (~first.isin(usual_first)) & (begin <= begin.min() + stretch)
+    late = (~last.isin(usual_last)) & (end >= end.max() - stretch)
+    return set(first.index[early | late].astype(str))
+
+
+def split_log(log: Log, holdout: float) -> tuple[Log, pd.DataFrame]:
+    """A chronological split: the cases that began first (``1 - holdout`` of them) calibrate; the rest, whole, are
+    held out for the back-test (as events in normal form)."""
+    begins = log.events.groupby("case")["enable"].min().sort_values(kind="stable")
+    keep = round(len(begins) * (1.0 - holdout))
+    if keep < MIN_CASES or len(begins) - keep < MIN_CASES:
+        raise ScenarioError(
+            f"--holdout {holdout:g}: {len(begins)} cases split {keep} / {len(begins) - keep}; each part needs at "
+            f"least {MIN_CASES} cases"
+        )
+    early = set(begins.index[:keep])
+    mine = log.events["case"].isin(early)
+    notes = (*log.notes, f"held out: the last {len(begins) - keep:,} cases to begin ({holdout:.0%}), for the back-test")
+    span = (begins.iloc[-1] - begins.iloc[0]).total_seconds() / 86400.0
+    if span < SHORT_SPAN_DAYS:
+        notes += (
+            f"the log spans {span:.1f} days: a chronological hold-out tests other hours or days than the calibration "
+            "saw (its shifts and arrival rate), not the same process later; hold out a part of a log of weeks",
+        )
+    calibration = Log(
+        log.events[mine].reset_index(drop=True),
+        log.source,
+        log.estimated,
+        log.has_enable,
+        frozenset(c for c in log.cut if c in early),
+        notes,
+    )
+    held = log.events[~mine].reset_index(drop=True)
+    if not log.has_enable:  # the enable times are the starts: writing them would claim waits of zero
+        held = held.drop(columns="enable")
+    return calibration, held

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from scalesim.about import VERSION
-from scalesim.evidence.discover import Discovery, StepFound
+from scalesim.evidence.discover import ALL_APPROVED, Discovery, StepFound
 from scalesim.evidence.fit import Fit
 
 STUB = "STUB: not in the log; replace with your own figure"
@@ -33,7 +33,9 @@ def _fit(fit: Fit) -> str:
     return f"{_flow(fit.dist)}   # {fit.describe()}"
 
 
-def scenario_text(found: Discovery, name: str) -> str:
+def scenario_text(found: Discovery, name: str, pilot_staff: dict[str, int] | None = None) -> str:
+    """The scenario file's text. ``pilot_staff`` sizes the pilot stub's teams (by scenario team name) where the
+    log's staff could not serve the pilot's sample of the cases."""
     names = {team: team_name(team) for team in found.teams}
     span = f"{found.first:%Y-%m-%d %H:%M} to {found.last:%Y-%m-%d %H:%M} UTC"
     lines = [
@@ -67,7 +69,7 @@ def scenario_text(found: Discovery, name: str) -> str:
         "  adoption: {with_owner: 0.95, without_owner: 0.95}",
         "  teams:",
     ]
-    lines += _teams(found, names)
+    lines += _teams(found, names, pilot_staff or {})
     lines += ["  handoffs:"] + [f"    - {_step(step, names)}" for step in found.route]
     lines += [
         "",
@@ -103,9 +105,17 @@ def scenario_text(found: Discovery, name: str) -> str:
     ]
     if found.approval is not None:
         approvers = names.get(str(found.approval["team"]), team_name(str(found.approval["team"])))
+        share = float(found.approval["share"])
+        cases = int(found.approval["cases"])
+        lines.append("    approval:")
+        if share >= ALL_APPROVED:
+            lines.append(f"      policy: all   # {share:.0%} of the cases were approved ({cases:,})")
+        else:
+            lines += [
+                f"      policy: risk_based   # {cases:,} cases ({share:.1%}) were approved; the log does not say why",
+                f"      share: {share:g}   # so that share of the cases, at random",
+            ]
         lines += [
-            "    approval:",
-            "      policy: all",
             f"      team: {approvers}   # the team of the approval activities named in the mapping",
             f"      rejection_rate: {found.approval['rejection_rate']:g}   # approved cases later rejected",
         ]
@@ -121,12 +131,19 @@ def _step(step: StepFound, names: dict[str, str], comment: str = "") -> str:
     return text
 
 
-def _teams(found: Discovery, names: dict[str, str]) -> list[str]:
+def _teams(found: Discovery, names: dict[str, str], staff: dict[str, int] | None = None) -> list[str]:
+    """The teams as YAML; ``staff`` (the pilot stub's) replaces the log's staff of the teams it names."""
     lines = []
     for team, t in found.teams.items():
+        people = (staff or {}).get(names[team])
+        staffed = (
+            f"      staff: {people}   # the pilot's sample needs this many (the log's {t.staff} could not serve it)"
+            if people is not None
+            else f"      staff: {t.staff}   # median people at work on a day the team worked"
+        )
         lines += [
             f"    {names[team]}:   # '{team}' in the log: {t.people} people, {t.visits:,} visits",
-            f"      staff: {t.staff}   # median people at work on a day the team worked",
+            staffed,
             f"      service_hours: {_fit(t.service)}",
             f"      calendar: {{start_hour: {t.start_hour:g}, hours_per_day: {t.hours_per_day:g}, "
             f"days_per_week: {t.days_per_week}}}   # when its work starts and ends (1st-99th percentile)",

@@ -75,3 +75,11 @@ def check_writable(folder: Path, option: str = "--out") -> None:
         raise ScenarioError(f"{option} {folder}: {existing} is a file, so no folder can be made inside it")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ScenarioError(f"{option} {folder}: cannot write in {existing} (permission denied)")
+    # permissions do not tell everything (a read-only file system, /proc, or root's access that ignores modes):
+    # make and remove an empty folder there, which is what writing the results will need first
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".scalesim-probe-", dir=existing))
+    except OSError as error:
+        raise ScenarioError(
+            f"{option} {folder}: cannot make a folder in {existing} ({error.strerror or error})"
+        ) from None

@@ -28,6 +28,7 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment import voi
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs
 from scalesim.ops.money import short_amount
 from scalesim.ops.run import select_designs
 from scalesim.ops.streams import Streams
@@ -157,6 +158,7 @@ def run_decision(
     threshold: float | None = None,
     announce: Callable[[str], None] | None = None,
     baseline: bool = True,
+    max_runs: int = DEFAULT_MAX_RUNS,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each).
 
@@ -174,6 +176,8 @@ def run_decision(
         )
     if samples < MIN_WORLDS:
         raise ScenarioError(f"--samples {samples}: decide needs at least {MIN_WORLDS} worlds (64 or more is usual)")
+    what = f"--samples {samples:,}: {samples:,} worlds x {len(names)} designs x {replications} replication(s)"
+    check_runs(scenario, what, samples * len(names) * replications, 1 + len(names), max_runs)
     worlds = draw_worlds(scenario, samples, scenario.run.seed)
     if announce is not None:
         announce(

@@ -24,6 +24,7 @@ from SALib.sample import sobol as sobol_sample
 from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs
 from scalesim.scenario.load import check_analyses
 from scalesim.scenario.schema import Scenario, Sensitivity, UncertainParameter
 
@@ -156,6 +157,7 @@ def run_sensitivity(
     runner: Runner,
     command: Sequence[str],
     announce: Callable[[str], None] | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
@@ -172,6 +174,9 @@ def run_sensitivity(
         raise ScenarioError(f"sensitivity.key {spec.key!r}: not a reported figure; choose one of {', '.join(METRICS)}")
     if method != "oat" and samples < 2:
         raise ScenarioError(f"--samples {samples}: {method} needs at least 2")
+    points = model_runs(method, spec, samples)
+    what = f"--samples {samples:,}: {method} of {len(spec.parameters)} parameters, {points:,} points x {replications}"
+    check_runs(scenario, f"{what} replication(s)", points * replications, 2, max_runs)
     plan = sample(method, spec, samples, scenario.run.seed)
     runs = len(plan.points) * replications
     if announce is not None:

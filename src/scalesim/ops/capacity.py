@@ -179,6 +179,8 @@ def expected_flow(scenario: Scenario, environment: OperatingEnvironment, design:
             passes = 1.0 - scenario.value.uplift.exceeds(approval.threshold) if approval.threshold is not None else 1.0
             if approval.confidence_below is not None:
                 passes *= 1.0 - below_confidence(scenario, environment, approval.confidence_below)
+            if approval.share is not None:
+                passes *= 1.0 - approval.share
             needing = 1.0 - passes
         work[approval.team] += reach * needing * teams[approval.team].service_hours.mean * approval.effort
         reach *= 1.0 - needing * (right * approval.rejection_rate + (1.0 - right) * approval.catches)

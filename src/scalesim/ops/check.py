@@ -24,6 +24,9 @@ DEFAULT_MAX_CASES = 5_000_000
 SECONDS_PER_CASE_PASS = 60e-6
 BYTES_PER_CASE = 200 + 150  # the shared draws, plus one environment's ledger and state
 BYTES_PER_CASE_PASS = 150
+DEFAULT_MAX_RUNS = 20_000
+"""Production runs an analysis (decide, sensitivity) may ask for before it is refused unless the limit is raised
+(``--max-runs``): 200 worlds of four designs are 800; 20,000 runs of a production year are days of CPU."""
 MIN_PILOT_CASES = 20
 """Fewer expected pilot cases than this measure no value per case worth a ratio."""
 ANNOUNCE_SECONDS = 20.0
@@ -83,6 +86,18 @@ def check_size(scenario: Scenario, designs: Sequence[str], max_cases: int = DEFA
             "shorten the horizon (--days), or raise the limit with --max-cases N"
         )
     return guess
+
+
+def check_runs(scenario: Scenario, what: str, runs: int, environments: int, max_runs: int = DEFAULT_MAX_RUNS) -> None:
+    """Refuse an analysis of ``runs`` runs (each of ``environments`` passes over the cases) above ``max_runs``,
+    with the estimate of its CPU time, before anything is drawn or run."""
+    if runs <= max_runs:
+        return
+    per_run = Estimate(estimate(scenario, ()).cases, environments, scenario.pilot.sample_share).seconds
+    raise ScenarioError(
+        f"{what} = {runs:,} production runs, about {_duration(runs * per_run)} of CPU; the limit is "
+        f"{max_runs:,} runs — ask for fewer, or raise the limit with --max-runs N"
+    )
 
 
 def check_pilot(scenario: Scenario) -> None:

@@ -126,40 +126,47 @@ XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 def write_xes(table: pd.DataFrame, path: Path) -> None:
     """Write the event log as XES (IEEE 1849-2016), streamed, one trace per (environment, design, case).
 
-    Traces are named ``environment/design/case`` so the pilot's and each design's run of a case stay apart; each
-    activity is a ``start`` and a ``complete`` event (the lifecycle extension), as Simod and pm4py expect.
+    Traces are named ``environment/design/case`` so the pilot's and each design's run of a case stay apart. Each
+    piece of work is its lifecycle (the standard's lifecycle extension): ``schedule`` when it was queued (where it
+    waited), ``start`` and ``complete``, in time order within the trace, as Simod and pm4py expect.
     Hand-written (a few lines of XML) rather than through pm4py, which is AGPL-licensed and heavy; pm4py reads the
-    file (a test checks it).
+    file (a test checks it), and so does ``scalesim calibrate``.
     """
-    ordered = table.sort_values(["environment", "design", "case_id", "start_time"], kind="stable")
+    work = table.reset_index(drop=True)
+    waited = work["enable_time"] < work["start_time"]
+    parts = []
+    everything = pd.Series(True, index=work.index)
+    for order, (transition, column, kept) in enumerate(
+        (("schedule", "enable_time", waited), ("start", "start_time", everything), ("complete", "end_time", everything))
+    ):
+        chosen = work[kept]
+        parts.append(chosen.assign(transition=transition, when=chosen[column], order=order, row=chosen.index))
+    events = pd.concat(parts, ignore_index=True).sort_values(
+        ["environment", "design", "case_id", "when", "row", "order"], kind="stable"
+    )
 
     def strings(series: pd.Series) -> list[str]:
         return [str(v) for v in series.tolist()]
 
-    def column(name: str) -> list[str]:
-        return strings(ordered[name])
-
-    def stamps(name: str) -> list[str]:
-        return strings(ordered[name].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "+00:00")
-
-    traces = strings(ordered["environment"] + "/" + ordered["design"] + "/" + ordered["case_id"].astype(str))
+    traces = strings(events["environment"] + "/" + events["design"] + "/" + events["case_id"].astype(str))
+    stamps = strings(events["when"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "+00:00")
     rows = zip(
         traces,
-        column("environment"),
-        column("design"),
-        column("fate"),
-        [repr(float(v)) for v in ordered["value"].tolist()],
-        column("activity"),
-        column("resource"),
-        column("team"),
-        stamps("start_time"),
-        stamps("end_time"),
+        strings(events["environment"]),
+        strings(events["design"]),
+        strings(events["fate"]),
+        [repr(float(v)) for v in events["value"].tolist()],
+        strings(events["activity"]),
+        strings(events["resource"]),
+        strings(events["team"]),
+        strings(events["transition"]),
+        stamps,
         strict=True,
     )
     with open(path, "w", encoding="utf-8") as out:
         out.write(XES_HEAD)
         current = None
-        for trace, environment, design, fate, value, activity, resource, team, start, end in rows:
+        for trace, environment, design, fate, value, activity, resource, team, transition, when in rows:
             if trace != current:
                 if current is not None:
                     out.write("  </trace>\n")
@@ -171,14 +178,13 @@ def write_xes(table: pd.DataFrame, path: Path) -> None:
                     f'    <float key="value" value="{value}"/>\n'
                 )
                 current = trace
-            for transition, when in (("start", start), ("complete", end)):
-                out.write(
-                    f'    <event>\n      <string key="concept:name" value={quoteattr(activity)}/>\n'
-                    f'      <string key="org:resource" value={quoteattr(resource)}/>\n'
-                    f'      <string key="org:group" value={quoteattr(team)}/>\n'
-                    f'      <string key="lifecycle:transition" value="{transition}"/>\n'
-                    f'      <date key="time:timestamp" value="{when}"/>\n    </event>\n'
-                )
+            out.write(
+                f'    <event>\n      <string key="concept:name" value={quoteattr(activity)}/>\n'
+                f'      <string key="org:resource" value={quoteattr(resource)}/>\n'
+                f'      <string key="org:group" value={quoteattr(team)}/>\n'
+                f'      <string key="lifecycle:transition" value="{transition}"/>\n'
+                f'      <date key="time:timestamp" value="{when}"/>\n    </event>\n'
+            )
         if current is not None:
             out.write("  </trace>\n")
         out.write("</log>\n")

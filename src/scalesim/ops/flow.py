@@ -322,6 +322,7 @@ class Operation:
             needs = approval.policy != "risk_based" or (
                 (approval.threshold is not None and self.cases.value[i] > approval.threshold)
                 or (approval.confidence_below is not None and sure < approval.confidence_below)
+                or (approval.share is not None and self.cases.uniform("approval_share")[i] < approval.share)
             )
             if needs:
                 if self.committee is not None:

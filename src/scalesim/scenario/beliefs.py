@@ -18,11 +18,22 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
+from scalesim.scenario.distributions import MIN_CV
 from scalesim.scenario.numbers import CEILING, NO_BOOLEAN
 
 Number = Annotated[float, NO_BOOLEAN, Field(ge=-CEILING, le=CEILING)]
 Spread = Annotated[float, NO_BOOLEAN, Field(gt=0.0, le=CEILING)]
 Label = Annotated[str, Field(max_length=200)]
+
+
+def _not_a_point(belief: Any, mean: float, sd: float) -> Any:
+    """Refuse a belief so narrow it is a known value (its family's parameters overflow or round to a point)."""
+    if sd < MIN_CV * abs(mean):
+        raise ValueError(
+            f"sd {sd:g} is below {MIN_CV:g} of the mean {mean:g}: the input is known, not uncertain; set the field "
+            "itself to that value and leave it out of the beliefs"
+        )
+    return belief
 
 
 class _Belief(BaseModel):
@@ -62,6 +73,8 @@ class BetaBelief(_Belief):
             )
         return self
 
+    _narrow = model_validator(mode="after")(lambda self: _not_a_point(self, self.mean_, self.sd))
+
     def frozen(self) -> Any:
         k = self.mean_ * (1 - self.mean_) / self.sd**2 - 1
         return stats.beta(self.mean_ * k, (1 - self.mean_) * k)
@@ -74,6 +87,8 @@ class _ByMoments(_Belief):
     sd: Spread
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    _narrow = model_validator(mode="after")(lambda self: _not_a_point(self, self.mean_, self.sd))
 
 
 class LognormalBelief(_ByMoments):

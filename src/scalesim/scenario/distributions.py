@@ -17,6 +17,9 @@ from scalesim.scenario.numbers import NO_BOOLEAN, NonNegative, Positive, not_a_b
 
 MAX_CV = 10.0
 """A coefficient of variation above this describes no real task time or value (and breaks the samplers)."""
+MIN_CV = 1e-6
+"""A coefficient of variation below this is a fixed value in all but name (a gamma's shape 1/cv^2 overflows at
+1e-155, a lognormal's sigma rounds to 0): it is refused, with the fixed value to write instead."""
 
 
 class _Dist(BaseModel):
@@ -82,6 +85,15 @@ class _MeanCv(_Dist):
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _not_degenerate(self) -> _MeanCv:
+        if self.cv < MIN_CV:
+            raise ValueError(
+                f"cv {self.cv:g} is below {MIN_CV:g}: that is a fixed value, not a distribution; write the number "
+                f"{self.mean_:g} (or {{dist: fixed, value: {self.mean_:g}}}) instead"
+            )
+        return self
 
     @property
     def mean(self) -> float:

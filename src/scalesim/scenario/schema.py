@@ -28,8 +28,11 @@ from scalesim.scenario.numbers import (
 )
 from scalesim.scenario.paths import suggest
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-"""A scenario, team or design name: letters, digits, ``_ . -``, at most 64 characters."""
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NAME_LENGTH = 64
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=NAME_LENGTH)]
+"""A scenario, team or design name: letters, digits, ``_ . -``, at most 64 characters (a scenario's is a file and
+folder name, so no separators and no ``..``)."""
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,8}$")]
 
@@ -269,7 +272,8 @@ class Approval(Model):
     model is signal detection's hit and false-alarm rates, Green & Swets 1966).
 
     ``risk_based`` sends a case to the approvers when its value is above ``threshold``, or its confidence is
-    below ``confidence_below``, or either when both are given.
+    below ``confidence_below``, or it is among a random ``share`` of the cases (what an event log shows: how many
+    cases were approved, not why); any of those given is enough.
     """
 
     policy: Literal["none", "all", "risk_based", "committee"] = "none"
@@ -279,6 +283,9 @@ class Approval(Model):
     )
     confidence_below: Probability | None = Field(
         default=None, description="'risk_based': outputs with confidence below this need approval"
+    )
+    share: Probability | None = Field(
+        default=None, description="'risk_based': this share of the cases needs approval, at random (e.g. from a log)"
     )
     committee: Committee | None = None
     rejection_rate: Probability = Field(0.0, description="share of right outputs the approval blocks")
@@ -297,8 +304,16 @@ class Approval(Model):
     def _policy_needs(self) -> Approval:
         if self.policy in ("all", "risk_based") and self.team is None:
             raise ValueError(f"policy '{self.policy}' needs 'team' (the approvers team)")
-        if self.policy == "risk_based" and self.threshold is None and self.confidence_below is None:
-            raise ValueError("policy 'risk_based' needs 'threshold' (a value) or 'confidence_below' (a confidence)")
+        if (
+            self.policy == "risk_based"
+            and self.threshold is None
+            and self.confidence_below is None
+            and self.share is None
+        ):
+            raise ValueError(
+                "policy 'risk_based' needs 'threshold' (a value), 'confidence_below' (a confidence) or 'share' (of "
+                "the cases, at random)"
+            )
         if self.policy == "committee" and self.committee is None:
             raise ValueError("policy 'committee' needs 'committee' (every_days, slots)")
         return self
