@@ -117,3 +117,29 @@ def test_next_open_is_the_vectorised_start_of_work(spec):
     calendar = WorkCalendar(Calendar(**spec))
     times = np.random.default_rng(1).uniform(0, 60, 2000)
     assert np.array_equal(calendar.next_open(times), np.array([calendar.finish(t, 0.0) for t in times]))
+
+
+def test_light_quantiles_and_tails_equal_scipy_stats_to_the_last_bit():
+    """Beliefs' quantiles and distributions' tails are computed without importing scipy.stats (every command checks
+    a file's beliefs; a refusal should not wait for it): the same special functions, the same values."""
+    import numpy as np
+    from scipy import stats
+
+    from scalesim.scenario.beliefs import Beliefs
+    from scalesim.scenario.distributions import Exponential, Gamma, Lognormal
+
+    u = np.clip(np.random.default_rng(3).random(5000), 1e-12, 1 - 1e-12)
+    inputs = {
+        "a": {"dist": "beta", "mean": 0.8, "sd": 0.05},
+        "b": {"dist": "lognormal", "mean": 60, "sd": 15},
+        "c": {"dist": "gamma", "mean": 3, "sd": 0.7},
+        "d": {"dist": "uniform", "low": 0.2, "high": 0.4},
+        "e": {"dist": "triangular", "low": 0.015, "mode": 0.03, "high": 0.06},
+        "f": {"dist": "triangular", "low": 1, "mode": 1, "high": 4},
+    }
+    for name, belief in Beliefs.model_validate({"inputs": inputs}).inputs.items():
+        assert np.array_equal(belief.quantile(u), belief.frozen().ppf(u)), name
+    for dist in (Exponential(mean=2.0), Lognormal(mean=60, cv=1.5), Gamma(mean=350, cv=1.2)):
+        for x in (-1.0, 0.0, 1e-3, 0.5, 40.0, 600.0, 1e5):
+            assert dist.exceeds(x) == float(dist.frozen().sf(x)), (dist, x)
+    assert stats  # the reference is scipy.stats itself

@@ -16,6 +16,7 @@ PACKAGE = ROOT / "src" / "scalesim"
 LAYER = {
     "errors": 0,
     "about": 0,
+    "limits": 0,
     "scenario": 1,
     "ops": 2,
     "portfolio": 2,

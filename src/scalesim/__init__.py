@@ -10,42 +10,72 @@ Every command of the ``scalesim`` CLI is one library call away:
 ``compare_portfolios``), ``sensitivity``, ``decide``,
 ``validate``, ``report``, ``reproduce`` and ``verify_reproduction``,
 ``schema``.
+
+The names are imported when first used (PEP 562), so ``import scalesim`` — and the command line, whose
+``--version``, ``--help`` and refusals need none of them — starts without loading pandas, scipy or matplotlib.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from scalesim.about import VERSION
-from scalesim.api import (
-    ExperimentOptions,
-    compare,
-    compare_portfolios,
-    decide,
-    experiment,
-    portfolio,
-    replicate,
-    report,
-    resolve,
-    run,
-    schema,
-    sensitivity,
-    sweep,
-    validate,
-    verify_reproduction,
-)
-from scalesim.canonical import CANONICAL, reproduce_all
-from scalesim.errors import ScenarioError
-from scalesim.experiment.experiment import ExperimentResult
-from scalesim.experiment.portfolio import PortfolioResult
-from scalesim.experiment.sensitivity import SensitivityResult
-from scalesim.experiment.store import write_run
-from scalesim.ops import RunResult, simulate
-from scalesim.scenario import Scenario, load_scenario
+import importlib
+from pathlib import Path
+from typing import Any
+
+from scalesim.about import CANONICAL, VERSION
 
 __version__ = VERSION
+
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "ExperimentOptions",
+            "compare",
+            "compare_portfolios",
+            "decide",
+            "experiment",
+            "portfolio",
+            "replicate",
+            "report",
+            "resolve",
+            "run",
+            "schema",
+            "sensitivity",
+            "sweep",
+            "validate",
+            "verify_reproduction",
+        ),
+        "scalesim.api",
+    ),
+    "ScenarioError": "scalesim.errors",
+    "ExperimentResult": "scalesim.experiment.experiment",
+    "PortfolioResult": "scalesim.experiment.portfolio",
+    "SensitivityResult": "scalesim.experiment.sensitivity",
+    "write_run": "scalesim.experiment.store",
+    "RunResult": "scalesim.ops.result",
+    "simulate": "scalesim.ops.run",
+    "Scenario": "scalesim.scenario.schema",
+    "load_scenario": "scalesim.scenario.load",
+    "api": "scalesim.api",
+}
+"""Where each exported name lives."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        module = importlib.import_module(_WHERE[name])
+        value = module if name == "api" else getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scalesim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
 
 
 def reproduce(out: str | Path = CANONICAL, jobs: int | None = None) -> None:
     """Regenerate the canonical results from scratch, through the same commands a user would type."""
+    from scalesim.canonical import reproduce_all
     from scalesim.cli import main  # imported here: ``python -m scalesim.cli`` must not find it imported already
 
     reproduce_all(main, Path(out), jobs)

@@ -2,40 +2,36 @@
 
 Each function takes explicit keyword arguments (the experiment ones share :class:`ExperimentOptions`, checked by
 mypy) and records itself in the manifest of what it writes, as the command that made it.
+
+What each call runs is imported inside it: a refused scenario (the validation and the checks before a run, here
+at the top) answers before pandas, SciPy, SimPy or matplotlib are loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from typing_extensions import Unpack
 
-from scalesim.canonical import CANONICAL, verify_all
+from scalesim.about import CANONICAL
 from scalesim.errors import ScenarioError
-from scalesim.evidence.backtest import Backtest
-from scalesim.evidence.backtest import backtest as backtest_log
-from scalesim.evidence.calibrate import Calibration
-from scalesim.evidence.calibrate import calibrate as calibrate_log
-from scalesim.evidence.log import Mapping, read_log
-from scalesim.experiment.decide import Decision, run_decision
-from scalesim.experiment.executors import Runner
-from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, Kind, freeze_grid, run_experiment
-from scalesim.experiment.portfolio import PortfolioResult, compare_portfolios, operations_by_design, run_portfolio
-from scalesim.experiment.sensitivity import Method, SensitivityResult, run_sensitivity
-from scalesim.experiment.store import library_call
-from scalesim.ops.check import ANNOUNCE_SECONDS, DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS, check_pilot, check_size
-from scalesim.ops.result import RunResult
-from scalesim.ops.run import select_designs, simulate
-from scalesim.portfolio.load import load_portfolio
-from scalesim.portfolio.schema import PortfolioScenario
-from scalesim.report.build import build_report
-from scalesim.report.files import write_backtest as write_backtest_folder
-from scalesim.report.files import write_decision
+from scalesim.limits import DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS
+from scalesim.ops.check import ANNOUNCE_SECONDS, check_pilot, check_size, select_designs
 from scalesim.scenario.load import apply_override, check_analyses, is_portfolio, load_scenario, read_yaml
 from scalesim.scenario.load import validate as validate_raw
 from scalesim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from scalesim.evidence.backtest import Backtest
+    from scalesim.evidence.calibrate import Calibration
+    from scalesim.experiment.decide import Decision
+    from scalesim.experiment.experiment import ExperimentResult, Kind
+    from scalesim.experiment.portfolio import PortfolioResult
+    from scalesim.experiment.sensitivity import Method, SensitivityResult
+    from scalesim.ops.result import RunResult
+    from scalesim.portfolio.schema import PortfolioScenario
 
 __all__ = [
     "CANONICAL",
@@ -84,6 +80,8 @@ def resolve(
 def validate(scenario: str | Path, *, overrides: Iterable[str] = ()) -> Scenario | PortfolioScenario:
     """Check a scenario or portfolio file as a run would before it starts: fields, names, the pilot's capacity."""
     if is_portfolio(read_yaml(scenario)):
+        from scalesim.portfolio.load import load_portfolio
+
         return load_portfolio(scenario, overrides)
     resolved = resolve(scenario, overrides=overrides)
     check_analyses(resolved, str(scenario))
@@ -108,6 +106,8 @@ def run(
     Nothing is written: :func:`scalesim.write_run` stores a result. With ``event_log``, every piece of case work
     in every environment is kept (``result.event_log_table()``, and ``event_log.csv``/``.xes`` when written).
     """
+    from scalesim.ops.run import simulate
+
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     check_size(resolved, select_designs(resolved, designs), max_cases)
     return simulate(resolved, designs, on_environment=on_environment, event_log=event_log)
@@ -155,6 +155,10 @@ def experiment(
 
     ``announce`` receives one line with the expected size before a long experiment starts.
     """
+    from scalesim.experiment.executors import Runner
+    from scalesim.experiment.experiment import METRICS, ExperimentSpec, freeze_grid, run_experiment
+    from scalesim.experiment.store import library_call
+
     overrides = list(overrides)
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     names = tuple(select_designs(resolved, designs))
@@ -228,6 +232,8 @@ def calibrate(
     """A scenario whose production environment (arrivals, teams, shifts, service times, route, rework, approvals)
     comes from an event log; the pilot, value and designs are left as a marked stub. With ``holdout``, the last
     cases to begin (that share) are held out for a back-test (``Calibration.held_out``). See ``Calibration``."""
+    from scalesim.evidence.calibrate import calibrate as calibrate_log
+
     return calibrate_log(log, mapping, name, holdout)
 
 
@@ -241,6 +247,9 @@ def backtest(
 ) -> Backtest:
     """Simulate ``design`` (the as-is process ``calibrate`` writes) and compare it with the event log it should
     reproduce: cycle times, throughput, and per team processing, waiting and utilisation, each with a verdict."""
+    from scalesim.evidence.backtest import backtest as backtest_log
+    from scalesim.evidence.log import Mapping, read_log
+
     resolved = resolve(scenario, seed=seed)
     rules = Mapping.read(mapping)
     return backtest_log(resolved, read_log(log, rules), design)
@@ -248,6 +257,9 @@ def backtest(
 
 def write_backtest(result: Backtest, out: str | Path = "results", command: Sequence[str] | None = None) -> Path:
     """Store a back-test (see :func:`backtest`) in ``out/<scenario>/backtest-<digest>/`` with its figure."""
+    from scalesim.experiment.store import library_call
+    from scalesim.report.files import write_backtest as write_backtest_folder
+
     call = command or library_call("backtest", result.scenario, result.log, design=result.design)
     return write_backtest_folder(result, result.simulated_scenario, out, call)
 
@@ -265,6 +277,11 @@ def portfolio(
     progress: bool = False,
 ) -> PortfolioResult:
     """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value."""
+    from scalesim.experiment.executors import Runner
+    from scalesim.experiment.portfolio import operations_by_design, run_portfolio
+    from scalesim.experiment.store import library_call
+    from scalesim.portfolio.load import load_portfolio
+
     items = list(overrides)
     if years is not None:
         items.append(f"run.years={years}")
@@ -276,6 +293,14 @@ def portfolio(
     operations = operations_by_design(spec, Path(scenario).resolve().parent)
     call = library_call("portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items)
     return run_portfolio(spec, operations, replications, out, Runner(jobs, scheduler, progress), call)
+
+
+def compare_portfolios(first: PortfolioResult, second: PortfolioResult) -> list[dict[str, Any]]:
+    """Paired differences of every portfolio figure, ``second`` minus ``first`` (the same proposals and draws in
+    each replication)."""
+    from scalesim.experiment.portfolio import compare_portfolios as paired
+
+    return paired(first, second)
 
 
 def sensitivity(
@@ -298,6 +323,9 @@ def sensitivity(
 
     ``announce`` receives one line with the number of model runs before any run starts.
     """
+    from scalesim.experiment.executors import Runner
+    from scalesim.experiment.sensitivity import run_sensitivity
+
     resolved, call = _resolved_call(
         "sensitivity",
         scenario,
@@ -322,6 +350,8 @@ def _resolved_call(
     **kwargs: Any,
 ) -> tuple[Scenario, list[str]]:
     """The resolved scenario, and the library call to record as the command of what it writes."""
+    from scalesim.experiment.store import library_call
+
     items = list(overrides)
     resolved = resolve(scenario, seed=seed, days=days, overrides=items)
     shown = scenario if not isinstance(scenario, Scenario) else resolved.name
@@ -353,6 +383,10 @@ def decide(
     ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed. Today's
     process (do not scale) is one of the options unless ``baseline`` is false.
     """
+    from scalesim.experiment.decide import run_decision
+    from scalesim.experiment.executors import Runner
+    from scalesim.report.files import write_decision
+
     resolved, call = _resolved_call(
         "decide",
         scenario,
@@ -385,11 +419,15 @@ def decide(
 
 def report(folder: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` for a results folder; return both paths."""
+    from scalesim.report.build import build_report
+
     return build_report(folder)
 
 
 def verify_reproduction(out: str | Path = CANONICAL) -> tuple[int, list[str]]:
     """Re-execute every stored canonical result from its manifest: (results checked, the differences found)."""
+    from scalesim.canonical import verify_all
+
     return verify_all(Path(out))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scalesim.about import CANONICAL
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult, PortfolioTask, execute_portfolio
 from scalesim.experiment.store import read_manifest
@@ -22,7 +23,6 @@ from scalesim.experiment.tasks import Task, execute
 from scalesim.ops.run import simulate
 from scalesim.scenario.load import validate
 
-CANONICAL = Path("results") / "canonical"
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("run", "scenarios/claims-triage.yaml", "--no-ledger"),
     ("run", "scenarios/invoice-exceptions.yaml", "--no-ledger"),

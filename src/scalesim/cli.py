@@ -1,5 +1,7 @@
 """The ``scalesim`` command: parses options, calls the library (:mod:`scalesim.api`), prints. No model logic here.
 
+Each command imports what it runs when it runs, so ``--version``, ``--help`` and a refused option answer at once.
+
 Option groups shared by several commands are defined once, as argparse parent parsers. Each command records its
 own command line in the manifest of what it wrote.
 
@@ -10,48 +12,46 @@ Exit codes: 0 success, 2 bad input (scenario, override or option; one message on
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-import scalesim.api as api
-from scalesim.about import VERSION
-from scalesim.canonical import CANONICAL, reproduce_all
+from scalesim.about import CANONICAL, VERSION
 from scalesim.errors import ScenarioError
 from scalesim.experiment.atomic import check_writable, write_text
-from scalesim.experiment.executors import default_jobs
-from scalesim.experiment.experiment import METRICS, ExperimentResult, Kind
-from scalesim.experiment.portfolio import PortfolioResult
-from scalesim.experiment.store import dumps, set_command, write_run
-from scalesim.experiment.sweep import check_point, parse_grid, parse_point, read_sweep_file
-from scalesim.ops.capacity import team_loads
-from scalesim.ops.check import (
-    ANNOUNCE_SECONDS,
-    DEFAULT_MAX_CASES,
-    DEFAULT_MAX_RUNS,
-    check_size,
-    complaint_loops,
-    estimate,
-)
-from scalesim.ops.run import select_designs
-from scalesim.report.files import write_sensitivity_figure
-from scalesim.report.text import (
-    decision_summary,
-    experiment_summary,
-    portfolio_summary,
-    run_summary,
-    sensitivity_summary,
-    sweep_summary,
-)
-from scalesim.scenario.levers import check_prices
-from scalesim.scenario.numbers import CEILING
-from scalesim.scenario.schema import Scenario
+from scalesim.limits import CEILING, DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS, default_jobs
+
+if TYPE_CHECKING:
+    import scalesim.api as api
+    import scalesim.canonical as canonical
+    import scalesim.experiment.store as store
+    import scalesim.experiment.sweep as sweeps
+    import scalesim.ops.capacity as capacity
+    import scalesim.ops.check as checks
+    import scalesim.report.files as files
+    import scalesim.report.text as text
+    from scalesim.experiment.experiment import ExperimentResult, Kind
+    from scalesim.experiment.portfolio import PortfolioResult
+else:
+
+    class _Later:
+        """A module imported when first used (see the module docstring)."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attribute: str) -> Any:
+            return getattr(importlib.import_module(self._name), attribute)
+
+    api, canonical = _Later("scalesim.api"), _Later("scalesim.canonical")
+    store, sweeps = _Later("scalesim.experiment.store"), _Later("scalesim.experiment.sweep")
+    capacity, checks = _Later("scalesim.ops.capacity"), _Later("scalesim.ops.check")
+    files, text = _Later("scalesim.report.files"), _Later("scalesim.report.text")
 
 EXIT_BAD_INPUT = 2
 
@@ -163,9 +163,8 @@ def _replications(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--key",
         default="retention",
-        choices=METRICS,
         metavar="FIGURE",
-        help="the key figure for --precision (default retention)",
+        help="the key figure for --precision (default retention; any figure of the run table, e.g. npv)",
     )
 
 
@@ -393,7 +392,7 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
         announce=_announce,
         **grid,
     )
-    set_command(result.folder, args.command_line)
+    store.set_command(result.folder, args.command_line)
     return result
 
 
@@ -408,7 +407,7 @@ def _with_report(args: argparse.Namespace, folder: Path) -> str:
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], results: str) -> int:
     """JSON on stdout and nothing else, or the text table followed by where the results are."""
     if args.format == "json":
-        sys.stdout.write(dumps(data))
+        sys.stdout.write(store.dumps(data))
     else:
         print(text(data))
         print(f"\nresults: {results}")
@@ -418,8 +417,8 @@ def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], resul
 def _report(args: argparse.Namespace, result: ExperimentResult, against: dict[str, Any] | None = None) -> int:
     data = result.to_dict(against) if result.spec.kind == "sweep" else result.to_dict()
     note = _with_report(args, result.folder)
-    text = sweep_summary if result.spec.kind == "sweep" else experiment_summary
-    return _emit(args, data, text, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
+    shown = text.sweep_summary if result.spec.kind == "sweep" else text.experiment_summary
+    return _emit(args, data, shown, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -428,10 +427,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ScenarioError("--event-log: a single run writes an event log; drop --replications/--precision")
         return _report(args, _experiment(args, "run", args.design))
     scenario = api.resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
-    size = check_size(scenario, select_designs(scenario, args.design), args.max_cases)
+    size = checks.check_size(scenario, checks.select_designs(scenario, args.design), args.max_cases)
     bar = None
-    if size.seconds > ANNOUNCE_SECONDS:
+    if size.seconds > checks.ANNOUNCE_SECONDS:
         _announce(f"{scenario.name}: {size.describe()}")
+        from tqdm import tqdm
+
         bar = tqdm(total=size.environments, unit="environment", disable=args.quiet, file=sys.stderr)
     result = api.run(
         scenario,
@@ -442,12 +443,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
-    folder = write_run(result, args.out, ledger=not args.no_ledger)
-    set_command(folder, args.command_line)
+    folder = store.write_run(result, args.out, ledger=not args.no_ledger)
+    store.set_command(folder, args.command_line)
     log = ""
     if args.event_log:
         log = f"\nevent log: {folder / 'event_log.csv'} and event_log.xes"
-    return _emit(args, result.summary(), run_summary, f"{folder}{log}{_with_report(args, folder)}")
+    return _emit(args, result.summary(), text.run_summary, f"{folder}{log}{_with_report(args, folder)}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -460,16 +461,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    grid = parse_grid(args.grid)
+    grid = sweeps.parse_grid(args.grid)
     designs = args.design
     if args.sweep_file is not None:
-        spec = read_sweep_file(args.sweep_file)
+        spec = sweeps.read_sweep_file(args.sweep_file)
         grid = {**{path: list(values) for path, values in spec["grid"].items()}, **grid}
         designs = designs or spec.get("designs")
         if args.replications is None and "replications" in spec:  # an option given on the command line wins
             args.replications = COUNT(str(spec["replications"]))
-    against = parse_point(args.against)
-    check_point(grid, against)  # refused before anything runs
+    against = sweeps.parse_point(args.against)
+    sweeps.check_point(grid, against)  # refused before anything runs
     return _report(args, _experiment(args, "sweep", designs, grid=grid), against)
 
 
@@ -486,7 +487,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=not args.quiet,
         )
-        set_command(result.folder, args.command_line)
+        store.set_command(result.folder, args.command_line)
         return result
 
     results = [one(args.scenario, args.overrides)]
@@ -497,7 +498,10 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     notes = "".join(_with_report(args, r.folder) for r in results)
     payload: dict[str, Any] = data[0] if comparisons is None else {"portfolios": data, "comparisons": comparisons}
     return _emit(
-        args, payload, lambda _: portfolio_summary(data, comparisons), ", ".join(str(r.folder) for r in results) + notes
+        args,
+        payload,
+        lambda _: text.portfolio_summary(data, comparisons),
+        ", ".join(str(r.folder) for r in results) + notes,
     )
 
 
@@ -530,11 +534,11 @@ def _sampling(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     result = api.sensitivity(args.scenario, args.method, **_sampling(args))
-    set_command(result.experiment.folder, args.command_line)
-    figure = write_sensitivity_figure(result)
+    store.set_command(result.experiment.folder, args.command_line)
+    figure = files.write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
     return _emit(
-        args, result.to_dict(), sensitivity_summary, f"{result.experiment.folder} (figure: {figure.name}){note}"
+        args, result.to_dict(), text.sensitivity_summary, f"{result.experiment.folder} (figure: {figure.name}){note}"
     )
 
 
@@ -543,9 +547,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
         args.scenario, designs=args.designs, threshold=args.threshold, baseline=args.baseline, **_sampling(args)
     )
     folder = decision.experiment.folder
-    set_command(folder, args.command_line)
+    store.set_command(folder, args.command_line)
     data = decision.to_dict()
-    return _emit(args, data, decision_summary, f"{folder}{_with_report(args, folder)}")
+    return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}")
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -558,7 +562,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     if not args.check:
-        reproduce_all(main, args.out, args.jobs)
+        canonical.reproduce_all(main, args.out, args.jobs)
         print(f"canonical results regenerated from scratch in {args.out} (no stored run reused)")
         return 0
     checked, problems = api.verify_reproduction(args.out)
@@ -578,17 +582,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a file as thoroughly as a run would before it starts: fields, names, the pilot's capacity, size."""
+    from scalesim.scenario.levers import check_prices
+    from scalesim.scenario.schema import Scenario
+
     checked = api.validate(args.scenario, overrides=args.overrides)
     if not isinstance(checked, Scenario):
         print(f"{args.scenario}: valid portfolio scenario {checked.name!r}")
         return 0
     print(f"{args.scenario}: valid scenario {checked.name!r} with designs: {', '.join(checked.designs)}")
-    print(f"  size: {estimate(checked, list(checked.designs)).describe()}")
+    print(f"  size: {checks.estimate(checked, list(checked.designs)).describe()}")
     for name, design in checked.designs.items():
-        for load in team_loads(checked, checked.production, design):
+        for load in capacity.team_loads(checked, checked.production, design):
             if load.overloaded:
                 print(f"  overloaded in production: {name}, team {load.team}: {load.explain()}")
-    for warning in complaint_loops(checked):
+    for warning in checks.complaint_loops(checked):
         print(f"  warning: {warning}")
     try:
         check_prices(checked, str(args.scenario))
@@ -637,7 +644,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.report:
         api.report(folder)
     if args.format == "json":
-        print(dumps(result.to_dict()))
+        print(store.dumps(result.to_dict()))
         return 0
     print(
         f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"

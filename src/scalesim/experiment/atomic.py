@@ -12,10 +12,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scalesim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _write_file(path: Path, write: Callable[[str], object]) -> None:

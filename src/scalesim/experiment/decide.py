@@ -28,9 +28,8 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment import voi
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
-from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs
+from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs, select_designs
 from scalesim.ops.money import short_amount
-from scalesim.ops.run import select_designs
 from scalesim.ops.streams import Streams
 from scalesim.scenario.beliefs import Beliefs
 from scalesim.scenario.load import check_analyses

@@ -18,12 +18,9 @@ from typing import Any
 
 from scalesim.errors import ScenarioError
 from scalesim.experiment.tasks import TaskOutput, execute
+from scalesim.limits import default_jobs
 
 TaskFunction = Callable[[Any], TaskOutput]
-
-
-def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

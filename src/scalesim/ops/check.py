@@ -12,21 +12,18 @@ line instead of an out-of-memory crash half an hour later. The per-case costs ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scalesim.errors import ScenarioError
+from scalesim.limits import DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS
 from scalesim.ops.capacity import base_adoption, expected_flow, team_loads
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.paths import suggest
+from scalesim.scenario.schema import TODAY, Scenario
 
-DEFAULT_MAX_CASES = 5_000_000
-"""Cases per run above which a run is refused unless the limit is raised (``--max-cases``)."""
 SECONDS_PER_CASE_PASS = 60e-6
 BYTES_PER_CASE = 200 + 150  # the shared draws, plus one environment's ledger and state
 BYTES_PER_CASE_PASS = 150
-DEFAULT_MAX_RUNS = 20_000
-"""Production runs an analysis (decide, sensitivity) may ask for before it is refused unless the limit is raised
-(``--max-runs``): 200 worlds of four designs are 800; 20,000 runs of a production year are days of CPU."""
 MIN_PILOT_CASES = 20
 """Fewer expected pilot cases than this measure no value per case worth a ratio."""
 ANNOUNCE_SECONDS = 20.0
@@ -149,3 +146,19 @@ def complaint_loops(scenario: Scenario) -> list[str]:
                 "model back to back; raise the threshold above that, or shorten complaint_window_days"
             )
     return found
+
+
+def select_designs(scenario: Scenario, designs: Iterable[str] | None) -> list[str]:
+    """The designs to run, in the order asked (all of the scenario's when none are named); ``today`` (today's
+    process, "do not scale") is one in every scenario."""
+    if designs is None:
+        return list(scenario.designs)
+    names = list(dict.fromkeys(designs))
+    unknown = [n for n in names if n not in scenario.designs and n != TODAY]
+    if unknown:
+        raise ScenarioError(
+            f"--design {unknown[0]!r}: no such design in scenario {scenario.name!r}"
+            f"{suggest(unknown[0], [*scenario.designs, TODAY])}; designs: {', '.join(scenario.designs)}, "
+            f"and {TODAY} (today's process: do not scale)"
+        )
+    return names

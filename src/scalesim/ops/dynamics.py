@@ -313,7 +313,7 @@ class Dynamics:
         trace.accuracy.append(state.accuracy)
         trace.routed_share.append(self.routed_share())
         for name, station in self.stations.items():
-            trace.backlog[name].append(len(station.resource.queue) + station.resource.count)
+            trace.backlog[name].append(station.backlog)
             trace.busy_hours[name].append(station.work_done(self.env.now))
 
     def finish(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,30 @@ def decay_factor(decay: Decay, lead_time: float) -> float:
     if decay.kind == "deadline":
         return 1.0 if lead_time <= decay.days else 0.0
     return 1.0
+
+
+def drive(case: Process) -> None:
+    """Run a case's generator on SimPy's clock without making it a SimPy process: start it now, and resume it
+    from the callback of each event it waits for.
+
+    A ``simpy.Process`` costs two scheduled events of its own (its start, and its end, which only a waiting
+    process needs) and a general resume path; nothing waits on a case, so a case is driven directly. It starts at
+    once, as its start event (scheduled first, at the arrival's moment) would have started it, and it sees each
+    event's value as a process would. An exception inside a case stops the run, as in a process.
+    """
+
+    def resume(event: simpy.Event | None) -> None:
+        while True:
+            try:
+                waited = next(case) if event is None else case.send(event._value)
+            except StopIteration:
+                return
+            if waited.callbacks is not None:  # not yet processed: wait for it
+                waited.callbacks.append(resume)
+                return
+            event = waited  # already processed: go on with its value at once, as a process would
+
+    resume(None)
 
 
 class CommitteeQueue:
@@ -242,15 +266,29 @@ class Operation:
 
     # ------------------------------------------------------------------ the case process
 
-    def arrivals(self) -> Process:
-        """Start each case at its arrival time (only the sampled cases, where the environment works a sample)."""
+    def arrivals(self) -> None:
+        """Start each case at its arrival time (only the sampled cases, where the environment works a sample): one
+        timeout a case, whose callback starts the case and sets the next (no process of its own to resume)."""
         env = self.env
         arrival = self.cases.arrival
         indices = range(len(arrival)) if self.sample is None else np.flatnonzero(self.sample).tolist()
         times = arrival.tolist() if self.sample is None else arrival[self.sample].tolist()
-        for i, t in zip(indices, times, strict=True):
-            yield env.timeout(t - env.now)
-            env.process(self.case(i))
+        upcoming = iter(zip(indices, times, strict=True))
+
+        def arrive(i: int) -> Callable[[simpy.Event], None]:
+            def start(_: simpy.Event) -> None:
+                drive(self.case(i))
+                schedule()
+
+            return start
+
+        def schedule() -> None:
+            following = next(upcoming, None)
+            if following is not None:
+                i, t = following
+                env.timeout(t - env.now).callbacks.append(arrive(i))
+
+        schedule()
 
     def warmup(self, until: float) -> Process:
         """At the end of the warm-up, every team's statistics start again from zero."""
@@ -279,7 +317,9 @@ class Operation:
             return
         scoring = environment.scoring
         if scoring.mode == "batch":
-            yield env.timeout(next_tick(env.now, scoring.batch_every_days) - env.now)
+            wait = next_tick(env.now, scoring.batch_every_days) - env.now
+            if wait:  # a wait of no time is no event
+                yield env.timeout(wait)
         if scoring.latency_days:
             yield env.timeout(scoring.latency_days)
         hard = self.cases.hard[i]
@@ -298,7 +338,9 @@ class Operation:
         # 4. deliver: a side channel publishes at a cadence and is read only sometimes
         side = self._side_channel
         if side is not None:
-            yield env.timeout(next_tick(env.now, side.every_days) - env.now)
+            wait = next_tick(env.now, side.every_days) - env.now
+            if wait:  # already at a publication (a nightly batch publishes at once)
+                yield env.timeout(wait)
             if u["pickup"][i] >= side.pickup_probability:
                 self.ledger.close(i, CaseFate.ORPHANED, 0.0, env.now)
                 return

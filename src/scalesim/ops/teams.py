@@ -1,4 +1,11 @@
-"""Teams as SimPy resources: staffed, working to a calendar, with the counters verification needs.
+"""Teams as first-come-first-served pools of people, staffed, working to a calendar, with the counters
+verification needs.
+
+A team is a multi-server FIFO queue on SimPy's clock, written out rather than taken from ``simpy.Resource``
+because most pieces of work find a person free: SimPy's resource spends two scheduled events on such work (the
+granted request, and the release) that carry no time and no queueing. Here a free person starts at once, and a
+waiting case waits on one plain event that the person finishing before it succeeds — the same order, first come
+first served, as SimPy's resource (its verification against Erlang C and Jackson networks is unchanged).
 
 Statistics follow the usual warm-up convention of discrete-event simulation (Law 2015, *Simulation Modeling and
 Analysis*, 5th ed., sec. 9.5.1): every counter is cleared at the end of the warm-up, so served cases, waits,
@@ -8,11 +15,11 @@ time in system, the time-average number present and utilisation all describe the
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import simpy
-from simpy.resources.resource import Request
 
 from scalesim.ops.calendar import WorkCalendar
 from scalesim.ops.eventlog import EventLog
@@ -34,16 +41,6 @@ class TeamStats:
     in_system_at_end: int
 
 
-class WorkRequest(Request):
-    """A request for one person of a team that remembers when its work started and how long it takes, so the work
-    done so far can be measured at any moment (SimPy's own resources extend ``Request`` the same way)."""
-
-    def __init__(self, resource: simpy.Resource, hours: float) -> None:
-        super().__init__(resource)
-        self.hours = hours
-        self.started: float | None = None  # set when the person starts on it
-
-
 class Station:
     """One team: ``staff`` people working cases first come, first served, during their shifts."""
 
@@ -55,19 +52,22 @@ class Station:
         "env",
         "excess",
         "experience",
+        "free",
+        "in_service",
         "last_change",
         "learning_exponent",
         "log",
         "name",
         "present",
-        "resource",
         "served",
         "since",
         "sojourn_total",
         "spec",
         "staff",
         "started",
+        "ticket",
         "wait_total",
+        "waiting",
         "work_at_horizon",
         "work_at_warmup",
     )
@@ -80,7 +80,10 @@ class Station:
         self.name = name
         self.spec = spec
         self.staff = spec.staff if staff is None else staff
-        self.resource = simpy.Resource(env, capacity=self.staff)
+        self.free = self.staff  # people not working on a case right now
+        self.waiting: deque[simpy.Event] = deque()  # cases waiting for a person, first come first served
+        self.in_service: dict[int, tuple[float, float]] = {}  # ticket -> (hours, started) of the work going on
+        self.ticket = 0
         self.calendar = WorkCalendar(spec.calendar)
         self.arrived = 0
         self.started = 0
@@ -116,18 +119,27 @@ class Station:
         if self.excess and case >= 0:
             self.experience += 1
             hours *= 1.0 + self.excess * self.experience**self.learning_exponent
-        request = WorkRequest(self.resource, hours)
-        yield request
+        if self.free and not self.waiting:
+            self.free -= 1  # a person is free: the work starts now
+        else:
+            turn = env.event()
+            self.waiting.append(turn)
+            yield turn  # the person who finishes first hands over (see ``finish``)
         started = env.now
         self.started += 1
         self.wait_total += started - queued
-        request.started = started
+        ticket = self.ticket = self.ticket + 1
+        self.in_service[ticket] = (hours, started)
         log = self.log
         if log is not None:
             people = log.free[self.name]
             person = people.pop()
         yield env.timeout(self.calendar.finish(started, hours) - started)
-        self.resource.release(request)
+        del self.in_service[ticket]
+        if self.waiting:
+            self.waiting.popleft().succeed()  # the person goes straight on to the next case in line
+        else:
+            self.free += 1
         if log is not None:
             people.append(person)
             log.done(self.name, person, case, activity or self.name, queued, started, env.now)
@@ -139,13 +151,16 @@ class Station:
         self.last_change = now
         self.present -= 1
 
+    @property
+    def backlog(self) -> int:
+        """Cases at the team now: waiting, or being worked on."""
+        return len(self.waiting) + self.staff - self.free
+
     def work_done(self, now: float) -> float:
         """Working hours spent up to ``now``: finished services plus the part done of those in progress."""
         in_progress = 0.0
-        for request in self.resource.users:
-            # a request is granted a moment before its process resumes and stamps it: skip it until then
-            if isinstance(request, WorkRequest) and request.started is not None:
-                in_progress += min(request.hours, self.calendar.open_hours(request.started, now))
+        for hours, started in self.in_service.values():
+            in_progress += min(hours, self.calendar.open_hours(started, now))
         return self.busy_hours + in_progress
 
     def clear_statistics(self) -> None:

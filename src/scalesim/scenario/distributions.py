@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import stats
 
 from scalesim.scenario.numbers import NO_BOOLEAN, NonNegative, Positive, not_a_boolean
 
@@ -33,7 +32,8 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def exceeds(self, x: float) -> float:
-        """P(value > x): the share of cases above a threshold (e.g. a risk-based approval's)."""
+        """P(value > x): the share of cases above a threshold (e.g. a risk-based approval's). The exponential,
+        lognormal and gamma compute it as ``scipy.stats`` does, without loading it (a test checks the equality)."""
         return float(self.frozen().sf(x))
 
     def frozen(self) -> Any:  # pragma: no cover - every subclass but Fixed and Empirical overrides
@@ -74,7 +74,12 @@ class Exponential(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.standard_exponential(n) * self.mean_
 
+    def exceeds(self, x: float) -> float:
+        return 1.0 if x <= 0 else float(np.exp(-((x - 0.0) / self.mean_)))  # as scipy.stats.expon.sf
+
     def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
         return stats.expon(scale=self.mean_)
 
 
@@ -109,7 +114,18 @@ class Lognormal(_MeanCv):
         sigma2 = math.log1p(self.cv**2)
         return rng.lognormal(math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2), n)
 
+    def exceeds(self, x: float) -> float:
+        from scipy.special import ndtr
+
+        if x <= 0:
+            return 1.0
+        sigma2 = math.log1p(self.cv**2)
+        scale = self.mean_ * math.exp(-sigma2 / 2)
+        return float(ndtr(-(np.log((x - 0.0) / scale)) / math.sqrt(sigma2)))  # as scipy.stats.lognorm.sf
+
     def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
         sigma2 = math.log1p(self.cv**2)
         return stats.lognorm(math.sqrt(sigma2), scale=self.mean_ * math.exp(-sigma2 / 2))
 
@@ -123,7 +139,15 @@ class Gamma(_MeanCv):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_ / shape, n)
 
+    def exceeds(self, x: float) -> float:
+        from scipy.special import gammaincc
+
+        shape = 1.0 / self.cv**2
+        return 1.0 if x <= 0 else float(gammaincc(shape, (x - 0.0) / (self.mean_ / shape)))  # as stats.gamma.sf
+
     def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
         shape = 1.0 / self.cv**2
         return stats.gamma(shape, scale=self.mean_ / shape)
 
@@ -152,6 +176,8 @@ class Triangular(_Dist):
         return rng.triangular(self.low, self.mode, self.high, n)
 
     def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
@@ -177,6 +203,8 @@ class Uniform(_Dist):
         return rng.uniform(self.low, self.high, n)
 
     def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
 

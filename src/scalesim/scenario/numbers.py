@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-CEILING = 1e9
+from scalesim.limits import CEILING
+
 """No count, duration, rate or amount in a scenario is larger (a billion cases a day, EUR a case, days...)."""
 MAX_STAFF = 100_000
 """More people than any single team has."""
