@@ -1,30 +1,69 @@
-"""A decision analysis of claims-triage (both designs, a production year per world) with -j 2, against one plain
-run of the same scenario measured in the same process, and what dominates its cost.
+"""Does the emulated decision give the full run's answer? claims-triage and stall-demo, 200 worlds, -j 2.
 
-    python benchmarks/bench_decide.py [--samples 200] [--jobs 2] [--days 365]
+    python benchmarks/bench_decide.py [--samples 200] [--jobs 2]
 
-The reference is one world's work done directly (``simulate``: the pilot and both designs, one replication);
-the decision's per-world cost divided by it says what the outer loop, the store and the analysis add. The
-analysis (probabilities, EVPI, every EVPPI regression at N and N/2) is timed on its own. Then the EVPPI estimator
-is checked on synthetic draws: a driver's share of EVPI should not depend on the sample size, an inert input's
-should stay near zero.
+For each scenario, ``decide`` runs twice in fresh folders: as it does by default (a first batch of worlds, then a
+Gaussian-process emulator with full runs of every world it is unsure of) and with ``--full`` (every world run).
+It prints what the answers must share — the probability each design is best (within 2 points), EVPI (within
+10 %), the input to measure first and the board sentence — with the wall and CPU time of each. Then the EVPPI
+estimator is checked on synthetic draws: a driver's share of EVPI should not depend on the sample size, an inert
+input's should stay near zero.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import scalesim
 from scalesim.experiment import voi
-from scalesim.ops.run import simulate
-from scalesim.report.text import decision_summary
 
-CLAIMS = Path(__file__).resolve().parents[1] / "scenarios" / "claims-triage.yaml"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_decision(path: Path, samples: int, jobs: int, full: bool) -> tuple[dict[str, Any], float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        started, before = time.perf_counter(), cpu()
+        data = scalesim.decide(path, samples=samples, jobs=jobs, full=full, out=folder).to_dict()
+        return data, time.perf_counter() - started, cpu() - before
+
+
+def leader(data: dict[str, Any]) -> str:
+    inputs = [item for item in data["evppi"] if item["kind"] == "input"]
+    material = [item for item in inputs if item["share_of_evpi"] >= 0.05]
+    return material[0]["label"] if material else "(none material)"
+
+
+def compare(name: str, samples: int, jobs: int) -> None:
+    path = SCENARIOS / f"{name}.yaml"
+    fast, fast_wall, fast_cpu = timed_decision(path, samples, jobs, full=False)
+    full, full_wall, full_cpu = timed_decision(path, samples, jobs, full=True)
+    print(f"\n{name}: {samples} worlds, -j {jobs}")
+    print(f"  emulated: simulated {fast['simulated_worlds']} worlds, wall {fast_wall:.0f} s, CPU {fast_cpu:.0f} s")
+    print(f"  full:     simulated {full['simulated_worlds']} worlds, wall {full_wall:.0f} s, CPU {full_cpu:.0f} s")
+    for design in full["design_names"]:
+        a, b = fast["designs"][design]["probability_best"], full["designs"][design]["probability_best"]
+        print(
+            f"  P(best) {design:<12} {a:6.1%} vs {b:6.1%}  {'ok' if abs(a - b) <= 0.02 else 'MISS'} (within 2 points)"
+        )
+    gap = abs(fast["evpi"] - full["evpi"]) / full["evpi"] if full["evpi"] else abs(fast["evpi"])
+    print(
+        f"  EVPI {fast['evpi']:,.0f} vs {full['evpi']:,.0f}: {gap:.1%} {'ok' if gap <= 0.10 else 'MISS'} (within 10%)"
+    )
+    same = leader(fast) == leader(full)
+    print(f"  measure first: {leader(fast)} vs {leader(full)}: {'ok' if same else 'MISS'}")
+    print(f"  emulated: {fast['headline']}\n  full:     {full['headline']}")
 
 
 def estimator_check(rng: np.random.Generator) -> None:
@@ -46,32 +85,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--days", type=float, default=365)
     args = parser.parse_args()
-    scenario = scalesim.resolve(CLAIMS, days=args.days)
-    start = time.perf_counter()
-    simulate(scenario)
-    one_world = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        decision = scalesim.decide(scenario, samples=args.samples, jobs=args.jobs, out=out)
-        wall = time.perf_counter() - start
-        start = time.perf_counter()
-        data = decision.to_dict()
-        analysis = time.perf_counter() - start
-    per_world = wall * args.jobs / args.samples
-    print(f"claims-triage, {args.samples} worlds x 2 designs, {args.days:g} days, -j {args.jobs}")
-    print(f"{'':<44} {'seconds':>9}")
-    print(f"{'whole decision analysis (wall)':<44} {wall:>9.1f}")
-    print(f"{'  of which the analysis (EVPI, EVPPI at N and N/2)':<44} {analysis:>9.2f}")
-    print(f"{'one world, plain simulate (reference)':<44} {one_world:>9.2f}")
-    print(f"{'one world inside decide (wall x jobs / worlds)':<44} {per_world:>9.2f}")
-    print(
-        f"cost per world against the plain run: {per_world / one_world:.2f}x; "
-        f"under 5 minutes: {'yes' if wall < 300 else 'no'}"
-    )
-    print("\n" + decision_summary(data))
-    estimator_check(np.random.default_rng(2026))
+    for name in ("claims-triage", "stall-demo"):
+        compare(name, args.samples, args.jobs)
+    estimator_check(np.random.default_rng(11))
 
 
 if __name__ == "__main__":

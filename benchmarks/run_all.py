@@ -15,6 +15,7 @@ SCRIPTS = (
     "bench_eventlog.py",
     "bench_calibrate.py",
     "bench_decide.py",
+    "bench_speed.py",
     "bench_app.py",
 )
 

@@ -318,10 +318,12 @@ def sensitivity(
     progress: bool = False,
     announce: Callable[[str], None] | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
+    budget: float | None = None,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
-    ``announce`` receives one line with the number of model runs before any run starts.
+    ``announce`` receives one line with the number of model runs before any run starts; ``budget`` (seconds)
+    runs samples until it is spent and ranks those.
     """
     from scalesim.experiment.executors import Runner
     from scalesim.experiment.sensitivity import run_sensitivity
@@ -337,7 +339,7 @@ def sensitivity(
         overrides=overrides,
     )
     runner = Runner(jobs, scheduler, progress)
-    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce, max_runs)
+    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce, max_runs, budget)
 
 
 def _resolved_call(
@@ -367,6 +369,8 @@ def decide(
     designs: Sequence[str] | None = None,
     threshold: float | None = None,
     baseline: bool = True,
+    full: bool = False,
+    budget: float | None = None,
     seed: int | None = None,
     days: float | None = None,
     overrides: Iterable[str] = (),
@@ -381,7 +385,8 @@ def decide(
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
 
     ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed. Today's
-    process (do not scale) is one of the options unless ``baseline`` is false.
+    process (do not scale) is one of the options unless ``baseline`` is false. Worlds the emulator is sure of are
+    not simulated unless ``full``; ``budget`` (seconds) stops adding full runs when it is spent.
     """
     from scalesim.experiment.decide import run_decision
     from scalesim.experiment.executors import Runner
@@ -395,6 +400,7 @@ def decide(
         designs=list(designs) if designs else None,
         threshold=threshold,
         baseline=baseline,
+        full=full,
         seed=seed,
         days=days,
         overrides=overrides,
@@ -412,6 +418,8 @@ def decide(
         announce=announce,
         baseline=baseline,
         max_runs=max_runs,
+        full=full,
+        budget=budget,
     )
     write_decision(decision)
     return decision

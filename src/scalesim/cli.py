@@ -80,6 +80,17 @@ WORKERS = _number(int, lambda v: 1 <= v <= 64, "a whole number from 1 to 64")
 SHARE = _number(float, lambda v: 0 < v < 1, "a share between 0 and 1, e.g. 0.05")
 
 
+def _seconds(text: str) -> float:
+    """``90``, ``90s``, ``2m``, ``1.5h`` -> seconds."""
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0}
+    text = text.strip().lower()
+    unit = units.get(text[-1:])
+    return float(text[:-1] if unit else text) * (unit or 1.0)
+
+
+DURATION = _number(_seconds, lambda v: math.isfinite(v) and 1 <= v <= 7 * 86400, "a time such as 90s, 2m or 1h")
+
+
 def _group(build: Callable[[argparse.ArgumentParser], None]) -> argparse.ArgumentParser:
     """A parent parser holding one group of options, shared by the commands that take them."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -266,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per sample point (1)")
     sens.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     sens.add_argument("--days", type=DAYS, help="horizon in days")
+    sens.add_argument(
+        "--budget",
+        type=DURATION,
+        metavar="TIME",
+        help="run samples until this much time has passed (e.g. 90s, 2m), and rank those: precision is stated",
+    )
     _max_runs(sens)
     sens.set_defaults(handler=cmd_sensitivity)
 
@@ -290,6 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="baseline",
         action="store_false",
         help="leave today's process (do not scale) out of the options (it is in by default)",
+    )
+    decide.add_argument(
+        "--full",
+        action="store_true",
+        help="simulate every world (by default, worlds an emulator is sure of are predicted, not simulated)",
+    )
+    decide.add_argument(
+        "--budget",
+        type=DURATION,
+        metavar="TIME",
+        help="stop adding full runs after this much time (e.g. 90s, 2m): the answer says how sure it is",
     )
     decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     decide.add_argument("--days", type=DAYS, help="horizon in days")
@@ -533,7 +561,7 @@ def _sampling(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    result = api.sensitivity(args.scenario, args.method, **_sampling(args))
+    result = api.sensitivity(args.scenario, args.method, budget=args.budget, **_sampling(args))
     store.set_command(result.experiment.folder, args.command_line)
     figure = files.write_sensitivity_figure(result)
     note = _with_report(args, result.experiment.folder)
@@ -544,7 +572,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     decision = api.decide(
-        args.scenario, designs=args.designs, threshold=args.threshold, baseline=args.baseline, **_sampling(args)
+        args.scenario,
+        designs=args.designs,
+        threshold=args.threshold,
+        baseline=args.baseline,
+        full=args.full,
+        budget=args.budget,
+        **_sampling(args),
     )
     folder = decision.experiment.folder
     store.set_command(folder, args.command_line)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from scipy.stats import qmc
 
 from scalesim.errors import ScenarioError
 from scalesim.experiment import voi
+from scalesim.experiment.emulate import Emulation, Z, emulate
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
 from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs, select_designs
@@ -102,10 +104,18 @@ class Decision:
     metric: str
     threshold: float
     experiment: ExperimentResult
+    emulation: Emulation | None = None  # None: every world simulated
 
     @property
     def beliefs(self) -> Beliefs:
         return _beliefs(self.scenario)
+
+    @property
+    def simulated(self) -> np.ndarray:
+        """Which worlds were simulated in full (the others emulated)."""
+        if self.emulation is None:
+            return np.ones(len(self.worlds.values), dtype=bool)
+        return self.emulation.simulated
 
     def net_benefit(self) -> np.ndarray:
         """Worlds x designs: the metric, averaged over each world's replications."""
@@ -129,20 +139,48 @@ class Decision:
         stored = folder / DECISION
         threshold = json.loads(stored.read_text())["threshold"] if stored.exists() else _beliefs(scenario).threshold
         designs = experiment.spec.designs
-        table = world_table(experiment, worlds, designs)
-        return cls(scenario, designs, worlds, table, _beliefs(scenario).metric, threshold, experiment)
+        simulated = np.zeros(len(points), dtype=bool)
+        simulated[experiment.runs["point"].unique()] = True
+        emulation = None if simulated.all() else _emulation(experiment, worlds, designs, simulated)[0]
+        table = world_table(experiment, worlds, designs, emulation)
+        return cls(scenario, designs, worlds, table, _beliefs(scenario).metric, threshold, experiment, emulation)
 
 
-def world_table(experiment: ExperimentResult, worlds: Worlds, designs: Sequence[str]) -> pd.DataFrame:
-    """One row per world and design: the inputs' values, then the design's figures averaged over replications."""
+def world_table(
+    experiment: ExperimentResult, worlds: Worlds, designs: Sequence[str], emulation: Emulation | None = None
+) -> pd.DataFrame:
+    """One row per world and design: the inputs' values, whether the world was simulated, then the design's figures
+    averaged over replications — for an emulated world, its emulated metric only (the rest is NaN)."""
     metric = _beliefs(experiment.spec.scenario).metric
     figures = ["retention", "payback_day", *dict.fromkeys((metric, "npv"))]
     means = experiment.runs.groupby(["point", "design"], sort=True)[figures].mean().reset_index()
-    means = means.rename(columns={"point": "world"})
+    means = means.rename(columns={"point": "world"}).assign(simulated=True)
+    if emulation is not None:
+        missing = np.flatnonzero(~emulation.simulated)
+        emulated = pd.DataFrame(
+            [
+                {"world": int(w), "design": design, metric: float(emulation.nb[w, j]), "simulated": False}
+                for w in missing
+                for j, design in enumerate(designs)
+            ]
+        )
+        means = pd.concat([means, emulated], ignore_index=True)
     inputs = pd.DataFrame(worlds.values).rename_axis("world").reset_index()
     order = {design: i for i, design in enumerate(designs)}
     table = inputs.merge(means, on="world")
     return table.iloc[np.lexsort((table["design"].map(order), table["world"]))].reset_index(drop=True)
+
+
+def _emulation(
+    experiment: ExperimentResult, worlds: Worlds, designs: Sequence[str], simulated: np.ndarray
+) -> tuple[Emulation, np.ndarray]:
+    """The emulated worlds (and which of them are unsure) from the simulated ones' metric."""
+    metric = _beliefs(experiment.spec.scenario).metric
+    wide = experiment.runs.groupby(["point", "design"], sort=True)[metric].mean().unstack("design")
+    nb = np.full((len(worlds.values), len(designs)), np.nan)
+    nb[wide.index.to_numpy()] = wide[list(designs)].to_numpy(float)
+    draws = Streams(experiment.spec.seed).generator("emulator").standard_normal(nb.shape)
+    return emulate(worlds.u, nb, simulated, list(designs), {TODAY}, draws)
 
 
 def run_decision(
@@ -158,12 +196,20 @@ def run_decision(
     announce: Callable[[str], None] | None = None,
     baseline: bool = True,
     max_runs: int = DEFAULT_MAX_RUNS,
+    full: bool = False,
+    budget: float | None = None,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each).
 
     With ``baseline`` (the default) today's process — do not scale — is one of the options, listed first: it is
     what the choice is against, and a tie goes to it (a design that adds exactly nothing is not worth the effort).
+
+    Unless ``full``, not every world is simulated: a first batch (a balanced prefix of the worlds) is, then an
+    emulator (:mod:`scalesim.experiment.emulate`) predicts the rest, and every world whose best design it is unsure
+    of is simulated, batch after batch, until none is (or ``budget`` seconds have passed: the worlds still unsure
+    are then emulated, and the answer says how many).
     """
+    started = time.monotonic()
     beliefs = _beliefs(scenario)
     check_analyses(scenario, scenario.name, ("beliefs",))
     asked = list(dict.fromkeys(designs or scenario.designs))
@@ -187,9 +233,39 @@ def run_decision(
         "decide", scenario, names, replications, keep_weekly=False, explicit_points=freeze_points(worlds.values)
     )
     spec.largest_run()  # a drawn horizon or rate must not make one run too big to finish
-    result = run_experiment(spec, out, runner, command)
     chosen = beliefs.threshold if threshold is None else threshold
-    return Decision(scenario, names, worlds, world_table(result, worlds, names), beliefs.metric, chosen, result)
+    simulated = np.zeros(samples, dtype=bool)
+    simulated[: samples if full else first_batch(samples)] = True
+    emulation = None
+    while True:
+        run_now = np.flatnonzero(simulated).tolist()
+        details = {"simulated": run_now, "emulated": int((~simulated).sum())}
+        result = run_experiment(spec, out, runner, command, only=run_now, details=details)
+        if simulated.all():
+            emulation = None
+            break
+        emulation, unsure = _emulation(result, worlds, names, simulated)
+        late = budget is not None and time.monotonic() - started > budget
+        if not unsure.any() or late:
+            emulation = replace(emulation, unsure=unsure)
+            break
+        if announce is not None:
+            announce(f"decide: the emulator is unsure of {int(unsure.sum())} world(s): simulating them")
+        simulated = simulated | unsure
+    table = world_table(result, worlds, names, emulation)
+    return Decision(scenario, names, worlds, table, beliefs.metric, chosen, result, emulation)
+
+
+FULL_UP_TO = 48
+"""Decisions of at most this many worlds simulate every one: too few to learn an emulator from part of them."""
+
+
+def first_batch(samples: int) -> int:
+    """How many worlds to simulate before the emulator is asked: a power of two near a third of them (a balanced
+    prefix of the Sobol' sequence), at least 32; all of them up to ``FULL_UP_TO``."""
+    if samples <= FULL_UP_TO:
+        return samples
+    return min(samples, max(32, 2 ** int(math.log2(samples / 3))))
 
 
 def _spread(values: np.ndarray) -> dict[str, Any]:
@@ -259,8 +335,9 @@ def analyse(decision: Decision) -> dict[str, Any]:
     real = [d for d in designs if d != TODAY]
     baseline = real[0] if len(real) >= 2 else designs[0]
     per_design: dict[str, Any] = {}
+    simulated_rows = decision.table[decision.table["simulated"]]  # retention and payback exist only where simulated
     for j, design in enumerate(designs):
-        rows = decision.table[decision.table["design"] == design]
+        rows = simulated_rows[simulated_rows["design"] == design]
         payback = rows["payback_day"].to_numpy(float)
         per_design[design] = {
             "today": design == TODAY,
@@ -313,6 +390,17 @@ def analyse(decision: Decision) -> dict[str, Any]:
         "evppi": full,
         "evppi_all_inputs": joint_check(nb, decision.worlds.u),
         "convergence": convergence(full, half, value_of_perfect, n),
+        "simulated_worlds": int(decision.simulated.sum()),
+        "emulation": None
+        if decision.emulation is None
+        else {
+            "method": "Gaussian-process emulator per design (linear trend, squared-exponential kernel)",
+            "emulated_worlds": int((~decision.emulation.simulated).sum()),
+            "cv_error": decision.emulation.cv_error,
+            "r_squared": decision.emulation.r_squared,
+            "z": Z,
+            "unsure_left": int(decision.emulation.unsure.sum()),
+        },
     }
     data["headline"] = headline(data)
     return data

@@ -138,12 +138,15 @@ class ExperimentSpec:
         return max(checked, key=lambda estimate: estimate.seconds)
 
     def identity(self) -> dict[str, Any]:
+        """What determines the numbers, and so the folder. A decision's worlds are a prefix of one quasi-random
+        sequence drawn from its scenario's beliefs, so their number is left out: asking for 200 worlds after 64
+        finds the 64 already run."""
         return {
             "kind": self.kind,
             "scenario": scenario_identity(self.scenario),
             "designs": list(self.designs),
             "grid": self.grid_map,
-            "points": [dict(p) for p in self.explicit_points],
+            "points": [] if self.kind == "decide" else [dict(p) for p in self.explicit_points],
         }
 
     def folder(self, out: str | Path) -> Path:
@@ -323,9 +326,13 @@ def run_experiment(
     precision: float | None = None,
     key_metric: str = "retention",
     max_replications: int = 200,
+    only: Sequence[int] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment and store it; with ``precision``, add replications until the key metric's
-    half-width is within that share of its mean for every design and point (or ``max_replications``).
+    half-width is within that share of its mean for every design and point (or ``max_replications``). With
+    ``only``, just those points run (a decision simulates the worlds its emulator is unsure of); ``details`` go
+    into the manifest with the kind's own.
 
     The manifest is written once the experiment is complete: until then the folder holds only parts, so a failure
     before the first run leaves nothing, and an interrupted experiment resumes from its parts.
@@ -337,14 +344,16 @@ def run_experiment(
     stored = store.done()
     precision_report = None
     while True:
+        chosen = set(range(len(points)) if only is None else only)
         wanted = [
             Task(i, r, scenario, spec.designs, spec.seed, tuple(params.items()), spec.keep_weekly)
             for i, (params, scenario) in enumerate(points)
+            if i in chosen
             for r in range(replications)
         ]
         runs, weekly, _, now_ran = complete(store, wanted, runner, runs_per_task=len(spec.designs), label=spec.kind)
         ran += now_ran
-        runs = runs[runs["replication"] < replications].reset_index(drop=True)
+        runs = runs[runs["key"].isin({task.key for task in wanted})].reset_index(drop=True)
         if precision is None:
             break
         worst = max(
@@ -364,11 +373,12 @@ def run_experiment(
     keys = set(runs["key"])
     if len(weekly):
         weekly = weekly[weekly["key"].isin(keys)].reset_index(drop=True)
-    details: dict[str, Any] = {
+    details = {
         "grid": spec.grid_map,
         "points": [params for params, _ in points],
         "confidence": CONFIDENCE,
         "precision": precision_report,
+        **(details or {}),
     }
     manifest = new_manifest(
         spec.kind,

@@ -9,6 +9,7 @@ A discrete lever (``values``) is sampled as a continuous index in [0, k) and rou
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,8 @@ class SensitivityResult:
     table: pd.DataFrame
     experiment: ExperimentResult
     runs: int
+    samples_run: int = 0  # trajectories (Morris) or base samples (Sobol') that ran: fewer than asked on a budget
+    samples_asked: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +147,8 @@ class SensitivityResult:
             "points": len(self.experiment.spec.explicit_points),
             "replications": self.experiment.replications,
             "model_runs": self.runs,
+            "samples_run": self.samples_run,
+            "samples_asked": self.samples_asked,
             "table": self.table.to_dict(orient="records"),
         }
 
@@ -158,11 +163,16 @@ def run_sensitivity(
     command: Sequence[str],
     announce: Callable[[str], None] | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
+    budget: float | None = None,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
-    ``announce`` receives one line with the number of model runs before any run starts.
+    ``announce`` receives one line with the number of model runs before any run starts. With ``budget``
+    (seconds), Morris trajectories (or Sobol' base samples) run a batch at a time until it is spent, and the
+    ranking is of those that ran: each is a whole sample of the method's design, so the analysis is the method's
+    own on fewer samples, and its confidence intervals say how precise it is.
     """
+    started = time.monotonic()
     spec = scenario.sensitivity
     if spec is None:
         raise ScenarioError(
@@ -193,7 +203,18 @@ def run_sensitivity(
         explicit_points=freeze_points(plan.points),
     )
     exp_spec.largest_run()  # a sampled horizon or rate must not make one run too big to finish
-    result = run_experiment(exp_spec, out, runner, command)
+    size = len(spec.parameters) + (1 if method == "morris" else 2)  # rows of one trajectory or base sample
+    groups = len(plan.points) // size if method != "oat" else 1
+    batch = groups if budget is None or method == "oat" else max(1, groups // 8)
+    ran = 0
+    while True:
+        ran = min(groups, ran + batch)
+        rows = ran * size if method != "oat" else len(plan.points)
+        details = {"samples_asked": samples, "samples_run": ran if method != "oat" else None}
+        result = run_experiment(exp_spec, out, runner, command, only=range(rows), details=details)
+        if ran >= groups or (budget is not None and time.monotonic() - started > budget):
+            break
     y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
-    table = analyse(method, spec, plan, y, scenario.run.seed)
-    return SensitivityResult(method, spec, table, result, runs)
+    done = SamplePlan(plan.x[:rows], plan.points[:rows])
+    table = analyse(method, spec, done, y, scenario.run.seed)
+    return SensitivityResult(method, spec, table, result, rows * max(replications, 1), ran, groups)

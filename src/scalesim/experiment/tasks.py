@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalesim.ops.pilotpass import PilotPasses
 from scalesim.ops.run import simulate
 from scalesim.scenario.schema import Scenario
 
@@ -50,9 +51,15 @@ class TaskOutput:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables, e.g. the portfolio's initiatives
 
 
+PILOT_PASSES = PilotPasses()
+"""This process's pilot passes: a decision's worlds, a sweep's or a sensitivity analysis's points that leave the
+pilot alone share its pass (:mod:`scalesim.ops.pilotpass`); bit-identical to simulating it again."""
+
+
 def execute(task: Task) -> TaskOutput:
     """Run the task and return one row per design (and, if asked, the weekly series)."""
-    result = simulate(task.scenario, task.designs, replication_seed(task.root_seed, task.replication))
+    seed = replication_seed(task.root_seed, task.replication)
+    result = simulate(task.scenario, task.designs, seed, pilot_passes=PILOT_PASSES)
     ident = {"key": task.key, "point": task.point, "replication": task.replication}
     params = dict(task.parameters)
     table = result.summary_table()

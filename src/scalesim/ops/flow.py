@@ -42,6 +42,11 @@ def confidence(score: float, accuracy: float, separation: float) -> float:
     return 1.0 / (1.0 + math.exp(-log_odds))
 
 
+def wrong_action(value: float, scenario: Scenario) -> float:
+    """What acting on a wrong output costs a case of ``value`` (a negative value)."""
+    return -(value * scenario.value.wrong_action_cost_share)
+
+
 def decay_factor(decay: Decay, lead_time: float) -> float:
     """Share of a case's value left after ``lead_time`` days (cost of delay)."""
     if decay.kind == "half_life":
@@ -184,6 +189,8 @@ class Operation:
             )
         }
         self._score_noise = cases.normal("confidence")
+        self._hard = cases.hard.tolist()  # read once a case: a list's item costs less than a numpy scalar
+        self._ramped = environment.dynamics.rollout.days > 0  # without a ramp every case is routed
         self._needs_confidence = review is not None or approval.confidence_below is not None
         self._exception_draws = self._exception_streams()
         self._parallel_until = design.go_live.parallel_run_days if design.go_live is not None else 0.0
@@ -303,7 +310,7 @@ class Operation:
         if state.reverted:
             self.ledger.close(i, CaseFate.REVERTED, 0.0, env.now)
             return
-        if u["routed"][i] >= self.dynamics.routed_share():
+        if self._ramped and u["routed"][i] >= self.dynamics.routed_share():
             self.ledger.close(i, CaseFate.NOT_ROUTED, 0.0, env.now)
             return
         # 2. score: missing inputs make the case an exception the model cannot score
@@ -322,7 +329,7 @@ class Operation:
                 yield env.timeout(wait)
         if scoring.latency_days:
             yield env.timeout(scoring.latency_days)
-        hard = self.cases.hard[i]
+        hard = self._hard[i]
         accuracy = state.hard_accuracy if hard else state.accuracy
         correct = u["correct"][i] < accuracy
         self.dynamics.scored(correct, hard)
@@ -394,11 +401,11 @@ class Operation:
             return
         self.dynamics.followed(i, correct)
         if correct:
-            value = self.cases.value[i] * decay_factor(self.scenario.value.decay, lead_time)
-            self.ledger.close(i, CaseFate.REALIZED, value, now)
+            kept = decay_factor(self.scenario.value.decay, lead_time)
+            self.ledger.factor[i] = kept
+            self.ledger.close(i, CaseFate.REALIZED, self.cases.value[i] * kept, now)
         else:
-            cost = self.cases.value[i] * self.scenario.value.wrong_action_cost_share
-            self.ledger.close(i, CaseFate.WRONG_ACTION, -cost, now)
+            self.ledger.close(i, CaseFate.WRONG_ACTION, wrong_action(self.cases.value[i], self.scenario), now)
 
     def exception_path(self, i: int, cause: CaseFate) -> Generator[simpy.Event, object, bool]:
         """Work an exception; return True if triage repaired its inputs and it rejoins the model path.

@@ -57,7 +57,7 @@ REACHED_ACT = (CaseFate.REALIZED, CaseFate.NOT_ADOPTED, CaseFate.WRONG_ACTION)
 class Ledger:
     """Per-case fate, value and closing time for one environment's pass over the cases."""
 
-    __slots__ = ("arrival", "end", "fate", "value")
+    __slots__ = ("arrival", "end", "factor", "fate", "value")
 
     def __init__(self, arrival: np.ndarray) -> None:
         n = len(arrival)
@@ -65,6 +65,9 @@ class Ledger:
         self.fate = np.full(n, CaseFate.UNFINISHED, dtype=np.int8)
         self.value = np.zeros(n)
         self.end = np.full(n, np.nan)
+        self.factor = np.zeros(n)
+        """The share of its value a realized case kept (the cost of its delay), so the same run can be valued
+        again at other case values (:mod:`scalesim.ops.pilotpass`)."""
 
     def close(self, case: int, fate: CaseFate, value: float, now: float) -> None:
         self.fate[case] = fate

@@ -15,6 +15,7 @@ from scalesim.ops.check import check_pilot, select_designs
 from scalesim.ops.dynamics import Trace
 from scalesim.ops.flow import Operation
 from scalesim.ops.ledger import CaseFate, Ledger
+from scalesim.ops.pilotpass import PilotPasses
 from scalesim.ops.result import EnvironmentRun, RunResult
 from scalesim.ops.streams import Streams
 from scalesim.scenario.schema import TODAY, TODAYS_PROCESS, Design, OperatingEnvironment, Scenario
@@ -26,20 +27,28 @@ def simulate(
     seed: int | np.random.SeedSequence | None = None,
     on_environment: Callable[[str], None] | None = None,
     event_log: bool = False,
+    pilot_passes: PilotPasses | None = None,
 ) -> RunResult:
     """One run: the same cases through the pilot and through production under each named design.
 
     ``seed`` defaults to the scenario's ``run.seed``; a ``SeedSequence`` (e.g. one replication spawned by an
     experiment) is used as given. All designs and the pilot share the run's named streams. ``on_environment``
     is told the name of each environment as it finishes (a progress display for long runs). With ``event_log``
-    every environment keeps its event log (:meth:`RunResult.event_log_table`).
+    every environment keeps its event log (:meth:`RunResult.event_log_table`). With ``pilot_passes``, a pilot
+    pass this process already simulated for the same pilot, workload, run and seed is reused
+    (:mod:`scalesim.ops.pilotpass`).
     """
     done = on_environment or (lambda _: None)
     names = select_designs(scenario, designs)
     check_pilot(scenario)
     seed = scenario.run.seed if seed is None else seed
     cases = Cases(scenario, Streams(seed))
-    pilot = run_environment(scenario, scenario.pilot, scenario.pilot.design, cases, cases.sampled, event_log)
+
+    def pilot_pass() -> EnvironmentRun:
+        return run_environment(scenario, scenario.pilot, scenario.pilot.design, cases, cases.sampled, event_log)
+
+    shared = pilot_passes is not None and not event_log
+    pilot = pilot_passes.get(scenario, cases, seed, pilot_pass) if shared and pilot_passes else pilot_pass()
     done("pilot")
     production = {}
     for name in names:

@@ -489,6 +489,14 @@ def sensitivity_summary(data: dict[str, Any]) -> str:
     lines = [head, "", "rank  " + "parameter".ljust(width) + "".join(f"{c:>12}" for c in columns)]
     for rank, row in enumerate(table, 1):
         lines.append(f"{rank:>4}  " + str(row["parameter"]).ljust(width) + "".join(cell(row[c]) for c in columns))
+    asked, ran = data.get("samples_asked"), data.get("samples_run")
+    if asked and ran is not None and ran < asked:
+        unit = "trajectories" if data["method"] == "morris" else "base samples"
+        lines += [
+            "",
+            f"budget: {ran} of {asked} {unit} ran in the time given; the ranking is theirs (its *_conf columns are "
+            "the 95% intervals: wider with fewer samples)",
+        ]
     return "\n".join(lines)
 
 
@@ -532,6 +540,25 @@ def decision_summary(data: dict[str, Any]) -> str:
         f"{data['replications']} replication(s) each · {data['horizon_days']:g} days · seed {data['seed']}"
     )
     lines = [wrapped(data["headline"]), "", render(head, [_design_name(n) for n in names], rows), ""]
+    emulation = data.get("emulation")
+    if emulation:
+        errors = ", ".join(
+            f"{design} {_money(error)} {cur} (R² {emulation['r_squared'][design]:.2f})"
+            for design, error in emulation["cv_error"].items()
+        )
+        sure = (
+            f"every emulated world's best design leads the next by {emulation['z']:g} standard deviations or more"
+            if not emulation["unsure_left"]
+            else f"{emulation['unsure_left']} emulated world(s) are still unsure (the budget ran out)"
+        )
+        lines += [
+            wrapped(
+                f"simulated {data['simulated_worlds']} of {data['worlds']} worlds in full; the other "
+                f"{emulation['emulated_worlds']} emulated (a Gaussian process per design; leave-one-out error "
+                f"{errors}); {sure}. Retention and payback are over the simulated worlds; --full simulates all."
+            ),
+            "",
+        ]
     if data.get("negative_retention"):
         lines += [
             wrapped(
