@@ -77,3 +77,11 @@ def steady_operations(**retention: float) -> dict:
 
 STEADY = steady_operations(redesigned=0.57, bolt_on=0.15)
 """The operations model's figures for the claims-triage designs, held fixed."""
+
+
+@pytest.fixture(autouse=True)
+def _one_process_in_the_fast_tier(request, monkeypatch):
+    """Fast-tier tests run their experiments in this process: a spawned pool costs seconds of start-up and is what
+    the slow tier (and tests that name ``jobs``) test. Results never depend on it."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setattr("scalesim.experiment.executors.default_jobs", lambda: 1)

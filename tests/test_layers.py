@@ -17,6 +17,7 @@ LAYER = {
     "errors": 0,
     "about": 0,
     "limits": 0,
+    "labels": 0,
     "scenario": 1,
     "ops": 2,
     "portfolio": 2,

@@ -74,16 +74,28 @@ def _kernel(a: np.ndarray, b: np.ndarray, log_lengths: np.ndarray, log_signal: f
     return np.exp(2 * log_signal) * np.exp(-0.5 * np.sum(gap * gap, axis=2))
 
 
-def _negative_log_likelihood(theta: np.ndarray, x: np.ndarray, r: np.ndarray) -> float:
+def _negative_log_likelihood(theta: np.ndarray, x: np.ndarray, r: np.ndarray) -> tuple[float, np.ndarray]:
+    """The negative log marginal likelihood of standardised residuals ``r`` and its gradient in the log
+    hyperparameters (Rasmussen & Williams 2006, eq. 5.8 and 5.9)."""
     k = x.shape[1]
     log_lengths, log_signal, log_noise = theta[:k], float(theta[k]), float(theta[k + 1])
-    covariance = _kernel(x, x, log_lengths, log_signal) + (np.exp(2 * log_noise) + JITTER) * np.eye(len(x))
+    lengths = np.exp(log_lengths)
+    gap2 = ((x[:, None, :] - x[None, :, :]) / lengths) ** 2  # n x n x k
+    signal = np.exp(2 * log_signal) * np.exp(-0.5 * gap2.sum(axis=2))
+    noise = np.exp(2 * log_noise)
+    covariance = signal + (noise + JITTER) * np.eye(len(x))
     try:
         factor = cho_factor(covariance, lower=True)
     except np.linalg.LinAlgError:
-        return 1e25
+        return 1e25, np.zeros_like(theta)
     alpha = cho_solve(factor, r)
-    return float(0.5 * r @ alpha + np.sum(np.log(np.diag(factor[0]))) + 0.5 * len(r) * math.log(2 * math.pi))
+    value = 0.5 * r @ alpha + np.sum(np.log(np.diag(factor[0]))) + 0.5 * len(r) * math.log(2 * math.pi)
+    inner = np.outer(alpha, alpha) - cho_solve(factor, np.eye(len(x)))  # alpha alpha' - K^-1
+    gradient = np.empty_like(theta)
+    gradient[:k] = -0.5 * np.einsum("ij,ijd->d", inner * signal, gap2)  # dK/dlog l_d = K_se * gap_d^2
+    gradient[k] = -0.5 * np.sum(inner * 2 * signal)
+    gradient[k + 1] = -0.5 * np.trace(inner) * 2 * noise
+    return float(value), gradient
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> Process:
@@ -94,10 +106,10 @@ def fit(x: np.ndarray, y: np.ndarray) -> Process:
     r = residual / scale
     k = x.shape[1]
     best = None
-    for start in (np.log(0.3), np.log(1.0), np.log(3.0)):  # a few starts: the likelihood has local optima
+    for start in (np.log(0.3), np.log(3.0)):  # short and long lengths: the likelihood has local optima
         theta0 = np.concatenate([np.full(k, start), [0.0, np.log(0.1)]])
         bounds = [(np.log(0.02), np.log(50.0))] * k + [(np.log(1e-3), np.log(10.0)), (np.log(1e-4), np.log(2.0))]
-        found = minimize(_negative_log_likelihood, theta0, args=(x, r), method="L-BFGS-B", bounds=bounds)
+        found = minimize(_negative_log_likelihood, theta0, args=(x, r), jac=True, method="L-BFGS-B", bounds=bounds)
         if best is None or found.fun < best.fun:
             best = found
     assert best is not None

@@ -7,12 +7,14 @@ machine (a LocalCluster on one machine is slower than the pool: its scheduler co
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,18 +68,40 @@ def _main_is_importable() -> bool:
     return main_file is None or os.path.exists(main_file)
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+"""Worker pools kept for the life of this process, by size: an analysis that runs in batches (a decision's worlds,
+a sensitivity analysis on a budget) starts its workers once, and they keep what they remembered (the pilot pass)."""
+
+
+def _shared_pool(jobs: int) -> ProcessPoolExecutor:
+    pool = _POOLS.get(jobs)
+    if pool is None:
+        # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited threads.
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        _POOLS[jobs] = pool
+    return pool
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+    _POOLS.clear()
+
+
 def _pool(tasks: Sequence[Any], jobs: int, fn: TaskFunction) -> Iterator[TaskOutput]:
-    # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited threads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(fn, task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    pool = _shared_pool(jobs)
+    futures = [pool.submit(fn, task) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException as error:
+        for future in futures:
+            future.cancel()
+        if isinstance(error, BrokenProcessPool | KeyboardInterrupt):  # a pool that lost a worker is not reused
+            _POOLS.pop(jobs, None)
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def _dask(tasks: Sequence[Any], jobs: int | None, scheduler: str, fn: TaskFunction) -> Iterator[TaskOutput]:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scalesim.labels import short_money
+
 DAYS_PER_YEAR = 365.0
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 PAYS_ITS_WAY_WINDOW = 28
@@ -91,16 +93,6 @@ class CashFlow:
         return grouped.reset_index()
 
 
-def short_amount(x: float) -> str:
-    """12,345 -> '12k'; 1,234,567 -> '1.2M'; signed when negative: what a board reads."""
-    size = abs(x)
-    if size >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if size >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:,.0f}"
-
-
 def pays_verdict(npv: float, net_value_per_year: float, currency: str) -> tuple[bool, str]:
     """Whether a design pays over the run, against today's process (whose every figure is 0), in words.
 
@@ -108,15 +100,15 @@ def pays_verdict(npv: float, net_value_per_year: float, currency: str) -> tuple[
     costs but whose build is not yet recovered by the end of the run "does not pay within the run"; one that loses
     money every year "loses money".
     """
-    npv_words = f"NPV {short_amount(npv)} {currency} over the run"
+    npv_words = f"NPV {short_money(npv)} {currency} over the run"
     if npv > 0:
         return True, f"pays: {npv_words}"
     if net_value_per_year > 0:
         return False, (
-            f"does not pay within the run: {npv_words}, though it nets {short_amount(net_value_per_year)} "
+            f"does not pay within the run: {npv_words}, though it nets {short_money(net_value_per_year)} "
             f"{currency} a year once running"
         )
-    return False, f"loses money: {npv_words}, {short_amount(net_value_per_year)} {currency} a year"
+    return False, f"loses money: {npv_words}, {short_money(net_value_per_year)} {currency} a year"
 
 
 def day_edges(plan: CostPlan, end: float) -> np.ndarray:

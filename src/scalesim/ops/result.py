@@ -254,6 +254,7 @@ class RunResult:
             },
             "monitoring": self.monitoring(name),
             "today": today,
+            "levers": levers_of(self.production[name].design),
             "lead_time": production["lead_time"],
             "overloaded_teams": [team for team, c in capacity.items() if c["overloaded"]],
             "capacity": capacity,
@@ -407,6 +408,20 @@ class RunResult:
                 )
             )
         return pd.concat(frames, ignore_index=True)
+
+
+def levers_of(design: Design) -> dict[str, str | bool]:
+    """A design's lever settings, as the narrative, the plan and the app name them."""
+    return {
+        "integration_point": design.integration_point,
+        "process_owner": design.process_owner,
+        "approval": design.approval.policy,
+        "exception_handling": design.exception_handling.mode,
+        "monitoring": design.monitoring is not None,
+        "accountability": design.accountability is not None,
+        "human_review": design.human_review is not None,
+        "go_live": design.go_live is not None,
+    }
 
 
 def judge_retention(

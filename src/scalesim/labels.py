@@ -1,0 +1,200 @@
+"""One vocabulary for every output: what a field is called for a person, its unit and how it is written.
+
+The model's names (``retention``, ``erosion_not_adopted``, ``side_channel``) are for code and files; a board reads
+"value kept", "outputs not followed", "on a dashboard". Text tables, the narrative, the report, figures, the
+workbook and the app take labels, units and formats from here, so a figure is called the same everywhere and a
+share is never printed as ``0.01121``. Plain data and a few formatters: no imports from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Label:
+    """A field as a person reads it: ``text`` (lower case, to start or continue a sentence), its ``unit`` and the
+    ``kind`` of number it is (how it is formatted), and a one-line ``hint`` for a glossary or a tooltip."""
+
+    text: str
+    unit: str  # "currency", "share", "days", "day", "cases", "" (a plain number)
+    kind: str  # "money", "money_per_case", "percent", "days", "day", "count", "number"
+    hint: str = ""
+
+
+CAUSES: dict[str, Label] = {
+    "not_routed": Label("not yet rolled out to", "currency", "money_per_case", "cases the roll-out had not reached"),
+    "no_score": Label("inputs missing", "currency", "money_per_case", "the model could not score the case"),
+    "exception": Label("out of scope", "currency", "money_per_case", "edge cases handled the old way"),
+    "orphaned": Label("output nobody picked up", "currency", "money_per_case", "published, never acted on"),
+    "lost_in_handoff": Label("lost between teams", "currency", "money_per_case", "dropped in a handoff"),
+    "rejected": Label("right output blocked by an approval", "currency", "money_per_case", "a false alarm"),
+    "caught": Label("wrong output stopped by an approval", "currency", "money_per_case", "value the pilot had, lost"),
+    "not_adopted": Label("output not followed", "currency", "money_per_case", "the acting team did not act on it"),
+    "wrong_action": Label("wrong output acted on", "currency", "money_per_case", "the cost of a wrong action"),
+    "reverted": Label("after the return to the old way", "currency", "money_per_case", "the organisation reverted"),
+    "not_scaled": Label("not scaled (today's process)", "currency", "money_per_case", "the model is not used"),
+    "delay": Label("value lost to delay", "currency", "money_per_case", "slower decisions are worth less"),
+    "unfinished": Label("unfinished at the end", "currency", "money_per_case", "still in the queue when the run ended"),
+}
+"""Erosion by cause: what happened to the case in production, in words."""
+
+FIELDS: dict[str, Label] = {
+    "pilot_value_per_case": Label("pilot value per case", "currency", "money_per_case", "what the pilot realized"),
+    "production_value_per_case": Label(
+        "production value per case", "currency", "money_per_case", "what production realized on the same cases"
+    ),
+    "retention": Label("value kept", "share", "percent", "production value as a share of the pilot's, same cases"),
+    "pilot_value_per_year": Label("pilot value a year", "currency", "money", "the pilot's value at full volume"),
+    "production_value_per_year": Label("production value a year", "currency", "money", "every case counted"),
+    "costs_per_year": Label("costs a year", "currency", "money", "what the design adds to today's operation"),
+    "net_value_per_year": Label("net value a year", "currency", "money", "production value less the design's costs"),
+    "prevented_loss_per_year": Label(
+        "prevented loss a year (not in value)", "currency", "money", "what the wrong actions stopped would cost"
+    ),
+    "npv": Label("net present value", "currency", "money", "value less costs over the run, discounted to the decision"),
+    "net_value_run": Label("net value over the run", "currency", "money", "undiscounted"),
+    "payback_day": Label("payback", "day", "day", "days after go-live until cumulative net value is not negative"),
+    "time_to_value_days": Label("time to value", "day", "day", "days after go-live until a month pays its way"),
+    "lead_time_mean": Label("lead time, mean", "days", "days", "arrival to the decision"),
+    "lead_time_p90": Label("lead time, 90th percentile", "days", "days", "nine in ten cases are decided sooner"),
+    "cases": Label("cases", "cases", "count"),
+    **{f"erosion_{cause}": label for cause, label in CAUSES.items()},
+}
+"""Every figure of a run's table (``summary.csv``), and of an experiment's (each with a mean and an interval)."""
+
+COSTS: dict[str, str] = {
+    "one_off_per_year": "build and change management, spread over the amortisation years",
+    "recurring_per_year": "recurring costs (licences, hosting, support)",
+    "new_teams_per_year": "staff of the new teams it creates",
+    "added_staff_per_year": "staff it adds to existing teams",
+    "monitoring_per_year": "monitoring",
+}
+"""What a design adds to today's costs, item by item."""
+
+VERDICTS: dict[str, str] = {
+    "scaled": "scales",
+    "eroded": "keeps less than half of the pilot's value",
+    "stalled": "stalls",
+    "undefined": "has no retention to judge (the pilot's own value is not above zero)",
+    "not_scaled": "is today's process",
+}
+REASONS: dict[str, str] = {
+    "reverted": "people stopped following the outputs and the organisation went back to the old way",
+    "backlog": "a queue grows without bound",
+    "trust_collapse": "trust in the outputs collapsed",
+    "drift": "the model's accuracy drifted and was not restored",
+}
+"""Why a run stalled, in words."""
+
+OPTIONS: dict[str, dict[str, str]] = {
+    "integration_point": {"embedded": "in the acting team's own queue", "side_channel": "on a dashboard"},
+    "process_owner": {"with": "a named process owner", "without": "no process owner"},
+    "approval": {
+        "none": "no approval",
+        "all": "every output approved",
+        "risk_based": "approval of valuable or uncertain cases",
+        "committee": "approval at a committee meeting",
+    },
+    "exception_handling": {"defined": "a triage team for exceptions", "ad_hoc": "exceptions handled ad hoc"},
+    "monitoring": {"with": "accuracy monitored", "without": "nobody watching accuracy"},
+    "accountability": {"with": "an owner accountable for errors", "without": "nobody accountable for errors"},
+    "human_review": {"with": "people review uncertain outputs", "without": "no human review"},
+    "go_live": {"with": "training and a learning period", "without": "no go-live support"},
+}
+"""Lever options in plain words (the app's choices, the plan, the narrative)."""
+LEVERS: dict[str, str] = {
+    "integration_point": "where the output enters the work",
+    "process_owner": "who owns acting on it",
+    "approval": "approvals",
+    "exception_handling": "how exceptions are handled",
+    "monitoring": "monitoring",
+    "accountability": "accountability for errors",
+    "human_review": "human in the loop",
+    "go_live": "go-live",
+    "added_staff": "added staff",
+}
+
+
+def remedy(cause: str, levers: dict[str, str | bool]) -> str:
+    """The change that addresses ``cause`` for a design with these ``levers`` (a lever it already pulls is not
+    suggested again)."""
+    if cause == "not_adopted":
+        if not levers.get("process_owner", True):
+            return "name a process owner for acting on the output"
+        if not levers.get("accountability", False):
+            return "make someone accountable for the outputs' errors, so they cost less trust"
+        return "win trust back: fewer visible errors (field accuracy, or people reviewing uncertain outputs)"
+    if cause == "orphaned" and levers.get("integration_point") == "side_channel":
+        return REMEDIES["orphaned"]
+    if cause == "exception" and levers.get("exception_handling") == "defined":
+        return "take fewer cases out of scope: widen what the model covers"
+    if cause == "reverted" and levers.get("accountability") and levers.get("monitoring"):
+        return "keep people following the outputs: fewer visible errors, and a slower roll-out they can absorb"
+    return REMEDIES[cause]
+
+
+REMEDIES: dict[str, str] = {
+    "not_routed": "roll the model out faster",
+    "no_score": "repair missing inputs (a triage team that can recover them)",
+    "exception": "give exceptions a defined path, with a team of their own",
+    "orphaned": "put the output in the acting team's own queue instead of on a dashboard",
+    "lost_in_handoff": "remove a handoff, or make it hand the case on for sure",
+    "rejected": "approve fewer cases, or approve them better (only valuable or uncertain ones)",
+    "caught": "raise the model's field accuracy, so approvals have less to stop",
+    "not_adopted": "name an owner for acting on the output, and make someone accountable for its errors",
+    "wrong_action": "raise field accuracy, or route uncertain outputs to people",
+    "reverted": "keep people following the outputs: an accountable owner, monitoring, and fewer visible errors",
+    "delay": "shorten queues and handoffs, so decisions come while they are still worth it",
+    "unfinished": "add staff where the queue grows",
+}
+"""The lever that addresses each cause of lost value (the narrative's "one change that matters most")."""
+TODAY_NAME = "today's process (do not scale)"
+
+
+def label(field: str) -> Label:
+    """The label of a field of a run's or an experiment's table; a field without one is named as it is."""
+    return FIELDS.get(field, Label(field.replace("_", " "), "", "number"))
+
+
+def money(x: float | None, currency: str = "", signed: bool = False) -> str:
+    """``1,234,567 EUR``; ``-`` when there is none."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    text = f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    return f"{text} {currency}".rstrip()
+
+
+def short_money(x: float, currency: str = "") -> str:
+    """``12k``, ``1.2M``: for sentences."""
+    size = abs(x)
+    text = f"{x / 1e6:.1f}M" if size >= 1e6 else f"{x / 1e3:.0f}k" if size >= 1e4 else f"{x:,.0f}"
+    return f"{text} {currency}".rstrip()
+
+
+def percent(x: float | None, digits: int = 0) -> str:
+    """``49%``; ``undefined`` when there is none (retention of a pilot that lost money)."""
+    if x is None or not math.isfinite(x):
+        return "undefined"
+    return f"{100 * x:.{digits}f}%"
+
+
+def formatted(field: str, value: float | None, currency: str = "") -> str:
+    """A field's value as a person reads it, with its unit."""
+    kind = label(field).kind
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "never while live" if kind == "day" else "-"
+    if kind == "money":
+        return money(value, currency)
+    if kind == "money_per_case":
+        return f"{value:,.2f} {currency}".rstrip()
+    if kind == "percent":
+        return percent(value, 1)
+    if kind == "day":
+        return f"day {value:,.0f}"
+    if kind == "days":
+        return f"{value:,.1f} days"
+    if kind == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
