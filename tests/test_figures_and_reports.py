@@ -11,6 +11,7 @@ import scalesim
 from scalesim.cli import main
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.portfolio import run_portfolio
+from scalesim.labels import CAUSES
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.portfolio import load_portfolio
 from scalesim.report import figures as F
@@ -60,7 +61,11 @@ def test_waterfall_has_one_panel_per_design_with_pilot_and_production_bars(stall
     for ax, (_, row) in zip(fig.axes, table.iterrows(), strict=True):
         labels = [t.get_text() for t in ax.get_xticklabels()]
         causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
-        assert labels == ["pilot", *(c.replace("_", " ") for c in causes), "production"]
+        assert [label.replace("\n", " ") for label in labels] == [
+            "pilot",
+            *(CAUSES[c].text for c in causes),
+            "production",
+        ]
         bars = ax.patches
         assert bars[0].get_height() == pytest.approx(row["pilot_value_per_case"])
         assert bars[-1].get_height() == pytest.approx(row["production_value_per_case"])
@@ -120,7 +125,7 @@ def test_sweep_plot_line_and_heatmap(tmp_path):
     runs = scalesim.sweep(SCENARIOS / "claims-triage.yaml", grid, replications=2, days=10, jobs=1, out=tmp_path).runs
     heat = F.sweep_plot(runs, list(grid), "retention", "src")
     assert len(heat.axes) == 3  # two designs and one shared colour bar
-    check(heat, "retention over the grid")
+    check(heat, "value kept over the grid")
     line = F.sweep_plot(
         runs[runs["production.accuracy"] == 0.9], ["production.teams.adjusters.staff"], "retention", "src"
     )

@@ -198,3 +198,30 @@ def formatted(field: str, value: float | None, currency: str = "") -> str:
     if kind == "count":
         return f"{value:,.0f}"
     return f"{value:,.4g}"
+
+
+PATH_WORDS: dict[str, str] = {
+    "production.accuracy": "model accuracy in production",
+    "production.hard_case_accuracy": "model accuracy on hard cases in production",
+    "production.data_quality": "data quality",
+    "production.exception_rate": "exception rate",
+    "production.adoption.with_owner": "adoption with an owner",
+    "production.adoption.without_owner": "adoption without an owner",
+    "workload.arrival_rate": "cases a day",
+    "value.uplift.mean": "mean value the model adds to a case",
+    "value.wrong_action_cost_share": "cost of a wrong action (share of the case's value)",
+    "run.horizon_days": "days of the run",
+}
+"""Field paths a person may sweep, in words; others are worded by :func:`field_words`."""
+
+
+def field_words(path: str) -> str:
+    """A field path as words: ``production.teams.adjusters.staff`` -> ``staff of adjusters``."""
+    if path in PATH_WORDS:
+        return PATH_WORDS[path]
+    parts = path.split(".")
+    if len(parts) == 4 and parts[1] == "teams":
+        return f"{parts[3].replace('_', ' ')} of {parts[2].replace('_', ' ')}"
+    if parts[0] == "designs" and len(parts) >= 3:
+        return f"{' '.join(p.replace('_', ' ') for p in parts[2:])} ({parts[1]})"
+    return " ".join(p.replace("_", " ") for p in parts[-2:])

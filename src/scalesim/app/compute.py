@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import json
 import multiprocessing
 import os
@@ -21,7 +20,6 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -70,11 +68,9 @@ def run_plain(scenario_json: str) -> dict[str, Any]:
 def png(figure: Figure) -> dict[str, Any]:
     """The figure as a ``data:`` address for an ``<img>``, with its width in pixels (the page shows it at that
     size, not stretched), and closed: a worker draws thousands."""
-    buffer = io.BytesIO()
     width = round(figure.get_figwidth() * FIGURE_DPI)
-    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
-    plt.close(figure)
-    return {"src": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "width": width}
+    data = F.png(figure, FIGURE_DPI)
+    return {"src": "data:image/png;base64," + base64.b64encode(data).decode(), "width": width}
 
 
 def follow_parent(parent: int) -> None:

@@ -130,7 +130,9 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         )
     else:
         days = pd.date_range(dates.min(), dates.max(), freq="D")
-        per_weekday = np.bincount(dates.dt.weekday, minlength=7) / np.maximum(np.bincount(days.weekday, minlength=7), 1)
+        per_weekday = np.bincount(dates.dt.day_of_week, minlength=7) / np.maximum(
+            np.bincount(days.day_of_week, minlength=7), 1
+        )
         rate = len(firsts) / len(days)
         pattern = [round(float(v / per_weekday.mean()), 4) for v in per_weekday]
         weekly_note = f"from {len(days)} days of arrivals"

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 from matplotlib.figure import Figure
@@ -191,7 +189,7 @@ def _experiment(result: ExperimentResult, manifest: dict[str, Any]) -> list[Sect
         )
     if result.spec.kind == "sweep":
         figs = [
-            (f"sweep-{key}", F.sweep_plot(runs, result.parameters, key, source))
+            (f"sweep-{key}", F.sweep_plot(runs, result.parameters, key, source, currency))
             for key in ("retention", "net_value_per_year")
         ]
         sections.append(
@@ -241,13 +239,6 @@ def _portfolio(result: PortfolioResult, manifest: dict[str, Any]) -> list[Sectio
     ]
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def _markdown_table(frame: pd.DataFrame, limit: int = 60) -> str:
     shown = frame.head(limit)
     cells = [[number(v) if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
@@ -288,7 +279,7 @@ def _write(folder: Path, title: str, sections: list[Section]) -> tuple[Path, Pat
                 )
             md_parts.append(text + "\n")
         for name, fig in section.figures:
-            data = _png(fig)
+            data = F.png(fig)
             atomic.write_bytes(folder / "figures" / f"{name}.png", data)
             html_parts.append(
                 f"<img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>"

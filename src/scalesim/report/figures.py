@@ -8,17 +8,35 @@ from __future__ import annotations
 
 # No backend is forced: notebooks keep their inline backend (figures show), and headless machines fall back to
 # Agg by themselves. Commands close every figure they save.
+import io
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
+from scalesim.labels import CAUSES, FIELDS, field_words, label, short_money
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.money import DAYS_PER_MONTH
 
 PALETTE = ("#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#30638e", "#003d5b")
+
+
+DPI = 120
+"""Every PNG scalesim writes (report, figures folder, app) is drawn at this resolution: a 9-inch figure is 1080
+pixels wide, the width of a report page at 1280 pixels."""
+
+
+def png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, closed (a run draws many): the one encoder of every figure."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def source_line(fig: Figure, text: str) -> None:
@@ -26,7 +44,23 @@ def source_line(fig: Figure, text: str) -> None:
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ")
+    return label(key).text if key in FIELDS else key.replace("_", " ")
+
+
+def _money_ticks(value: float, _: object = None) -> str:
+    """An axis tick of money: ``1.2M``, ``450k``, ``900`` — short enough that neighbours never overlap."""
+    return short_money(value)
+
+
+def money_axis(ax: plt.Axes, currency: str, axis: str = "y") -> None:
+    """Money on an axis: short ticks with thousands as k and millions as M, the currency in the label, at most six
+    ticks (long numbers like -400000-300000 ran into each other)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(_money_ticks))
+    target.set_major_locator(MaxNLocator(6))
+    label_text = target.get_label().get_text()
+    if currency and currency not in label_text:
+        target.set_label_text(f"{label_text} ({currency})" if label_text else currency)
 
 
 def tornado(table: pd.DataFrame, key: str, source: str) -> Figure:
@@ -121,6 +155,13 @@ SENSITIVITY_FIGURES = {"oat": tornado, "morris": morris, "sobol": sobol}
 
 
 def finish(fig: Figure, source: str) -> Figure:
+    """Lay out, and write numbers as numbers: no offset (``1e6`` above an axis) and no scientific notation."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
+                formatter.set_scientific(False)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     source_line(fig, source)
     return fig
@@ -145,7 +186,7 @@ def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
     fig, axes = plt.subplots(1, len(designs), figsize=(4.2 * len(designs) + 1, 4.8), sharey=True, squeeze=False)
     for ax, (_, row) in zip(axes[0], table.iterrows(), strict=True):
         causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
-        labels = ["pilot", *causes, "production"]
+        labels = ["pilot", *(textwrap.fill(CAUSES[c].text, 18) for c in causes), "production"]
         level = row["pilot_value_per_case"]
         ax.bar(0, level, color=PALETTE[0])
         for i, cause in enumerate(causes, start=1):
@@ -153,9 +194,9 @@ def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
             ax.bar(i, -loss, bottom=level, color=PALETTE[1] if loss > 0 else PALETTE[4])
             level -= loss
         ax.bar(len(labels) - 1, row["production_value_per_case"], color=PALETTE[3])
-        ax.set_xticks(range(len(labels)), [_label(x) for x in labels], rotation=60, ha="right", fontsize=8)
+        ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
         retained = row["retention"]
-        kept = f"{retained:.0%} retained" if pd.notna(retained) else "retention undefined"
+        kept = f"keeps {retained:.0%}" if pd.notna(retained) else "value kept undefined"
         ax.set_title(f"{row['design']}: {kept}", fontsize=10)
         ax.axhline(0, color="black", linewidth=0.6)
     axes[0][0].set_ylabel(f"value per case ({currency})")
@@ -174,7 +215,8 @@ def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
         ax.plot(band.index, band["mean"], color=colour, label=f"{design} (production)")
         ax.fill_between(band.index, band["mean"] - band["hw"], band["mean"] + band["hw"], color=colour, alpha=0.2)
     ax.set_xlabel("week (cases by week of arrival)")
-    ax.set_ylabel(f"value of the week's cases ({currency})")
+    ax.set_ylabel("value of the week's cases")
+    money_axis(ax, currency)
     ax.set_title("Value over time: what the pilot projected and what production realizes")
     ax.legend(fontsize=8)
     return finish(fig, source)
@@ -211,7 +253,8 @@ def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
     ax.axhline(0, color="black", linewidth=0.6)
     ax.axvline(0, color="grey", linewidth=0.6)
     ax.set_xlabel("months after go-live (negative: the build)")
-    ax.set_ylabel(f"cumulative net value ({summary['currency']})")
+    ax.set_ylabel("cumulative net value")
+    money_axis(ax, summary["currency"])
     ax.set_title("Money over time: costs come first, value follows")
     ax.legend(fontsize=8)
     return finish(fig, source)
@@ -322,8 +365,15 @@ COMPARED_UNITS = {
 def comparison(comparisons: list[dict], currency: str, source: str) -> Figure:
     """Paired differences against the baseline design, with their 95% CI (thin: what independent seeds give)."""
     metrics = list(dict.fromkeys(c["metric"] for c in comparisons))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics) + 1, 3.2), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    columns = min(3, len(metrics))
+    rows_of_panels = -(-len(metrics) // columns)
+    designs = len({c["design"] for c in comparisons})
+    fig, axes = plt.subplots(
+        rows_of_panels, columns, figsize=(9, (1.2 + 0.45 * designs) * rows_of_panels + 0.6), squeeze=False
+    )
+    for ax in axes.flat[len(metrics) :]:
+        fig.delaxes(ax)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
         rows = [c for c in comparisons if c["metric"] == metric]
         label, scale, unit = COMPARED_UNITS[metric]
         y = range(len(rows))
@@ -348,12 +398,15 @@ def comparison(comparisons: list[dict], currency: str, source: str) -> Figure:
         ax.axvline(0, color="black", linewidth=0.6)
         ax.set_yticks(list(y), [c["design"] for c in rows])
         ax.set_xlabel(f"{label} ({unit.format(currency=currency)})", fontsize=8)
+        if "{currency}" in unit:
+            ax.xaxis.set_major_formatter(FuncFormatter(_money_ticks))
+            ax.xaxis.set_major_locator(MaxNLocator(4))
     axes[0][0].legend(fontsize=7, loc="best")
     fig.suptitle(f"Difference against {comparisons[0]['baseline']} (95% CI)")
     return finish(fig, source)
 
 
-def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str) -> Figure:
+def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str, currency: str = "") -> Figure:
     """One parameter: the key figure against it, a line per design; two: a heatmap per design."""
     designs = list(dict.fromkeys(runs["design"]))
     if len(parameters) == 1:
@@ -362,9 +415,16 @@ def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str)
         for colour, design in zip(PALETTE, designs, strict=False):
             band = _mean_band(runs[runs["design"] == design], param, key)
             ax.errorbar(band.index, band["mean"], yerr=band["hw"], color=colour, marker="o", capsize=3, label=design)
-        ax.set_xlabel(param)
+        values = sorted(runs[param].unique())
+        if all(isinstance(v, int | float) for v in values):
+            ax.set_xticks(values, [f"{v:g}" for v in values])  # the grid's own values, not 3.25, 3.50
+        ax.set_xlabel(field_words(param))
         ax.set_ylabel(_label(key))
-        ax.set_title(f"{_label(key)} across {param} (95% CI)")
+        if label(key).kind == "money":
+            money_axis(ax, currency)
+        elif label(key).kind == "percent":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_title(f"{_label(key)} across {field_words(param)} (95% CI)")
         ax.legend(fontsize=8)
         return finish(fig, source)
     a, b = parameters[:2]
@@ -380,8 +440,8 @@ def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str)
         for (i, j), value in np.ndenumerate(values):
             light = high > low and (value - low) / (high - low) > 0.6
             ax.text(j, i, f"{value:.3g}", ha="center", va="center", color="black" if light else "white", fontsize=8)
-        ax.set_xlabel(b, fontsize=8)
-        ax.set_ylabel(a, fontsize=8)
+        ax.set_xlabel(field_words(b), fontsize=8)
+        ax.set_ylabel(field_words(a), fontsize=8)
         ax.set_title(design, fontsize=10)
     fig.colorbar(image, ax=list(axes[0]), label=_label(key))
     fig.suptitle(f"{_label(key)} over the grid (mean of replications; one colour scale)")
@@ -457,9 +517,9 @@ def backtest_figure(real: np.ndarray, simulated: np.ndarray, table: pd.DataFrame
     """The back-test at a glance: cycle-time distributions of the log and the simulation (empirical CDFs), and
     each team's hours per visit side by side."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for values, label, colour in ((real, "event log", "black"), (simulated, "simulated", PALETTE[0])):
+    for values, name, colour in ((real, "event log", "black"), (simulated, "simulated", PALETTE[0])):
         x = np.sort(values)
-        left.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colour, label=f"{label} (n={len(x):,})")
+        left.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colour, label=f"{name} (n={len(x):,})")
     left.set_xlim(0, 1.1 * max(float(np.quantile(real, 0.99)), float(np.quantile(simulated, 0.99))))
     left.set_xlabel("cycle time (days, first start to last end; the slowest 1 % off the scale)")
     left.set_ylabel("share of cases")

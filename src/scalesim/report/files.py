@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -17,16 +15,13 @@ from scalesim.experiment.decide import DECISION, Decision
 from scalesim.experiment.sensitivity import SensitivityResult
 from scalesim.experiment.store import MANIFEST, dumps, files_in, new_manifest, register, result_folder
 from scalesim.report.decision_figures import decision_figures
-from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure
+from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure, png
 from scalesim.scenario.schema import Scenario
 
 
-def save_png(fig: Figure, path: Path, dpi: int = 130) -> Path:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    plt.close(fig)
+def save_png(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_bytes(path, buffer.getvalue())
+    atomic.write_bytes(path, png(fig))
     return path
 
 

@@ -146,7 +146,7 @@ def experiment_narrative(data: dict[str, Any]) -> list[str]:
         paying = f"pays in {round(pays * n)} of {n} replications" if pays is not None else ""
         out.append(
             f"{name} keeps {share} of the pilot's value over {n} replications; its net present value is "
-            f"{money(_mean(npv), currency)} ± {money(npv['half_width'])}, and it {paying}."
+            f"{money(_mean(npv), currency)} ± {money(npv['half_width'])}; it {paying}."
         )
     for c in data.get("comparisons", []):
         if c["metric"] == "npv":

@@ -7,7 +7,9 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from scalesim.labels import CAUSES
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
+from scalesim.report.narrative import experiment_narrative, run_narrative, sensitivity_narrative
 from scalesim.scenario.schema import TODAY
 
 Row = tuple[str, list[str]]
@@ -91,7 +93,7 @@ def _figure_rows(
     rows: list[Row] = [
         ("pilot value per case", [fmt(get(d, "pilot_value_per_case"), "num") for d in designs]),
         ("production value per case", [fmt(get(d, "production_value_per_case"), "num") for d in designs]),
-        ("retention", [fmt(get(d, "retention"), "pct") for d in designs]),
+        ("value kept (retention)", [fmt(get(d, "retention"), "pct") for d in designs]),
         ("verdict", [fmt(get(d, "verdict"), "verdict") for d in designs]),
         ("pays over the run", [fmt(get(d, "pays"), "pays") for d in designs]),
         ("erosion per case, by cause (+ lost, - kept):", ["" for _ in designs]),
@@ -100,7 +102,7 @@ def _figure_rows(
     for cause in EROSION_CAUSES:
         values = [get(d, f"erosion_{cause}") for d in designs]
         if any(abs(_center(v)) > 1e-12 for v in values):
-            rows.append((f"  {cause}", [fmt(v, "num") for v in values]))
+            rows.append((f"  {CAUSES[cause].text}", [fmt(v, "num") for v in values]))
     rows += [
         (f"pilot value per year ({currency})", [fmt(get(d, "pilot_value_per_year"), "money") for d in designs]),
         (
@@ -208,7 +210,8 @@ def run_summary(summary: dict[str, Any]) -> str:
     )
     rows = _figure_rows(list(summary["designs"].values()), summary["currency"], get, fmt)
     notes = run_notes(summary)
-    return render(head, names, rows) + "\n\n" + "\n".join(wrapped(note) for note in notes)
+    lead = "\n\n".join(wrapped(paragraph) for paragraph in run_narrative(summary))
+    return lead + "\n\n" + render(head, names, rows) + "\n\n" + "\n".join(wrapped(note) for note in notes)
 
 
 def wrapped(note: str, width: int = 118) -> str:
@@ -273,9 +276,7 @@ def design_stats_rows(designs: dict[str, Any], currency: str, n: int) -> list[Ro
             return NOT_APPLICABLE if share is None else f"{round(share * n)}/{n} pay"
         if metric in ("payback_day", "time_to_value_days") and d["stall_verdicts"]["not_scaled"] == 1.0:
             return NOT_APPLICABLE
-        if metric in ("pilot_value_per_year", "production_value_per_year", "costs_per_year") or metric.startswith(
-            "cost:"
-        ):
+        if metric.startswith("cost:"):
             return ""
         return d[metric]
 
@@ -303,7 +304,10 @@ def experiment_summary(data: dict[str, Any]) -> str:
         f"{data['kind']} · scenario {data['scenario']} · {n} replications on common random numbers "
         f"(root seed {data['seed']}) · {data['confidence']:.0%} confidence intervals"
     )
-    text = render(head, data["design_names"], design_stats_rows(data["designs"], data["currency"], n))
+    lead = "\n\n".join(wrapped(paragraph) for paragraph in experiment_narrative(data))
+    text = (lead + "\n\n" if lead else "") + render(
+        head, data["design_names"], design_stats_rows(data["designs"], data["currency"], n)
+    )
     if data.get("precision"):
         p = data["precision"]
         verdict = "met" if p["met"] else f"not met within {p['max_replications']} replications"
@@ -484,9 +488,10 @@ def sensitivity_summary(data: dict[str, Any]) -> str:
     width = max(len("parameter"), *(len(str(r["parameter"])) for r in table))
 
     def cell(value: Any) -> str:
-        return f"{value:>12.4g}" if isinstance(value, int | float) else f"{value!s:>12}"
+        return f"{value:>14.4g}" if isinstance(value, int | float) else f"{value!s:>14}"
 
-    lines = [head, "", "rank  " + "parameter".ljust(width) + "".join(f"{c:>12}" for c in columns)]
+    lines = [*(wrapped(p) for p in sensitivity_narrative(data)), "", head, ""]
+    lines.append("rank  " + "parameter".ljust(width) + "".join(f"{c:>14}" for c in columns))
     for rank, row in enumerate(table, 1):
         lines.append(f"{rank:>4}  " + str(row["parameter"]).ljust(width) + "".join(cell(row[c]) for c in columns))
     asked, ran = data.get("samples_asked"), data.get("samples_run")
