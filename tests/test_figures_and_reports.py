@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import matplotlib.pyplot as plt
@@ -58,21 +59,17 @@ def test_waterfall_has_one_panel_per_design_with_pilot_and_production_bars(stall
     table = stall_run.summary_table()
     fig = F.waterfall(table, "EUR", "src")
     assert len(fig.axes) == 3
+    causes = [c for c in EROSION_CAUSES if (table[f"erosion_{c}"].abs() > 1e-9).any()]
+    words = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
+    assert words == ["pilot", *(CAUSES[c].text for c in causes), "production"], "the same causes, in words"
     for ax, (_, row) in zip(fig.axes, table.iterrows(), strict=True):
-        labels = [t.get_text() for t in ax.get_xticklabels()]
-        causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
-        assert [label.replace("\n", " ") for label in labels] == [
-            "pilot",
-            *(CAUSES[c].text for c in causes),
-            "production",
-        ]
         bars = ax.patches
-        assert bars[0].get_height() == pytest.approx(row["pilot_value_per_case"])
-        assert bars[-1].get_height() == pytest.approx(row["production_value_per_case"])
+        assert bars[0].get_width() == pytest.approx(row["pilot_value_per_case"])
+        assert bars[-1].get_width() == pytest.approx(row["production_value_per_case"])
         # the erosion bars walk from the pilot's value down to production's, cause by cause
-        steps = sum(bar.get_height() for bar in bars[1:-1])
+        steps = sum(bar.get_width() for bar in bars[1:-1])
         assert row["pilot_value_per_case"] + steps == pytest.approx(row["production_value_per_case"], abs=1e-9)
-    assert fig.axes[0].get_ylabel() == "value per case (EUR)"
+        assert ax.get_xlabel() == "value per case (EUR)"
     check(fig, "Where the pilot's value goes in production")
 
 
@@ -90,10 +87,10 @@ def test_teams_over_time_marks_the_stall(stall_run):
     fig = F.teams_over_time(stall_run.weekly_teams_table(), "bolt_on", stall, "src")
     top, bottom = fig.axes
     teams = set(stall_run.weekly_teams_table().query("design == 'bolt_on'")["team"])
-    assert {line.get_label() for line in top.get_lines() if not line.get_label().startswith("stalled")} == teams
+    assert {line.get_label() for line in top.get_lines() if not line.get_label().startswith("stalls on day")} == teams
     assert bottom.get_ylabel().startswith("utilisation")
     if stall["verdict"] == "stalled":
-        assert any("stalled" in line.get_label() for line in top.get_lines())
+        assert any(line.get_label().startswith("stalls on day") for line in top.get_lines())
     check(fig, "backlog and utilisation per team")
 
 
@@ -181,10 +178,15 @@ def test_report_is_self_contained_html_and_markdown(tmp_path, capsys, command):
     html = html_path.read_text()
     assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no external assets"
-    assert "<h2>Scenario</h2>" in html and "<h2>Manifest</h2>" in html
+    assert "<section class='first-page'>" in html and "<table class='people'>" in html
+    assert "<summary>The resolved scenario" in html and "<summary>The manifest" in html
     markdown = (html_path.parent / "report.md").read_text()
-    for figure in re.findall(r"\]\((figures/[^)]+)\)", markdown):
+    figures = re.findall(r"\]\((figures/[^)]+)\)", markdown)
+    assert figures
+    for figure in figures:
         assert (html_path.parent / figure).exists()
+    listed = json.loads((html_path.parent / "manifest.json").read_text())["files"]
+    assert {"report.html", "report.md", *figures} <= set(listed), "the manifest lists the report it was written with"
 
 
 def test_report_on_a_folder_that_is_not_a_result(tmp_path, capsys):

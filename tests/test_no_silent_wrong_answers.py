@@ -99,7 +99,7 @@ def test_a_pilot_that_loses_money_has_undefined_retention_not_a_ratio(capsys, tm
     )
     assert code == 0
     assert re.search(r"\nvalue kept \(retention\)\s+undefined\s+undefined\n", out)
-    assert "note: bolt_on retention undefined: the pilot's value per case is" in out
+    assert "note: bolt_on and redesigned retention undefined: the pilot's value per case is" in out
     code, out, _ = cli(capsys, *(["run", CLAIMS, "--days", "30", "--format", "json", "--out", str(tmp_path)]))
     data = json.loads(out)["designs"]["redesigned"]
     assert data["retention"] is not None and data["retention_note"] is None

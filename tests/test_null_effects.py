@@ -442,6 +442,6 @@ def test_a_positive_caught_is_explained_and_prevented_loss_is_not_value():
         ["redesigned"],
     )
     summary = result.design_summary("redesigned")
-    assert summary["erosion"]["caught"] > 0 and "the approval stopped the wrong action" in summary["erosion_note"]
+    assert summary["erosion"]["caught"] > 0 and "the approval prevented a wrong action" in summary["erosion_note"]
     caught = result.production["redesigned"].ledger.fate == CaseFate.CAUGHT
     assert caught.any() and np.all(result.production["redesigned"].ledger.value[caught] == 0.0)

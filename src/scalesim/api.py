@@ -10,6 +10,7 @@ at the top) answers before pandas, SciPy, SimPy or matplotlib are loaded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -30,16 +31,21 @@ if TYPE_CHECKING:
     from scalesim.experiment.experiment import ExperimentResult, Kind
     from scalesim.experiment.portfolio import PortfolioResult
     from scalesim.experiment.sensitivity import Method, SensitivityResult
+    from scalesim.experiment.store import Writer
+    from scalesim.kinds import Stored
     from scalesim.ops.result import RunResult
     from scalesim.portfolio.schema import PortfolioScenario
 
 __all__ = [
     "CANONICAL",
     "ExperimentOptions",
+    "backtest",
+    "calibrate",
     "compare",
     "compare_portfolios",
     "decide",
     "experiment",
+    "load",
     "portfolio",
     "replicate",
     "report",
@@ -47,9 +53,13 @@ __all__ = [
     "run",
     "schema",
     "sensitivity",
+    "stored_scenario",
     "sweep",
     "validate",
+    "verify",
     "verify_reproduction",
+    "write_backtest",
+    "write_run",
 ]
 
 
@@ -75,6 +85,29 @@ def resolve(
             apply_override(raw, item)
         return validate_raw(raw, source=f"scenario {scenario.name!r}") if items else scenario
     return load_scenario(scenario, items)
+
+
+def stored_scenario(folder: str | Path) -> Scenario:
+    """The resolved scenario a stored result was made from (its manifest's), to run it again or vary it."""
+    from scalesim.experiment.store import read_manifest
+
+    folder = Path(folder)
+    manifest = read_manifest(folder.parent if folder.name == "manifest.json" else folder)
+    return validate_raw(manifest["resolved_scenario"], source=str(folder))
+
+
+def _writers(report: bool, workbook: bool, *first: Writer) -> list[Writer]:
+    """What goes into a result folder before its manifest: the kind's own files, then the report and workbook."""
+    found = list(first)
+    if report:
+        from scalesim.report.build import build_report
+
+        found.append(build_report)
+    if workbook:
+        from scalesim.report.workbook import write_workbook
+
+        found.append(write_workbook)
+    return found
 
 
 def validate(scenario: str | Path, *, overrides: Iterable[str] = ()) -> Scenario | PortfolioScenario:
@@ -113,6 +146,22 @@ def run(
     return simulate(resolved, designs, on_environment=on_environment, event_log=event_log)
 
 
+def write_run(
+    result: RunResult,
+    out: str | Path = "results",
+    *,
+    ledger: bool = True,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
+) -> Path:
+    """Store a run (see :func:`run`) in ``out/<scenario>/seed<seed>-<digest>/``, with the report (``report``) and
+    the workbook (``workbook``) if asked; ``command`` is recorded as what made it (default: this call)."""
+    from scalesim.experiment.store import write_run as write_run_folder
+
+    return write_run_folder(result, out, ledger=ledger, command=command, writers=_writers(report, workbook))
+
+
 class ExperimentOptions(TypedDict, total=False):
     """The keyword arguments every experiment takes (replicate, compare, sweep)."""
 
@@ -129,6 +178,9 @@ class ExperimentOptions(TypedDict, total=False):
     max_replications: int
     max_cases: int
     announce: Callable[[str], None] | None
+    command: Sequence[str] | None
+    report: bool
+    workbook: bool
 
 
 def experiment(
@@ -150,10 +202,14 @@ def experiment(
     max_replications: int = 200,
     max_cases: int = DEFAULT_MAX_CASES,
     announce: Callable[[str], None] | None = None,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
 ) -> ExperimentResult:
     """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``.
 
-    ``announce`` receives one line with the expected size before a long experiment starts.
+    ``announce`` receives one line with the expected size before a long experiment starts. ``report`` and
+    ``workbook`` add the report and the workbook to the folder; ``command`` is recorded as what made it.
     """
     from scalesim.experiment.executors import Runner
     from scalesim.experiment.experiment import METRICS, ExperimentSpec, freeze_grid, run_experiment
@@ -180,16 +236,20 @@ def experiment(
     runs = len(spec.points()) * replications
     if announce is not None and size.seconds * runs > ANNOUNCE_SECONDS:
         announce(f"{resolved.name}: {runs} runs, each {size.describe()}")
-    call = library_call(
-        "compare" if kind == "compare" else "sweep" if kind == "sweep" else "replicate",
-        scenario if not isinstance(scenario, Scenario) else resolved.name,
+    function = "compare" if kind == "compare" else "sweep" if kind == "sweep" else "replicate"
+    arguments = (scenario, grid) if kind == "sweep" else (scenario,)
+    call = command or library_call(
+        function,
+        *arguments,
         designs=list(names),
-        grid=grid,
         replications=replications,
         seed=seed,
         days=days,
         overrides=overrides,
+        out=str(out),
         precision=precision,
+        key_metric=key_metric if key_metric != "retention" else None,
+        max_replications=max_replications if max_replications != 200 else None,
     )
     return run_experiment(
         spec,
@@ -199,6 +259,7 @@ def experiment(
         precision=precision,
         key_metric=key_metric,
         max_replications=max_replications,
+        writers=_writers(report, workbook),
     )
 
 
@@ -252,16 +313,24 @@ def backtest(
 
     resolved = resolve(scenario, seed=seed)
     rules = Mapping.read(mapping)
-    return backtest_log(resolved, read_log(log, rules), design)
+    found = backtest_log(resolved, read_log(log, rules), design)
+    return replace(found, mapping=str(mapping)) if mapping is not None else found
 
 
-def write_backtest(result: Backtest, out: str | Path = "results", command: Sequence[str] | None = None) -> Path:
-    """Store a back-test (see :func:`backtest`) in ``out/<scenario>/backtest-<digest>/`` with its figure."""
-    from scalesim.experiment.store import library_call
-    from scalesim.report.files import write_backtest as write_backtest_folder
+def write_backtest(
+    result: Backtest,
+    out: str | Path = "results",
+    command: Sequence[str] | None = None,
+    *,
+    report: bool = False,
+    workbook: bool = False,
+) -> Path:
+    """Store a back-test (see :func:`backtest`) in ``out/<scenario>/backtest-<digest>/`` with its figure (and the
+    report and workbook if asked)."""
+    from scalesim.kinds import write_backtest as write_backtest_folder
+    from scalesim.report.files import backtest_figures
 
-    call = command or library_call("backtest", result.scenario, result.log, design=result.design)
-    return write_backtest_folder(result, result.simulated_scenario, out, call)
+    return write_backtest_folder(result, out, command, _writers(report, workbook, backtest_figures(result)))
 
 
 def portfolio(
@@ -275,6 +344,9 @@ def portfolio(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
 ) -> PortfolioResult:
     """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value."""
     from scalesim.experiment.executors import Runner
@@ -291,8 +363,11 @@ def portfolio(
     if replications < 2:
         raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
     operations = operations_by_design(spec, Path(scenario).resolve().parent)
-    call = library_call("portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items)
-    return run_portfolio(spec, operations, replications, out, Runner(jobs, scheduler, progress), call)
+    call = command or library_call(
+        "portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items, out=str(out)
+    )
+    runner = Runner(jobs, scheduler, progress)
+    return run_portfolio(spec, operations, replications, out, runner, call, _writers(report, workbook))
 
 
 def compare_portfolios(first: PortfolioResult, second: PortfolioResult) -> list[dict[str, Any]]:
@@ -319,6 +394,9 @@ def sensitivity(
     announce: Callable[[str], None] | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
     budget: float | None = None,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
@@ -327,6 +405,7 @@ def sensitivity(
     """
     from scalesim.experiment.executors import Runner
     from scalesim.experiment.sensitivity import run_sensitivity
+    from scalesim.report.files import sensitivity_figure
 
     resolved, call = _resolved_call(
         "sensitivity",
@@ -337,9 +416,20 @@ def sensitivity(
         seed=seed,
         days=days,
         overrides=overrides,
+        out=str(out),
+        budget=budget,
     )
     runner = Runner(jobs, scheduler, progress)
-    return run_sensitivity(resolved, method, samples, replications, out, runner, call, announce, max_runs, budget)
+
+    def figure(folder: Path, manifest: dict[str, Any]) -> None:
+        from scalesim.experiment.sensitivity import SensitivityResult
+
+        sensitivity_figure(SensitivityResult.load(folder, manifest))(folder, manifest)
+
+    writers = _writers(report, workbook, figure)
+    return run_sensitivity(
+        resolved, method, samples, replications, out, runner, command or call, announce, max_runs, budget, writers
+    )
 
 
 def _resolved_call(
@@ -380,6 +470,9 @@ def decide(
     progress: bool = False,
     announce: Callable[[str], None] | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
@@ -390,7 +483,7 @@ def decide(
     """
     from scalesim.experiment.decide import run_decision
     from scalesim.experiment.executors import Runner
-    from scalesim.report.files import write_decision
+    from scalesim.report.files import write_decision_figures
 
     resolved, call = _resolved_call(
         "decide",
@@ -401,18 +494,20 @@ def decide(
         threshold=threshold,
         baseline=baseline,
         full=full,
+        budget=budget,
         seed=seed,
         days=days,
         overrides=overrides,
+        out=str(out),
     )
     runner = Runner(jobs, scheduler, progress)
-    decision = run_decision(
+    return run_decision(
         resolved,
         samples,
         replications,
         out,
         runner,
-        call,
+        command or call,
         designs=designs,
         threshold=threshold,
         announce=announce,
@@ -420,16 +515,40 @@ def decide(
         max_runs=max_runs,
         full=full,
         budget=budget,
+        writers=_writers(report, workbook, write_decision_figures),
     )
-    write_decision(decision)
-    return decision
 
 
-def report(folder: str | Path) -> tuple[Path, Path]:
-    """Write ``report.html`` (self-contained) and ``report.md`` for a results folder; return both paths."""
+def report(folder: str | Path, *, workbook: bool = False) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained) and ``report.md`` for a results folder (and ``workbook.xlsx`` with
+    ``workbook``); return the report's two paths."""
+    from scalesim.experiment.store import read_manifest, register
     from scalesim.report.build import build_report
 
-    return build_report(folder)
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    written = build_report(folder, manifest)
+    names = [*written]
+    if workbook:
+        from scalesim.report.workbook import write_workbook
+
+        names.append(write_workbook(folder, manifest))
+    register(folder, [str(p.relative_to(folder)) for p in names])
+    return written[0], written[1]
+
+
+def load(folder: str | Path) -> Stored:
+    """The result stored in a folder, whatever its kind (see :mod:`scalesim.kinds`)."""
+    from scalesim.kinds import load as load_stored
+
+    return load_stored(folder)
+
+
+def verify(folder: str | Path) -> list[str]:
+    """Run part of a stored result again from its manifest; the differences from what it stored (none: reproduced)."""
+    from scalesim.kinds import verify as verify_stored
+
+    return verify_stored(folder)
 
 
 def verify_reproduction(out: str | Path = CANONICAL) -> tuple[int, list[str]]:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import scalesim.experiment.sweep as sweeps
     import scalesim.ops.capacity as capacity
     import scalesim.ops.check as checks
-    import scalesim.report.files as files
     import scalesim.report.text as text
     from scalesim.experiment.experiment import ExperimentResult, Kind
     from scalesim.experiment.portfolio import PortfolioResult
@@ -51,7 +50,7 @@ else:
     api, canonical = _Later("scalesim.api"), _Later("scalesim.canonical")
     store, sweeps = _Later("scalesim.experiment.store"), _Later("scalesim.experiment.sweep")
     capacity, checks = _Later("scalesim.ops.capacity"), _Later("scalesim.ops.check")
-    files, text = _Later("scalesim.report.files"), _Later("scalesim.report.text")
+    text = _Later("scalesim.report.text")
 
 EXIT_BAD_INPUT = 2
 
@@ -140,6 +139,11 @@ def _output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("results"), help="results folder (default: results)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--report", action="store_true", help="also write report.html and report.md in the results folder")
+    p.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write workbook.xlsx in the results folder (summary, designs, erosion, money, assumptions)",
+    )
 
 
 def _executor(p: argparse.ArgumentParser) -> None:
@@ -349,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a self-contained HTML report (and Markdown) for a results folder")
     report.add_argument("folder", type=Path, help="a results folder, e.g. results/claims-triage/seed1-0123456789")
+    report.add_argument("--xlsx", action="store_true", help="also write workbook.xlsx in the folder")
     report.set_defaults(handler=cmd_report)
 
     repro = sub.add_parser("reproduce", help="regenerate the canonical results, or --check them against fresh runs")
@@ -418,18 +423,22 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
         max_replications=args.max_replications,
         max_cases=args.max_cases,
         announce=_announce,
+        **_writing(args),
         **grid,
     )
-    store.set_command(result.folder, args.command_line)
     return result
 
 
+def _writing(args: argparse.Namespace) -> dict[str, Any]:
+    """What every writing command passes on: its own command line, and whether to add the report and workbook."""
+    return {"command": args.command_line, "report": args.report, "workbook": args.xlsx}
+
+
 def _with_report(args: argparse.Namespace, folder: Path) -> str:
-    """Build the report if asked; return a note for the text output."""
-    if not args.report:
-        return ""
-    html_path, _ = api.report(folder)
-    return f"\nreport: {html_path}"
+    """Where the report and the workbook are, if asked, for the text output."""
+    notes = [f"report: {folder / 'report.html'}"] if args.report else []
+    notes += [f"workbook: {folder / 'workbook.xlsx'}"] if args.xlsx else []
+    return "".join(f"\n{note}" for note in notes)
 
 
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], results: str) -> int:
@@ -471,8 +480,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if bar is not None:
         bar.close()
-    folder = store.write_run(result, args.out, ledger=not args.no_ledger)
-    store.set_command(folder, args.command_line)
+    folder = api.write_run(result, args.out, ledger=not args.no_ledger, **_writing(args))
     log = ""
     if args.event_log:
         log = f"\nevent log: {folder / 'event_log.csv'} and event_log.xes"
@@ -514,8 +522,8 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             scheduler=args.scheduler,
             progress=not args.quiet,
+            **_writing(args),
         )
-        store.set_command(result.folder, args.command_line)
         return result
 
     results = [one(args.scenario, args.overrides)]
@@ -561,12 +569,11 @@ def _sampling(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    result = api.sensitivity(args.scenario, args.method, budget=args.budget, **_sampling(args))
-    store.set_command(result.experiment.folder, args.command_line)
-    figure = files.write_sensitivity_figure(result)
-    note = _with_report(args, result.experiment.folder)
+    result = api.sensitivity(args.scenario, args.method, budget=args.budget, **_sampling(args), **_writing(args))
+    folder = result.experiment.folder
+    note = _with_report(args, folder)
     return _emit(
-        args, result.to_dict(), text.sensitivity_summary, f"{result.experiment.folder} (figure: {figure.name}){note}"
+        args, result.to_dict(), text.sensitivity_summary, f"{folder} (figure: sensitivity-{result.method}.png){note}"
     )
 
 
@@ -579,9 +586,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
         full=args.full,
         budget=args.budget,
         **_sampling(args),
+        **_writing(args),
     )
     folder = decision.experiment.folder
-    store.set_command(folder, args.command_line)
     data = decision.to_dict()
     return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}")
 
@@ -609,8 +616,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    html_path, md_path = api.report(args.folder)
-    print(f"report: {html_path}\nmarkdown: {md_path}")
+    html_path, md_path = api.report(args.folder, workbook=args.xlsx)
+    workbook = f"\nworkbook: {args.folder / 'workbook.xlsx'}" if args.xlsx else ""
+    print(f"report: {html_path}\nmarkdown: {md_path}{workbook}")
     return 0
 
 
@@ -674,9 +682,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     result = api.backtest(args.scenario, args.log, mapping=args.mapping, design=args.design, seed=args.seed)
-    folder = api.write_backtest(result, args.out, args.command_line)
-    if args.report:
-        api.report(folder)
+    folder = api.write_backtest(result, args.out, args.command_line, report=args.report, workbook=args.xlsx)
     if args.format == "json":
         print(store.dumps(result.to_dict()))
         return 0
@@ -691,7 +697,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     info = len(result.measures) - result.passed - result.warnings
     print(
         f"\n{result.passed} pass, {result.warnings} warn, {info} reported; Wasserstein distance of the cycle times: "
-        f"{result.wasserstein_share:.0%} of the log's mean\nresults: {folder}"
+        f"{result.wasserstein_share:.0%} of the log's mean\nresults: {folder}{_with_report(args, folder)}"
     )
     return 0
 

@@ -9,6 +9,7 @@ share is never printed as ``0.01121``. Plain data and a few formatters: no impor
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -24,19 +25,23 @@ class Label:
 
 
 CAUSES: dict[str, Label] = {
-    "not_routed": Label("not yet rolled out to", "currency", "money_per_case", "cases the roll-out had not reached"),
-    "no_score": Label("inputs missing", "currency", "money_per_case", "the model could not score the case"),
-    "exception": Label("out of scope", "currency", "money_per_case", "edge cases handled the old way"),
+    "not_routed": Label(
+        "cases not yet rolled out to", "currency", "money_per_case", "the roll-out had not reached them"
+    ),
+    "no_score": Label("missing inputs", "currency", "money_per_case", "the model could not score the case"),
+    "exception": Label("cases out of scope", "currency", "money_per_case", "edge cases handled the old way"),
     "orphaned": Label("output nobody picked up", "currency", "money_per_case", "published, never acted on"),
-    "lost_in_handoff": Label("lost between teams", "currency", "money_per_case", "dropped in a handoff"),
+    "lost_in_handoff": Label("cases lost between teams", "currency", "money_per_case", "dropped in a handoff"),
     "rejected": Label("right output blocked by an approval", "currency", "money_per_case", "a false alarm"),
     "caught": Label("wrong output stopped by an approval", "currency", "money_per_case", "value the pilot had, lost"),
     "not_adopted": Label("output not followed", "currency", "money_per_case", "the acting team did not act on it"),
     "wrong_action": Label("wrong output acted on", "currency", "money_per_case", "the cost of a wrong action"),
-    "reverted": Label("after the return to the old way", "currency", "money_per_case", "the organisation reverted"),
+    "reverted": Label("the return to the old way", "currency", "money_per_case", "the organisation reverted"),
     "not_scaled": Label("not scaled (today's process)", "currency", "money_per_case", "the model is not used"),
     "delay": Label("value lost to delay", "currency", "money_per_case", "slower decisions are worth less"),
-    "unfinished": Label("unfinished at the end", "currency", "money_per_case", "still in the queue when the run ended"),
+    "unfinished": Label(
+        "cases unfinished at the end", "currency", "money_per_case", "still in the queue when the run ended"
+    ),
 }
 """Erosion by cause: what happened to the case in production, in words."""
 
@@ -117,7 +122,7 @@ LEVERS: dict[str, str] = {
 }
 
 
-def remedy(cause: str, levers: dict[str, str | bool]) -> str:
+def remedy(cause: str, levers: Mapping[str, object]) -> str:
     """The change that addresses ``cause`` for a design with these ``levers`` (a lever it already pulls is not
     suggested again)."""
     if cause == "not_adopted":
@@ -125,13 +130,13 @@ def remedy(cause: str, levers: dict[str, str | bool]) -> str:
             return "name a process owner for acting on the output"
         if not levers.get("accountability", False):
             return "make someone accountable for the outputs' errors, so they cost less trust"
-        return "win trust back: fewer visible errors (field accuracy, or people reviewing uncertain outputs)"
+        return "win trust back with fewer visible errors (a more accurate model, or people reviewing uncertain outputs)"
     if cause == "orphaned" and levers.get("integration_point") == "side_channel":
         return REMEDIES["orphaned"]
     if cause == "exception" and levers.get("exception_handling") == "defined":
         return "take fewer cases out of scope: widen what the model covers"
     if cause == "reverted" and levers.get("accountability") and levers.get("monitoring"):
-        return "keep people following the outputs: fewer visible errors, and a slower roll-out they can absorb"
+        return "keep people following the outputs with fewer visible errors and a slower roll-out they can absorb"
     return REMEDIES[cause]
 
 
@@ -145,7 +150,7 @@ REMEDIES: dict[str, str] = {
     "caught": "raise the model's field accuracy, so approvals have less to stop",
     "not_adopted": "name an owner for acting on the output, and make someone accountable for its errors",
     "wrong_action": "raise field accuracy, or route uncertain outputs to people",
-    "reverted": "keep people following the outputs: an accountable owner, monitoring, and fewer visible errors",
+    "reverted": "keep people following the outputs with an accountable owner, monitoring and fewer visible errors",
     "delay": "shorten queues and handoffs, so decisions come while they are still worth it",
     "unfinished": "add staff where the queue grows",
 }

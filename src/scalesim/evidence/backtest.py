@@ -86,6 +86,7 @@ class Backtest:
     simulated_cycle: np.ndarray
     wasserstein_share: float
     simulated_scenario: Scenario
+    mapping: str | None = None  # the mapping file the log was read with, to record the back-test's call
 
     @property
     def warnings(self) -> int:
@@ -112,6 +113,28 @@ class Backtest:
         }
 
 
+def simulated_work(scenario: Scenario, design: str) -> pd.DataFrame:
+    """Every piece of case work ``design`` does in the production environment, in the log's columns."""
+    events = simulate(scenario, [design], event_log=True).event_log_table()
+    events = events[(events["environment"] == "production") & (events["case_id"] >= 0)]
+    return pd.DataFrame(
+        {
+            "case": events["case_id"].astype(str),
+            "activity": events["activity"],
+            "enable": events["enable_time"],
+            "start": events["start_time"],
+            "end": events["end_time"],
+            "resource": events["resource"],
+            "team": events["team"],
+        }
+    )
+
+
+def simulated_cycle_times(scenario: Scenario, design: str) -> np.ndarray:
+    """The cycle time of each simulated case, in days (what a back-test compares with the log's)."""
+    return _cycle_times(simulated_work(scenario, design))
+
+
 def backtest(scenario: Scenario, log: Log, design: str) -> Backtest:
     """Simulate ``design`` in the scenario's production environment and compare it with ``log``."""
     if design not in scenario.designs:
@@ -131,20 +154,7 @@ def backtest(scenario: Scenario, log: Log, design: str) -> Backtest:
     days = float(max(MIN_DAYS, math.ceil(span)))
     run = scenario.run.model_copy(update={"horizon_days": days, "warmup_days": 0.0})
     simulated_scenario = scenario.model_copy(update={"run": run})
-    result = simulate(simulated_scenario, [design], event_log=True)
-    events = result.event_log_table()
-    events = events[(events["environment"] == "production") & (events["case_id"] >= 0)]
-    simulated = pd.DataFrame(
-        {
-            "case": events["case_id"].astype(str),
-            "activity": events["activity"],
-            "enable": events["enable_time"],
-            "start": events["start_time"],
-            "end": events["end_time"],
-            "resource": events["resource"],
-            "team": events["team"],
-        }
-    )
+    simulated = simulated_work(simulated_scenario, design)
     calendars = {name: WorkCalendar(team.calendar) for name, team in scenario.production.teams.items()}
     staff = {
         name: team.staff + scenario.designs[design].added_staff.get(name, 0)

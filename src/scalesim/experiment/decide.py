@@ -26,10 +26,11 @@ from scipy import stats
 from scipy.stats import qmc
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment import voi
+from scalesim.experiment import atomic, voi
 from scalesim.experiment.emulate import Emulation, Z, emulate
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.experiment.store import Writer, dumps, finish
 from scalesim.labels import short_money
 from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs, select_designs
 from scalesim.ops.streams import Streams
@@ -125,12 +126,19 @@ class Decision:
     def to_dict(self) -> dict[str, Any]:
         return analyse(self)
 
+    def write(self, folder: Path, manifest: dict[str, Any]) -> None:
+        """``decision.json``, ``worlds.csv`` (each world's inputs and every design's figures) and ``evppi.csv``."""
+        data = self.to_dict()
+        atomic.write_text(folder / DECISION, dumps(data))
+        atomic.write_text(folder / "worlds.csv", self.table.to_csv(index=False))
+        atomic.write_text(folder / "evppi.csv", pd.DataFrame(data["evppi"]).to_csv(index=False))
+
     @classmethod
-    def load(cls, folder: str | Path) -> Decision:
+    def load(cls, folder: str | Path, manifest: dict[str, Any] | None = None) -> Decision:
         """The decision stored in ``folder``, re-derived from its runs (the analysis is a pure function of them),
         with the threshold it was asked with."""
         folder = Path(folder)
-        experiment = ExperimentResult.load(folder)
+        experiment = ExperimentResult.load(folder, manifest)
         scenario = experiment.spec.scenario
         points = [dict(point) for point in experiment.spec.explicit_points]
         worlds = draw_worlds(scenario, len(points), scenario.run.seed)
@@ -198,6 +206,7 @@ def run_decision(
     max_runs: int = DEFAULT_MAX_RUNS,
     full: bool = False,
     budget: float | None = None,
+    writers: Sequence[Writer] = (),
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each).
 
@@ -207,7 +216,8 @@ def run_decision(
     Unless ``full``, not every world is simulated: a first batch (a balanced prefix of the worlds) is, then an
     emulator (:mod:`scalesim.experiment.emulate`) predicts the rest, and every world whose best design it is unsure
     of is simulated, batch after batch, until none is (or ``budget`` seconds have passed: the worlds still unsure
-    are then emulated, and the answer says how many).
+    are then emulated, and the answer says how many). The folder's manifest is written once, when the decision's
+    tables and what ``writers`` add (figures, the report) are in it.
     """
     started = time.monotonic()
     beliefs = _beliefs(scenario)
@@ -240,7 +250,7 @@ def run_decision(
     while True:
         run_now = np.flatnonzero(simulated).tolist()
         details = {"simulated": run_now, "emulated": int((~simulated).sum())}
-        result = run_experiment(spec, out, runner, command, only=run_now, details=details)
+        result = run_experiment(spec, out, runner, command, only=run_now, details=details, last=False)
         if simulated.all():
             emulation = None
             break
@@ -253,7 +263,9 @@ def run_decision(
             announce(f"decide: the emulator is unsure of {int(unsure.sum())} world(s): simulating them")
         simulated = simulated | unsure
     table = world_table(result, worlds, names, emulation)
-    return Decision(scenario, names, worlds, table, beliefs.metric, chosen, result, emulation)
+    decision = Decision(scenario, names, worlds, table, beliefs.metric, chosen, result, emulation)
+    finish(result.folder, result.manifest, [decision.write, *writers])
+    return decision
 
 
 FULL_UP_TO = 64

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -22,11 +22,13 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference, relative_precision
-from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder, scenario_identity
+from scalesim.experiment.store import Writer, finish, new_manifest, read_manifest, result_folder, scenario_identity
 from scalesim.experiment.sweep import as_override, check_point, grid_points
 from scalesim.experiment.tasks import Task
 from scalesim.ops.check import DEFAULT_MAX_CASES, Estimate, check_pilot, check_size
 from scalesim.ops.ledger import EROSION_CAUSES
+from scalesim.ops.result import levers_of
+from scalesim.ops.run import design_of
 from scalesim.scenario.load import ANALYSES, apply_override, validate
 from scalesim.scenario.schema import Scenario
 
@@ -177,16 +179,18 @@ class ExperimentResult:
     reused: int
     precision: dict[str, Any] | None = None
     confidence: float = CONFIDENCE
+    manifest: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def parameters(self) -> list[str]:
         return self.spec.parameters
 
     @classmethod
-    def load(cls, folder: str | Path) -> ExperimentResult:
-        """The result stored in ``folder`` (written by :func:`run_experiment`)."""
+    def load(cls, folder: str | Path, manifest: dict[str, Any] | None = None) -> ExperimentResult:
+        """The result stored in ``folder`` (written by :func:`run_experiment`); ``manifest`` is the folder's, when
+        a writer reads the folder before its manifest is written."""
         folder = Path(folder)
-        manifest = read_manifest(folder)
+        manifest = manifest or read_manifest(folder)
         if manifest["kind"] not in ("run", "compare", "sweep", "sensitivity", "decide") or manifest["details"].get(
             "cases"
         ):
@@ -213,6 +217,7 @@ class ExperimentResult:
             reused=runs["key"].nunique(),
             precision=details.get("precision"),
             confidence=details["confidence"],
+            manifest=manifest,
         )
 
     def groups(self) -> list[tuple[dict[str, Any], str, pd.DataFrame]]:
@@ -278,7 +283,9 @@ class ExperimentResult:
             "replications": self.replications,
             "confidence": self.confidence,
             "currency": self.spec.scenario.currency,
+            "horizon_days": self.spec.scenario.run.horizon_days,
             "design_names": list(self.spec.designs),
+            "levers": {name: levers_of(design_of(self.spec.scenario, name)) for name in self.spec.designs},
         }
         if self.precision is not None:
             out["precision"] = self.precision
@@ -303,6 +310,15 @@ def design_stats(rows: pd.DataFrame) -> dict[str, Any]:
     stats["stall_verdicts"] = {v: float(shares.get(v, 0.0)) for v in VERDICTS}
     pays = rows["pays"].dropna()
     stats["pays_share"] = float(pays.mean()) if len(pays) else None  # None: today's process (nothing to pay)
+    stalled = rows[rows["stall_verdict"] == "stalled"]
+    reasons = stalled["stall_reason"].value_counts(sort=True)
+    days = stalled["stall_day"].dropna()
+    stats["stalls"] = {
+        "reasons": {str(reason): int(count) for reason, count in reasons.items()},
+        "reason": str(reasons.index[0]) if len(reasons) else None,  # the most frequent
+        "first_day": float(days.min()) if len(days) else None,
+        "last_day": float(days.max()) if len(days) else None,
+    }
     return stats
 
 
@@ -331,14 +347,19 @@ def run_experiment(
     max_replications: int = 200,
     only: Sequence[int] | None = None,
     details: dict[str, Any] | None = None,
+    writers: Sequence[Writer] = (),
+    last: bool = True,
 ) -> ExperimentResult:
     """Run (or resume) an experiment and store it; with ``precision``, add replications until the key metric's
     half-width is within that share of its mean for every design and point (or ``max_replications``). With
     ``only``, just those points run (a decision simulates the worlds its emulator is unsure of); ``details`` go
     into the manifest with the kind's own.
 
-    The manifest is written once the experiment is complete: until then the folder holds only parts, so a failure
-    before the first run leaves nothing, and an interrupted experiment resumes from its parts.
+    The manifest is written once the experiment is complete, after ``writers`` (the report, the workbook): until
+    then the folder holds only parts, so a failure before the first run leaves nothing, and an interrupted
+    experiment resumes from its parts. An analysis that runs its experiment in batches (a decision, a budgeted
+    sensitivity analysis) passes ``last=False`` until its last one and finishes the folder itself with the
+    manifest the result carries.
     """
     points = spec.points()
     folder = spec.folder(out)
@@ -385,6 +406,7 @@ def run_experiment(
     }
     manifest = new_manifest(
         spec.kind,
+        folder,
         spec.scenario.name,
         spec.scenario.model_dump(mode="json", by_alias=True),
         seed=spec.seed,
@@ -394,5 +416,9 @@ def run_experiment(
         executor=runner.describe(),
         details=details,
     )
-    finish(folder, manifest)
-    return ExperimentResult(spec, folder, runs, weekly, replications, ran, len(keys & stored), precision_report)
+    result = ExperimentResult(
+        spec, folder, runs, weekly, replications, ran, len(keys & stored), precision_report, manifest=manifest
+    )
+    if last:
+        finish(folder, manifest, writers)
+    return result

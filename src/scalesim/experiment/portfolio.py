@@ -23,7 +23,7 @@ from scalesim.errors import ScenarioError
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference
-from scalesim.experiment.store import finish, new_manifest, read_manifest, result_folder
+from scalesim.experiment.store import Writer, finish, new_manifest, read_manifest, result_folder
 from scalesim.experiment.tasks import TaskOutput, replication_seed, task_key
 from scalesim.ops.run import simulate
 from scalesim.ops.streams import Streams
@@ -121,7 +121,7 @@ def _operations(
                 Operation(
                     weekly_retention=tuple(float(v) for v in rows["production_value"] / promised),
                     stall_day=stall["day"] if stall["verdict"] == "stalled" else None,
-                    verdict=stall["reason"] if stall["verdict"] == "stalled" else stall["verdict"],
+                    verdict=(stall["reason"] if stall["verdict"] == "stalled" else None) or stall["verdict"],
                 )
             )
     return tuple((d, tuple(ops)) for d, ops in runs.items())
@@ -164,10 +164,10 @@ class PortfolioResult:
     confidence: float = CONFIDENCE
 
     @classmethod
-    def load(cls, folder: str | Path) -> PortfolioResult:
+    def load(cls, folder: str | Path, manifest: dict[str, Any] | None = None) -> PortfolioResult:
         """The result stored in ``folder`` (written by :func:`run_portfolio`)."""
         folder = Path(folder)
-        manifest = read_manifest(folder)
+        manifest = manifest or read_manifest(folder)
         if manifest["kind"] != "portfolio":
             raise ScenarioError(f"{folder}: holds a {manifest['kind']} result, not a portfolio")
         return cls(
@@ -228,8 +228,10 @@ def run_portfolio(
     out: str | Path,
     runner: Runner,
     command: Sequence[str],
+    writers: Sequence[Writer] = (),
 ) -> PortfolioResult:
-    """Run (or resume) ``replications`` of a portfolio and store them."""
+    """Run (or resume) ``replications`` of a portfolio and store them; ``writers`` add their files (the report)
+    before the manifest is written."""
     resolved = spec.model_dump(mode="json", by_alias=True)
     lived = operations_as_data(operations)
     folder = result_folder(out, spec.name, "portfolio", {"scenario": resolved, "operations": lived})
@@ -244,6 +246,7 @@ def run_portfolio(
     initiatives = initiatives[initiatives["replication"] < replications].reset_index(drop=True)
     manifest = new_manifest(
         "portfolio",
+        folder,
         spec.name,
         resolved,
         seed=spec.run.seed,
@@ -258,5 +261,5 @@ def run_portfolio(
             "operations": lived,
         },
     )
-    finish(folder, manifest)
+    finish(folder, manifest, writers)
     return PortfolioResult(spec, operations, folder, runs, monthly, initiatives, ran)

@@ -23,8 +23,10 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from scalesim.errors import ScenarioError
+from scalesim.experiment import atomic
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, freeze_points, run_experiment
+from scalesim.experiment.store import Writer, finish
 from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs
 from scalesim.scenario.load import check_analyses
 from scalesim.scenario.schema import Scenario, Sensitivity, UncertainParameter
@@ -152,6 +154,35 @@ class SensitivityResult:
             "table": self.table.to_dict(orient="records"),
         }
 
+    @property
+    def table_name(self) -> str:
+        return f"sensitivity-{self.method}.csv"
+
+    def write(self, folder: Path, manifest: dict[str, Any]) -> None:
+        """The ranked table, ``sensitivity-<method>.csv``, next to the runs behind it."""
+        atomic.write_text(folder / self.table_name, self.table.to_csv(index=False))
+
+    def reanalysed(self) -> pd.DataFrame:
+        """The ranking derived again from the stored runs and the method's sample (drawn again from the seed)."""
+        scenario = self.experiment.spec.scenario
+        plan = sample(self.method, self.spec, self.samples_asked, scenario.run.seed)
+        rows = self.runs // max(self.experiment.replications, 1)
+        y = self.experiment.runs.groupby("point", sort=True)[self.spec.key].mean().to_numpy(float)
+        return analyse(self.method, self.spec, SamplePlan(plan.x[:rows], plan.points[:rows]), y, scenario.run.seed)
+
+    @classmethod
+    def load(cls, folder: str | Path, manifest: dict[str, Any] | None = None) -> SensitivityResult:
+        """The analysis stored in ``folder`` (written by :func:`run_sensitivity`)."""
+        experiment = ExperimentResult.load(folder, manifest)
+        details = experiment.manifest["details"]
+        spec = experiment.spec.scenario.sensitivity
+        assert spec is not None  # a sensitivity folder's scenario was checked to have one
+        method: Method = details["method"]
+        table = pd.read_csv(experiment.folder / f"sensitivity-{method}.csv")
+        return cls(
+            method, spec, table, experiment, len(experiment.runs), details["samples_run"], details["samples_asked"]
+        )
+
 
 def run_sensitivity(
     scenario: Scenario,
@@ -164,6 +195,7 @@ def run_sensitivity(
     announce: Callable[[str], None] | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
     budget: float | None = None,
+    writers: Sequence[Writer] = (),
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
@@ -210,11 +242,13 @@ def run_sensitivity(
     while True:
         ran = min(groups, ran + batch)
         rows = ran * size if method != "oat" else len(plan.points)
-        details = {"samples_asked": samples, "samples_run": ran if method != "oat" else None}
-        result = run_experiment(exp_spec, out, runner, command, only=range(rows), details=details)
+        details = {"method": method, "samples_asked": groups, "samples_run": ran}
+        result = run_experiment(exp_spec, out, runner, command, only=range(rows), details=details, last=False)
         if ran >= groups or (budget is not None and time.monotonic() - started > budget):
             break
     y = result.runs.groupby("point", sort=True)[spec.key].mean().to_numpy(float)
     done = SamplePlan(plan.x[:rows], plan.points[:rows])
     table = analyse(method, spec, done, y, scenario.run.seed)
-    return SensitivityResult(method, spec, table, result, rows * max(replications, 1), ran, groups)
+    analysis = SensitivityResult(method, spec, table, result, rows * max(replications, 1), ran, groups)
+    finish(result.folder, result.manifest, [analysis.write, *writers])
+    return analysis

@@ -3,9 +3,12 @@
 Every command writes into ``<out>/<scenario>/<label>-<digest>/``. The digest covers what determines the numbers
 (never the number of replications, so asking for more resumes the same folder), and :func:`result_folder` is
 the only function that derives it. Every folder holds a ``manifest.json`` with the same keys whatever the kind
-(:data:`MANIFEST_KEYS`): what is particular to a kind goes under ``details``. Every writer — the run or the
-experiment, the sensitivity table and figure, the report — registers its files here, so ``files`` lists every
-file in the folder. Files and folders are written atomically (:mod:`scalesim.experiment.atomic`).
+(:data:`MANIFEST_KEYS`): what is particular to a kind goes under ``details``.
+
+A folder's manifest is written once, last, by :func:`finish`: what else goes into the folder (a decision's
+tables, a figure, the report, the workbook) is written first by the :data:`Writer` functions it is given, so the
+manifest lists every file and records the caller's command. Only a later ``scalesim report`` of a finished folder
+adds to it (:func:`register`). Files and folders are written atomically (:mod:`scalesim.experiment.atomic`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import hashlib
 import json
 import math
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,11 @@ from scalesim.experiment import atomic
 from scalesim.ops.eventlog import write_xes
 from scalesim.ops.result import RunResult
 from scalesim.scenario.schema import Scenario
+
+Writer = Callable[[Path, dict[str, Any]], object]
+"""Writes more files into a result folder (given the folder and its manifest-to-be) before the manifest is."""
+THIS_FOLDER = "<this folder>"
+"""Where a library call on an in-memory scenario records it: the folder's own manifest (see :func:`library_call`)."""
 
 DEPENDENCIES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "pyyaml", "matplotlib", "SALib")
 MANIFEST = "manifest.json"
@@ -105,15 +114,42 @@ def replication_seeds(root: int | str, replications: int) -> list[dict[str, Any]
     return [{"replication": r, "entropy": root, "spawn_key": [r]} for r in range(replications)]
 
 
+@dataclass(frozen=True)
+class Call:
+    """A library call given as an argument of another (``write_run(run(...))``), rendered as the call itself."""
+
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        shown = [_argument(a) for a in self.args]
+        shown += [f"{k}={_argument(v)}" for k, v in self.kwargs.items() if v not in (None, (), [], {}, "results")]
+        return f"scalesim.{self.function}({', '.join(shown)})"
+
+
 def library_call(function: str, *args: Any, **kwargs: Any) -> list[str]:
-    """The command of a result made by a library call (the CLI records its own command line instead)."""
-    shown = [repr(str(a)) if isinstance(a, Path) else repr(a) for a in args]
-    shown += [f"{k}={v!r}" for k, v in kwargs.items() if v not in (None, (), [], {})]
-    return ["python", "-c", f"import scalesim; scalesim.{function}({', '.join(shown)})"]
+    """The command of a result made by a library call (the CLI records its own command line instead), such that
+    running it makes the same folder again: a scenario given as a file is named by its path; one given in memory
+    (a :class:`Scenario`) is read back from the folder's own manifest, where its resolved form is stored."""
+    return ["python", "-c", f"import scalesim; {Call(function, args, kwargs).text()}"]
+
+
+def _argument(value: Any) -> str:
+    if isinstance(value, Call):
+        return value.text()
+    if isinstance(value, Scenario):
+        return f"scalesim.stored_scenario({THIS_FOLDER!r})"
+    if isinstance(value, Path):
+        return repr(str(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_argument(v) for v in value) + "]"
+    return repr(value)
 
 
 def new_manifest(
     kind: str,
+    folder: Path,
     scenario: str,
     resolved_scenario: dict[str, Any],
     *,
@@ -125,8 +161,11 @@ def new_manifest(
     details: dict[str, Any] | None = None,
     seeds: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A manifest with every key of :data:`MANIFEST_KEYS`, status ``running`` until :func:`finish` marks it."""
+    """A manifest with every key of :data:`MANIFEST_KEYS`, status ``running`` until :func:`finish` writes it.
+
+    ``folder`` is where it will be written: a library call on an in-memory scenario names it in its command."""
     created = now_utc()
+    command = [part.replace(repr(THIS_FOLDER), repr(str(folder))) for part in command]
     manifest = {
         "kind": kind,
         "scenario": scenario,
@@ -158,18 +197,24 @@ def files_in(folder: Path) -> list[str]:
     )
 
 
-def finish(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest of a complete folder (status ``complete``), listing every file in it."""
-    previous = folder / MANIFEST
+def finish(
+    folder: Path, manifest: dict[str, Any], writers: Sequence[Writer] = (), *, final: Path | None = None
+) -> None:
+    """Let ``writers`` add their files, then write the manifest of the complete folder (status ``complete``),
+    listing every file in it — the one write of the manifest. ``final`` is where the folder ends up when it is
+    filled under a temporary name (a resumed experiment keeps its birth date from the manifest found there)."""
+    for write in writers:
+        write(folder, manifest)
+    previous = (final or folder) / MANIFEST
     if previous.exists():  # resuming or extending: keep the folder's birth date
-        manifest["created_utc"] = read_manifest(folder).get("created_utc", manifest["created_utc"])
+        manifest["created_utc"] = read_manifest(previous.parent).get("created_utc", manifest["created_utc"])
     manifest |= {"status": "complete", "updated_utc": now_utc()}
     manifest["files"] = sorted({MANIFEST, *files_in(folder)})
-    atomic.write_text(previous, dumps(manifest))
+    atomic.write_text(folder / MANIFEST, dumps(manifest))
 
 
 def register(folder: Path, names: Iterable[str]) -> None:
-    """Add files a later writer put in ``folder`` (a report, a figure) to its manifest."""
+    """Add files written into a finished folder later (``scalesim report`` of a stored result) to its manifest."""
     manifest = read_manifest(folder)
     added = set(names)
     missing = sorted(n for n in added if not (folder / n).is_file())
@@ -177,13 +222,6 @@ def register(folder: Path, names: Iterable[str]) -> None:
         raise FileNotFoundError(f"{folder}: registered files do not exist: {', '.join(missing)}")
     manifest["files"] = sorted({*manifest["files"], *added})
     manifest["updated_utc"] = now_utc()
-    atomic.write_text(folder / MANIFEST, dumps(manifest))
-
-
-def set_command(folder: Path, command: Sequence[str]) -> None:
-    """Record the command that made a folder (the CLI's own command line, over the library call's)."""
-    manifest = read_manifest(folder)
-    manifest["command"] = list(command)
     atomic.write_text(folder / MANIFEST, dumps(manifest))
 
 
@@ -224,41 +262,48 @@ def write_run(
     out: str | Path = "results",
     *,
     ledger: bool = True,
+    command: Sequence[str] | None = None,
+    writers: Sequence[Writer] = (),
 ) -> Path:
     """Write a run to its folder: manifest, summary, teams, weekly series, events, (optionally) the ledger, and
-    the simulated event log if the run kept one (``event_log.csv`` and ``event_log.xes``).
+    the simulated event log if the run kept one (``event_log.csv`` and ``event_log.xes``); then what ``writers``
+    add (the report, the workbook), all before the folder appears.
 
-    The manifest records this library call as the command; the CLI records its own command line over it.
+    ``command`` is the caller's (the CLI's command line); without it, the library calls that re-run this one.
     """
     seed = result.seed if isinstance(result.seed, int) else repr(result.seed)
+    folder = run_folder(result, out)
+    if command is None:
+        run = Call("run", (result.scenario, result.designs), {"event_log": result.kept_event_log or None})
+        command = library_call("write_run", run, str(out), ledger=ledger)
     manifest = new_manifest(
         "run",
+        folder,
         result.scenario.name,
         result.scenario.model_dump(mode="json", by_alias=True),
         seed=seed,
         replications=1,
         designs=result.designs,
-        command=library_call("write_run", result.scenario.name, ledger=ledger),
+        command=command,
         seeds=[{"replication": 0, "entropy": seed, "spawn_key": []}],
         details={"cases": result.cases.count, "ledger": ledger},
     )
     summary = result.summary()
 
-    def fill(folder: Path) -> None:
+    def fill(temporary: Path) -> None:
         if ledger:
-            result.ledger_table().to_parquet(folder / "ledger.parquet", index=False)
-        (folder / "summary.json").write_text(dumps(summary))
-        result.summary_table().to_csv(folder / "summary.csv", index=False)
-        result.teams_table().to_csv(folder / "teams.csv", index=False)
-        result.weekly_table().to_csv(folder / "weekly.csv", index=False)
-        result.weekly_teams_table().to_csv(folder / "weekly_teams.csv", index=False)
-        result.events_table().to_csv(folder / "events.csv", index=False)
-        result.money_table().to_csv(folder / "money.csv", index=False)
+            result.ledger_table().to_parquet(temporary / "ledger.parquet", index=False)
+        (temporary / "summary.json").write_text(dumps(summary))
+        result.summary_table().to_csv(temporary / "summary.csv", index=False)
+        result.teams_table().to_csv(temporary / "teams.csv", index=False)
+        result.weekly_table().to_csv(temporary / "weekly.csv", index=False)
+        result.weekly_teams_table().to_csv(temporary / "weekly_teams.csv", index=False)
+        result.events_table().to_csv(temporary / "events.csv", index=False)
+        result.money_table().to_csv(temporary / "money.csv", index=False)
         if result.kept_event_log:
             log = result.event_log_table()
-            log.to_csv(folder / "event_log.csv", index=False)
-            write_xes(log, folder / "event_log.xes")
-        manifest.update(status="complete", files=sorted({MANIFEST, *files_in(folder)}))
-        (folder / MANIFEST).write_text(dumps(manifest))
+            log.to_csv(temporary / "event_log.csv", index=False)
+            write_xes(log, temporary / "event_log.xes")
+        finish(temporary, manifest, writers, final=folder)
 
-    return atomic.write_folder(run_folder(result, out), fill)
+    return atomic.write_folder(folder, fill)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from scalesim.ops.calendar import WorkCalendar
+from scalesim.ops.summary import TeamLoad
 from scalesim.scenario.schema import TODAYS_PROCESS, Design, OperatingEnvironment, Scenario, Team
 
 WEEK_DAYS = 7.0
@@ -53,7 +54,7 @@ class Load:
             f"{self.staff_hours_per_day:,.1f} hours of staff time ({self.staff} staff)"
         )
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> TeamLoad:
         return {
             "staff": self.staff,
             "offered_load": self.offered_load,

@@ -14,6 +14,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from scalesim.ops.summary import LeadTime
+
 
 class CaseFate(IntEnum):
     """How a case ended. Every fate but ``REALIZED`` is a cause of lost value."""
@@ -46,8 +48,9 @@ EROSION_SIGNS = (
 )
 """The sign convention every output that shows erosion states once."""
 CAUGHT_SIGN = (
-    "caught is positive when the model was wrong in production on cases the pilot got right: the approval stopped "
-    "the wrong action (its cost is the prevented loss), but the value the pilot realized on them is lost"
+    "a wrong output stopped by an approval (caught) takes value: the model was wrong in production on cases the "
+    "pilot got right, so the approval prevented a wrong action (its cost is the prevented loss) but the value the "
+    "pilot realized on those cases is lost"
 )
 """Why a positive ``caught`` is no contradiction: said wherever it is positive."""
 REACHED_ACT = (CaseFate.REALIZED, CaseFate.NOT_ADOPTED, CaseFate.WRONG_ACTION)
@@ -97,7 +100,7 @@ def erosion_by_cause(pilot: Ledger, production: Ledger, counted: np.ndarray) -> 
     return {cause: by_cause[cause] for cause in EROSION_CAUSES}
 
 
-def lead_time_summary(ledger: Ledger, counted: np.ndarray) -> dict[str, float | None]:
+def lead_time_summary(ledger: Ledger, counted: np.ndarray) -> LeadTime:
     times = ledger.lead_times(counted)
     if len(times) == 0:
         return {"mean": None, "p50": None, "p90": None}

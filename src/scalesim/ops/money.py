@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from scalesim.labels import short_money
+from scalesim.ops.summary import CashFlowFigures
 
 DAYS_PER_YEAR = 365.0
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
@@ -67,7 +68,7 @@ class CashFlow:
         """Whether the design costs anything: one that spends nothing has nothing to pay back."""
         return bool(self.costs.sum() > 0)
 
-    def as_dict(self) -> dict[str, float | bool | None]:
+    def as_dict(self) -> CashFlowFigures:
         return {
             "npv": self.npv,
             "net_value": self.net_value,

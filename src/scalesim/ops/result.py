@@ -17,6 +17,17 @@ from scalesim.ops.ledger import CASE_FATES, CAUGHT_SIGN, CaseFate, Ledger, erosi
 from scalesim.ops.money import CashFlow, CostPlan, cash_flow, day_edges, pays_verdict
 from scalesim.ops.series import weekly_state, weekly_teams
 from scalesim.ops.stall import NOT_SCALED, Stall, verdict
+from scalesim.ops.summary import (
+    Costs,
+    DesignSummary,
+    EnvironmentFigures,
+    Levers,
+    MeasuredLoad,
+    MonitoringSummary,
+    ProductionFigures,
+    RunSummary,
+    TeamFigures,
+)
 from scalesim.ops.teams import TeamStats
 from scalesim.scenario.schema import TODAYS_PROCESS, Design, Scenario
 
@@ -72,7 +83,7 @@ class RunResult:
         run = self.scenario.run
         return total * DAYS_PER_YEAR / (run.horizon_days - run.warmup_days)
 
-    def _environment_summary(self, run: EnvironmentRun, volume: float = 1.0) -> dict[str, Any]:
+    def _environment_summary(self, run: EnvironmentRun, volume: float = 1.0) -> EnvironmentFigures:
         """Per case on the paired cases; per year at the full volume (``volume``: the share the paired cases are
         of the counted ones, to scale a sample up)."""
         paired = self.paired
@@ -85,7 +96,7 @@ class RunResult:
             "fates": run.ledger.fate_shares(paired),
         }
 
-    def costs(self, name: str) -> dict[str, float]:
+    def costs(self, name: str) -> Costs:
         """What a design adds to today's operation, per item: staff of the teams it creates, the staff it adds to
         existing teams, monitoring, recurring costs and one-off costs spread over the amortisation period.
         Staff who work today are not charged: they cost the same with or without the model."""
@@ -157,7 +168,7 @@ class RunResult:
         caught = (self.production[name].ledger.fate == CaseFate.CAUGHT) & self.counted
         return self._per_year(float(self.cases.value[caught].sum()) * self.scenario.value.wrong_action_cost_share)
 
-    def capacity(self, name: str) -> dict[str, dict[str, Any]]:
+    def capacity(self, name: str) -> dict[str, MeasuredLoad]:
         """Each team a design uses: offered load (expected, from the scenario) and measured utilisation."""
         design = self.production[name].design
         measured = {t.team: t.utilisation for t in self.production[name].teams}
@@ -195,7 +206,7 @@ class RunResult:
         value = self._per_year(float(self.production[name].ledger.value[self.counted].sum()))
         return value - self.costs(name)["annualised_total"]
 
-    def monitoring(self, name: str) -> dict[str, Any] | None:
+    def monitoring(self, name: str) -> MonitoringSummary | None:
         """A design's monitoring in numbers: checks and retrains in the run, and the check's false-alarm
         probability when nothing drifts (cases scored between checks at full roll-out, the production accuracy)."""
         lever = self.production[name].design.monitoring
@@ -213,28 +224,30 @@ class RunResult:
             "false_alarm_per_check": false_alarm_probability(variance, cases, lever.threshold),
         }
 
-    def design_summary(self, name: str) -> dict[str, Any]:
+    def design_summary(self, name: str) -> DesignSummary:
         """Pilot vs production for one design: value per case, retention, erosion by cause, net value, lead time."""
         return self._summaries[name]
 
     @cached_property
-    def _summaries(self) -> dict[str, dict[str, Any]]:
+    def _summaries(self) -> dict[str, DesignSummary]:
         """Each design's summary, computed once (the JSON, the tables and experiment rows all read it)."""
         return {name: self._summarise(name) for name in self.designs}
 
-    def _summarise(self, name: str) -> dict[str, Any]:
+    def _summarise(self, name: str) -> DesignSummary:
         paired = self.paired
         n = max(int(paired.sum()), 1)
         pilot = self._environment_summary(self.pilot, self.pilot_volume)
-        production = self._environment_summary(self.production[name])
-        production["value_per_year"] = self._per_year(float(self.production[name].ledger.value[self.counted].sum()))
+        production: ProductionFigures = {
+            **self._environment_summary(self.production[name]),
+            "value_per_year": self._per_year(float(self.production[name].ledger.value[self.counted].sum())),
+            "prevented_loss_per_year": self.prevented_loss_per_year(name),
+        }
         today = self.production[name].design is TODAYS_PROCESS
         ledgers = (self.pilot.ledger, self.production[name].ledger)
         erosion = {cause: total / n for cause, total in erosion_by_cause(*ledgers, paired).items()}
         costs = self.costs(name)
         retention, note = judge_retention(pilot["value_per_case"], production["value_per_case"], erosion)
         capacity = self.capacity(name)
-        production["prevented_loss_per_year"] = self.prevented_loss_per_year(name)
         return {
             "description": self.production[name].design.description,
             "pilot": pilot,
@@ -258,10 +271,10 @@ class RunResult:
             "lead_time": production["lead_time"],
             "overloaded_teams": [team for team, c in capacity.items() if c["overloaded"]],
             "capacity": capacity,
-            "teams": {t.team: {k: v for k, v in asdict(t).items() if k != "team"} for t in self.production[name].teams},
+            "teams": {t.team: team_figures(t) for t in self.production[name].teams},
         }
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RunSummary:
         """Everything a user reads about the run, as JSON-ready data (deterministic for scenario + seed)."""
         run = self.scenario.run
         pilot = self.scenario.pilot
@@ -410,7 +423,21 @@ class RunResult:
         return pd.concat(frames, ignore_index=True)
 
 
-def levers_of(design: Design) -> dict[str, str | bool]:
+def team_figures(stats: TeamStats) -> TeamFigures:
+    """A team's figures without its name (the summary keys them by it)."""
+    return {
+        "staff": stats.staff,
+        "served": stats.served,
+        "mean_wait_days": stats.mean_wait_days,
+        "mean_sojourn_days": stats.mean_sojourn_days,
+        "utilisation": stats.utilisation,
+        "mean_in_system": stats.mean_in_system,
+        "arrival_rate": stats.arrival_rate,
+        "in_system_at_end": stats.in_system_at_end,
+    }
+
+
+def levers_of(design: Design) -> Levers:
     """A design's lever settings, as the narrative, the plan and the app name them."""
     return {
         "integration_point": design.integration_point,

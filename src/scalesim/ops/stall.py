@@ -19,11 +19,12 @@ and still lose money, or be eroded and still pay.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from scalesim.ops.summary import StallSummary
 from scalesim.scenario.schema import StallCriteria
 
 GROWTH_RATIO = 1.5
@@ -42,8 +43,16 @@ class Stall:
     pays: bool | None = None
     money: str | None = None
 
-    def as_dict(self) -> dict[str, str | float | bool | None]:
-        return asdict(self)
+    def as_dict(self) -> StallSummary:
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "day": self.day,
+            "detail": self.detail,
+            "team": self.team,
+            "pays": self.pays,
+            "money": self.money,
+        }
 
     def with_money(self, pays: bool | None, money: str) -> Stall:
         return replace(self, pays=pays, money=money)

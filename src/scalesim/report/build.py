@@ -1,300 +1,451 @@
-"""``scalesim report RESULTS_DIR``: a self-contained HTML report and a Markdown twin for any result folder.
+"""``scalesim report RESULTS_DIR``: the report of any result folder, as a document for the people it is for.
 
-The HTML embeds its figures (base64 PNG) and styles, so it opens offline and can be mailed as one file; the
-Markdown links the same figures, written to ``figures/`` next to it. Both show the text summary, the figures,
-the tables, the resolved scenario and the manifest, so a reader can trace every number.
+:func:`build_report` loads the folder through :mod:`scalesim.kinds` and composes a
+:class:`~scalesim.report.document.Document` for its kind: the answer first (the narrative, one figure and one
+small table in people's words), then the detail, then the model's raw output folded away. The same composition
+serves a folder being written (``--report``: the manifest is given, not yet on disk) and one stored long ago.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-from dataclasses import dataclass, field
+from functools import partial, singledispatch
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
-from matplotlib.figure import Figure
 
-from scalesim.experiment import atomic
-from scalesim.experiment.decide import Decision
+from scalesim.about import VERSION
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult
-from scalesim.experiment.store import read_manifest, register
+from scalesim.experiment.sensitivity import SensitivityResult
+from scalesim.experiment.store import read_manifest
+from scalesim.kinds import StoredBacktest, StoredDecision, StoredRun, load
+from scalesim.labels import field_words
 from scalesim.report import figures as F
-from scalesim.report.decision_figures import decision_figures
+from scalesim.report.decision_figures import decision_drawings
+from scalesim.report.document import Document, Drawing, Raw, Section, write
 from scalesim.report.files import decision_source
-from scalesim.report.text import decision_summary, experiment_summary, portfolio_summary, run_summary, sweep_summary
-from scalesim.scenario.schema import TODAY
+from scalesim.report.narrative import (
+    backtest_narrative,
+    experiment_lead,
+    experiment_narrative,
+    portfolio_narrative,
+    run_lead,
+    run_narrative,
+    sensitivity_narrative,
+    sweep_narrative,
+)
+from scalesim.report.tables import (
+    Column,
+    Estimate,
+    Table,
+    comparisons_table,
+    designs_table,
+    experiment_board,
+    experiment_erosion,
+    run_board,
+    run_costs,
+    run_erosion,
+    run_loads,
+)
+from scalesim.report.text import (
+    PORTFOLIO_ROWS,
+    decision_summary,
+    experiment_summary,
+    portfolio_summary,
+    run_notes,
+    run_summary,
+    sensitivity_summary,
+    sweep_summary,
+)
+from scalesim.scenario.load import validate
+from scalesim.scenario.schema import TODAY, Scenario
 
 
-def number(value: float) -> str:
-    """A table cell: thousands with separators and no decimals (money, counts), smaller values to 4 digits."""
-    if value != value:
-        return "-"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[Path]:
+    """Write ``report.html``, ``report.md`` and ``figures/*.png`` into a results folder; return what it wrote.
 
-
-@dataclass
-class Section:
-    title: str
-    text: str = ""
-    figures: list[tuple[str, Figure]] = field(default_factory=list)
-    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
-
-
-def build_report(folder: str | Path) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into a results folder."""
+    ``manifest`` is given when the folder is being written (its manifest comes last and will list the report);
+    a finished folder's report is registered in its manifest by the caller (:func:`scalesim.api.report`).
+    """
     folder = Path(folder)
-    manifest = read_manifest(folder)
-    kind = manifest["kind"]
-    if kind == "run" and (folder / "summary.json").exists():
-        sections, title = _single_run(folder, manifest), f"Run of {manifest['scenario']}"
-    elif kind == "portfolio":
-        sections, title = _portfolio(PortfolioResult.load(folder), manifest), f"Portfolio {manifest['scenario']}"
-    elif kind == "backtest":
-        sections, title = _backtest(folder, manifest), f"Back-test of {manifest['scenario']}"
-    elif kind == "decide":
-        sections, title = _decision(folder), f"Decision analysis of {manifest['scenario']}"
-    else:
-        result = ExperimentResult.load(folder)
-        sections, title = _experiment(result, manifest), f"{kind.capitalize()} of {manifest['scenario']}"
-    sections.append(
-        Section(
-            "Scenario",
-            tables=[],
-            text="```yaml\n"
-            + yaml.safe_dump(manifest["resolved_scenario"], sort_keys=False, allow_unicode=True)
-            + "```",
-        )
-    )
-    shown = {k: v for k, v in manifest.items() if k != "resolved_scenario"}
-    sections.append(Section("Manifest", text="```json\n" + json.dumps(shown, indent=2) + "\n```"))
-    return _write(folder, title, sections)
+    manifest = manifest or read_manifest(folder)
+    stored = load(folder, manifest)
+    document = compose(stored, manifest)
+    document.technical += [
+        Raw(
+            "The resolved scenario (every value the run used)",
+            yaml.safe_dump(manifest["resolved_scenario"], sort_keys=False, allow_unicode=True),
+        ),
+        Raw(
+            "The manifest (command, seeds, versions, files)",
+            json.dumps({k: v for k, v in manifest.items() if k != "resolved_scenario"}, indent=2),
+        ),
+    ]
+    return write(folder, document)
 
 
-def _source(manifest: dict[str, Any], extra: str = "") -> str:
-    n = manifest["replications"]
-    reps = "" if manifest["kind"] == "run" and n == 1 else f" · {n} replication{'s' if n != 1 else ''}"
-    return f"{manifest['scenario']} · seed {manifest['seed']}{reps}{extra}"
+def _subtitle(manifest: dict[str, Any], *parts: str) -> str:
+    created = manifest["created_utc"][:10]
+    return " · ".join([*parts, f"seed {manifest['seed']}", f"scalesim {VERSION}", f"made {created}"])
 
 
-def _single_run(folder: Path, manifest: dict[str, Any]) -> list[Section]:
-    summary = json.loads((folder / "summary.json").read_text())
-    source = _source(manifest)
-    table = pd.read_csv(folder / "summary.csv")
-    weekly = pd.read_csv(folder / "weekly.csv")
-    teams = pd.read_csv(folder / "weekly_teams.csv")
-    events = pd.read_csv(folder / "events.csv")
+def _scenario(manifest: dict[str, Any]) -> Scenario:
+    return validate(manifest["resolved_scenario"], source="the manifest's resolved scenario")
+
+
+@singledispatch
+def compose(stored: object, manifest: dict[str, Any]) -> Document:
+    raise TypeError(f"no report for {type(stored).__name__}")  # pragma: no cover - every kind registers one
+
+
+# ------------------------------------------------------------------------------------------------ one run
+
+
+def _design_by_design(paragraphs: list[str]) -> list[Section]:
+    """Each design's own sentences, after the first page's answer (none for a single design: the answer is its)."""
+    return [Section("Design by design", paragraphs=paragraphs)] if len(paragraphs) > 1 else []
+
+
+@compose.register
+def _(stored: StoredRun, manifest: dict[str, Any]) -> Document:
+    summary = stored.summary
     currency = summary["currency"]
+    source = f"{summary['scenario']} · seed {summary['seed']}"
+    table = stored.table("summary")
+    weekly = stored.table("weekly")
+    teams = stored.table("weekly_teams")
+    events = stored.table("events")
+    names = list(summary["designs"])
     sections = [
+        *_design_by_design(run_narrative(summary)),
+        Section("What each design is", tables=[designs_table(_scenario(manifest), names)]),
         Section(
-            "Summary",
-            text="```\n" + run_summary(summary) + "\n```",
-            figures=[
-                ("waterfall", F.waterfall(table, currency, source)),
-                ("value-over-time", F.value_over_time(weekly, currency, source)),
-                ("money-over-time", F.money_over_time(pd.read_csv(folder / "money.csv"), summary, source)),
+            "Where the value goes",
+            paragraphs=[
+                "The same cases run through the pilot and through production under each design; what production "
+                "realizes of the pilot's value, cause by cause, and week by week."
             ],
-            tables=[
-                ("Per design", table),
-                ("What each design adds to today's costs, per year", _costs_table(summary)),
-                ("Offered load of each team a design uses (1 or more: the queue grows without bound)", _loads(summary)),
-                ("Teams", pd.read_csv(folder / "teams.csv")),
-            ],
-        )
+            figures=[("value-over-time", partial(F.value_over_time, weekly, currency, source))],
+            tables=[run_erosion(summary)],
+        ),
+        Section(
+            "Money",
+            figures=[("money-over-time", partial(F.money_over_time, stored.table("money"), summary, source))],
+            tables=[run_costs(summary)],
+        ),
+        Section("Capacity", tables=[run_loads(summary)]),
     ]
     for design, data in summary["designs"].items():
-        if data.get("today"):  # today's process: no team does new work, no model to trust
+        if data["today"]:  # today's process: no team does new work, no model to trust
             continue
         sections.append(
             Section(
-                f"Design {design} over time",
+                f"{design} over time",
                 figures=[
-                    (f"teams-{design}", F.teams_over_time(teams, design, data["stall"], source)),
-                    (f"state-{design}", F.state_over_time(weekly, events, design, source, data["stall"])),
+                    (f"teams-{design}", partial(F.teams_over_time, teams, design, data["stall"], source)),
+                    (f"state-{design}", partial(F.state_over_time, weekly, events, design, source, data["stall"])),
                 ],
             )
         )
-    return sections
-
-
-def _backtest(folder: Path, manifest: dict[str, Any]) -> list[Section]:
-    data = json.loads((folder / "backtest.json").read_text())
-    table = pd.read_csv(folder / "measures.csv")
-    cycles = pd.read_csv(folder / "cycle_times.csv")
-    real = cycles.loc[cycles["source"] == "log", "cycle_time_days"].to_numpy()
-    simulated = cycles.loc[cycles["source"] == "simulated", "cycle_time_days"].to_numpy()
-    source = f"{manifest['scenario']} · design {data['design']} · seed {data['seed']} · {data['log']}"
-    text = (
-        f"Design `{data['design']}` simulated for {data['simulated_days']:g} days against `{data['log']}`: "
-        f"{data['passed']} measures pass, {data['warned']} warn. The Wasserstein distance between the cycle-time "
-        f"distributions is {data['wasserstein_share_of_mean_cycle_time']:.0%} of the log's mean cycle time."
+    sections.append(Section("Notes", paragraphs=run_notes(summary, signs=False)))
+    return Document(
+        f"{summary['scenario']}: how much of the pilot's value survives in production",
+        _subtitle(manifest, "one run", f"{summary['horizon_days']:g} days", f"{summary['cases']:,} cases"),
+        [run_lead(summary)],
+        ("waterfall", partial(F.waterfall, table, currency, source)),
+        run_board(summary),
+        sections,
+        technical=[
+            Raw("The model's text output", run_summary(summary)),
+            Raw("Per design, as stored (summary.csv)", frame=table),
+            Raw("Teams, as stored (teams.csv)", frame=stored.table("teams")),
+        ],
     )
-    return [
-        Section(
-            "Back-test",
-            text=text,
-            figures=[("backtest", F.backtest_figure(real, simulated, table, source))],
-            tables=[("Measures, tolerances and verdicts", table)],
-        )
+
+
+# ------------------------------------------------------------------------------------------------ experiments
+
+
+def _source(manifest: dict[str, Any]) -> str:
+    n = manifest["replications"]
+    return f"{manifest['scenario']} · seed {manifest['seed']} · {n} replication{'s' if n != 1 else ''}"
+
+
+@compose.register
+def _(stored: ExperimentResult, manifest: dict[str, Any]) -> Document:
+    if stored.spec.kind == "sweep":
+        return _sweep(stored, manifest)
+    data = stored.to_dict()
+    currency, source = data["currency"], _source(manifest)
+    designs = list(stored.spec.designs)
+    means = stored.runs.groupby("design", sort=False).mean(numeric_only=True).reindex(designs).reset_index()
+    sections = [
+        *_design_by_design(experiment_narrative(data)),
+        Section("What each design is", tables=[designs_table(stored.spec.scenario, designs)]),
     ]
-
-
-def _costs_table(summary: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame([{"design": name, **d["costs"]} for name, d in summary["designs"].items()])
-
-
-def _loads(summary: dict[str, Any]) -> pd.DataFrame:
-    rows = [{"environment": "pilot", "team": team, **load} for team, load in summary["pilot_capacity"].items()]
-    rows += [
-        {"environment": f"production ({name})", "team": team, **load}
-        for name, d in summary["designs"].items()
-        for team, load in d["capacity"].items()
-    ]
-    return pd.DataFrame(rows)
-
-
-def _decision(folder: Path) -> list[Section]:
-    """The board sentence and the decision tables, the three decision figures, the EVPPI ranking and the worlds."""
-    decision = Decision.load(folder)
-    data = decision.to_dict()
-    return [
-        Section(
-            "Decision",
-            text="```\n" + decision_summary(data) + "\n```",
-            figures=decision_figures(decision.table, data, decision_source(data)),
-            tables=[("What to measure first (EVPPI)", pd.DataFrame(data["evppi"])), ("Worlds", decision.table)],
-        )
-    ]
-
-
-def _experiment(result: ExperimentResult, manifest: dict[str, Any]) -> list[Section]:
-    """Sections for replications, comparisons, sweeps and sensitivity: what the experiment stored, as stored."""
-    folder, runs, data = result.folder, result.runs, result.to_dict()
-    source = _source(manifest)
-    currency = data["currency"]
-    sections: list[Section] = []
-    for csv in sorted(folder.glob("sensitivity-*.csv")):
-        method = csv.stem.removeprefix("sensitivity-")
-        png = folder / f"sensitivity-{method}.png"
+    if data.get("comparisons"):
         sections.append(
             Section(
-                f"Sensitivity ({method})",
-                tables=[("Ranked", pd.read_csv(csv))],
-                text=f"![sensitivity]({png.name})" if png.exists() else "",
+                "How the designs differ",
+                paragraphs=[
+                    "Each difference is paired: every design ran on the same cases and draws in each replication, "
+                    "so the difference is the design's, not chance's. The thin grey bar is what independent runs "
+                    "would give."
+                ],
+                figures=[("comparison", partial(F.comparison, data["comparisons"], currency, source))],
+                tables=[comparisons_table(data)],
             )
         )
-    if result.spec.kind == "sweep":
-        figs = [
-            (f"sweep-{key}", F.sweep_plot(runs, result.parameters, key, source, currency))
-            for key in ("retention", "net_value_per_year")
-        ]
-        sections.append(
-            Section("Sweep", text="```\n" + sweep_summary(data) + "\n```", figures=figs, tables=[("Runs", runs)])
-        )
-        return sections
-    if result.spec.kind == "sensitivity":
-        sections.append(Section("Sample points", tables=[("Runs", runs)]))
-        return sections
-    designs = list(result.spec.designs)
-    means = runs.groupby("design", sort=False).mean(numeric_only=True).reindex(designs).reset_index()
-    figures = [("waterfall", F.waterfall(means, currency, source))]
-    if data.get("comparisons"):
-        figures.append(("comparison", F.comparison(data["comparisons"], currency, source)))
-    if len(result.weekly):
-        figures.append(("value-over-time", F.value_over_time(result.weekly, currency, source)))
+    value = Section("Where the value goes", tables=[experiment_erosion(data)])
+    if len(stored.weekly):
+        value.figures.append(("value-over-time", partial(F.value_over_time, stored.weekly, currency, source)))
         no_events = pd.DataFrame(columns=["design", "day", "event", "value"])
-        figures += [
-            (f"state-{d}", F.state_over_time(result.weekly, no_events, d, source)) for d in designs if d != TODAY
+        sections.append(value)
+        sections += [
+            Section(
+                f"{d} over time",
+                figures=[(f"state-{d}", partial(F.state_over_time, stored.weekly, no_events, d, source))],
+            )
+            for d in designs
+            if d != TODAY
         ]
-    sections.append(
-        Section(
-            "Summary",
-            text="```\n" + experiment_summary(data) + "\n```",
-            figures=figures,
-            tables=[("Runs (one row per replication and design)", runs)],
-        )
+    else:
+        sections.append(value)
+    what = "comparison of designs" if stored.spec.kind == "compare" else "replications"
+    return Document(
+        f"{data['scenario']}: how much of the pilot's value survives in production",
+        _subtitle(manifest, f"{what}", f"{data['replications']} replications on common random numbers"),
+        [experiment_lead(data)],
+        ("waterfall", partial(F.waterfall, means, currency, source)),
+        experiment_board(data),
+        sections,
+        technical=[
+            Raw("The model's text output", experiment_summary(data)),
+            Raw("Runs, as stored (one row per replication and design)", frame=stored.runs),
+        ],
     )
-    return sections
 
 
-def _portfolio(result: PortfolioResult, manifest: dict[str, Any]) -> list[Section]:
-    data = result.to_dict()
+def _sweep(stored: ExperimentResult, manifest: dict[str, Any]) -> Document:
+    data = stored.to_dict()
+    currency, source = data["currency"], _source(manifest)
+    params = list(data["grid"])
+    rows = []
+    for point in data["points"]:
+        for design, stats in point["designs"].items():
+            rows.append(
+                [
+                    *(point["parameters"][p] for p in params),
+                    design,
+                    _estimate(stats["retention"]),
+                    _estimate(stats["net_value_per_year"]),
+                    _estimate(stats["npv"]),
+                ]
+            )
+    table = Table(
+        "Each grid point",
+        [
+            *(Column(field_words(p), "number") for p in params),
+            Column("design"),
+            Column("value kept", "percent", "undefined"),
+            Column("net value a year", "money"),
+            Column("net present value", "money"),
+        ],
+        rows,
+        currency=currency,
+        note=f"mean ± 95% half-width over {data['replications']} replications; every point on the same draws",
+        name="Grid",
+    )
+    figures: list[Drawing] = [
+        (f"sweep-{key}", partial(F.sweep_plot, stored.runs, stored.parameters, key, source, currency))
+        for key in ("retention", "net_value_per_year")
+    ]
+    return Document(
+        f"{data['scenario']}: what changes across the grid",
+        _subtitle(
+            manifest, f"sweep of {', '.join(field_words(p) for p in params)}", f"{data['replications']} replications"
+        ),
+        sweep_narrative(data),
+        figures[0],
+        table,
+        [
+            Section("What each design is", tables=[designs_table(stored.spec.scenario, list(stored.spec.designs))]),
+            Section("Net value across the grid", figures=figures[1:]),
+        ],
+        technical=[
+            Raw("The model's text output", sweep_summary(data)),
+            Raw("Runs, as stored (one row per point, replication and design)", frame=stored.runs),
+        ],
+    )
+
+
+def _estimate(stat: dict[str, Any]) -> Estimate:
+    mean = stat.get("mean")
+    return Estimate(None if mean is None or mean != mean else float(mean), stat.get("half_width"))
+
+
+@compose.register
+def _(stored: SensitivityResult, manifest: dict[str, Any]) -> Document:
+    data = stored.to_dict()
+    columns = [c for c in stored.table.columns if c != "parameter"]
+    table = Table(
+        "Inputs ranked by their effect",
+        [Column("input"), Column("field"), *(Column(c, "number") for c in columns)],
+        [
+            [field_words(str(r["parameter"])), r["parameter"], *(r[c] for c in columns)]
+            for _, r in stored.table.iterrows()
+        ],
+        note=f"{stored.method}: {data['model_runs']:,} model runs of design {data['design']}",
+        name="Ranking",
+    )
+    source = f"{manifest['scenario']} · design {stored.spec.design} · seed {manifest['seed']} · {stored.method}"
+    figure = partial(F.SENSITIVITY_FIGURES[stored.method], stored.table, stored.spec.key, source)
+    return Document(
+        f"{data['scenario']}: which input moves the answer most",
+        _subtitle(manifest, f"{stored.method} sensitivity of {data['key']}", f"{data['model_runs']:,} model runs"),
+        sensitivity_narrative(data),
+        (f"sensitivity-{stored.method}", figure),
+        table,
+        technical=[
+            Raw("The model's text output", sensitivity_summary(data)),
+            Raw("Sample points, as stored", frame=stored.experiment.runs),
+        ],
+    )
+
+
+@compose.register
+def _(stored: StoredDecision, manifest: dict[str, Any]) -> Document:
+    data = stored.data
+    figures = decision_drawings(stored.table, data, decision_source(data))
+    names = data["design_names"]
+    rows = [
+        [
+            "today's process (do not scale)" if n == TODAY else n,
+            data["designs"][n]["probability_best"],
+            data["designs"][n]["net_value"]["mean"],
+            data["designs"][n]["net_value"]["p5"],
+            data["designs"][n]["net_value"]["p95"],
+            data["designs"][n]["expected_loss"],
+            data["designs"][n]["probability_above_threshold"],
+        ]
+        for n in names
+    ]
+    table = Table(
+        "Each option across the plausible worlds",
+        [
+            Column("option"),
+            Column("best in (share of worlds)", "percent"),
+            Column("net value, mean", "money"),
+            Column("5% of worlds below", "money"),
+            Column("95% of worlds below", "money"),
+            Column("expected regret if chosen", "money"),
+            Column(f"chance of clearing {data['threshold']:,.0f}", "percent"),
+        ],
+        rows,
+        currency=data["currency"],
+        note=f"{data['worlds']} worlds drawn from the scenario's beliefs; the figure is {data['metric']}",
+        name="Options",
+    )
+    evppi = Table(
+        "What to measure before scaling",
+        [
+            Column("input"),
+            Column("worth knowing (EVPPI)", "money"),
+            Column("share of the value of knowing everything", "percent"),
+            Column("source"),
+        ],
+        [
+            [i["label"], i["evppi"], i["share_of_evpi"], data["inputs"].get(i["name"], {}).get("source", "")]
+            for i in data["evppi"]
+        ],
+        currency=data["currency"],
+        note=f"knowing every input before choosing is worth {data['evpi']:,.0f} {data['currency']} (EVPI)",
+        name="Measure",
+    )
+    return Document(
+        f"{data['scenario']}: should we scale, and what should the pilot measure first?",
+        _subtitle(manifest, "decision analysis", f"{data['worlds']} plausible worlds"),
+        [data["headline"]],
+        figures[0],
+        table,
+        [Section("What to measure first", figures=figures[1:], tables=[evppi])],
+        technical=[
+            Raw("The model's text output", decision_summary(data)),
+            Raw("Worlds, as stored (worlds.csv)", frame=stored.table),
+        ],
+    )
+
+
+@compose.register
+def _(stored: StoredBacktest, manifest: dict[str, Any]) -> Document:
+    data = stored.data
+    measures = stored.measures
+    source = f"{manifest['scenario']} · design {data['design']} · seed {data['seed']} · {data['log']}"
+    table = Table(
+        "Measures, tolerances and verdicts",
+        [
+            Column("measure"),
+            Column("team"),
+            Column("event log", "number"),
+            Column("simulated", "number"),
+            Column("tolerance"),
+            Column("verdict"),
+        ],
+        [
+            [r["measure"], r["team"], r["real"], r["simulated"], r["tolerance"], r["verdict"]]
+            for _, r in measures.iterrows()
+        ],
+        name="Measures",
+    )
+    lead = [
+        *backtest_narrative(data),
+        f"The Wasserstein distance between the cycle-time distributions is "
+        f"{data['wasserstein_share_of_mean_cycle_time']:.0%} of the log's mean cycle time.",
+    ]
+    figure = partial(F.backtest_figure, stored.cycle_times("log"), stored.cycle_times("simulated"), measures, source)
+    return Document(
+        f"{manifest['scenario']}: does the calibrated model reproduce its event log?",
+        _subtitle(manifest, f"back-test of design {data['design']}", f"{data['simulated_days']:g} simulated days"),
+        lead,
+        ("backtest", figure),
+        table,
+    )
+
+
+@compose.register
+def _(stored: PortfolioResult, manifest: dict[str, Any]) -> Document:
+    data = stored.to_dict()
     source = _source(manifest)
-    name = result.scenario.name
-    return [
-        Section(
-            "Funnel",
-            text="```\n" + portfolio_summary([data]) + "\n```",
-            figures=[
-                ("funnel", F.portfolio_funnel([data], source)),
-                ("archive", F.archive_growth({name: result.monthly}, source)),
-                ("time-to-production", F.time_to_production({name: result.initiatives}, source)),
-            ],
-            tables=[("Replications", result.runs)],
-        )
-    ]
-
-
-def _markdown_table(frame: pd.DataFrame, limit: int = 60) -> str:
-    shown = frame.head(limit)
-    cells = [[number(v) if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
-    lines = ["| " + " | ".join(map(str, shown.columns)) + " |", "|" + "---|" * len(shown.columns)]
-    lines += ["| " + " | ".join(row) + " |" for row in cells]
-    if len(frame) > limit:
-        lines.append(f"\n({len(frame) - limit} more rows in the data files)")
-    return "\n".join(lines)
-
-
-STYLE = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}
-h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:12px}
-img{max-width:100%;border:1px solid #eee;margin:.5em 0}
-table{border-collapse:collapse;font-size:12px;margin:.5em 0;display:block;overflow-x:auto}
-td,th{border:1px solid #ddd;padding:3px 6px;text-align:right}th{background:#f0f0f0}"""
-
-
-def _write(folder: Path, title: str, sections: list[Section]) -> tuple[Path, Path]:
-    html_parts = [
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-    ]
-    md_parts = [f"# {title}\n"]
-    for section in sections:
-        html_parts.append(f"<h2>{html.escape(section.title)}</h2>")
-        md_parts.append(f"\n## {section.title}\n")
-        if section.text:
-            text = section.text
-            if text.startswith("```"):
-                body = text.split("\n", 1)[1].rsplit("```", 1)[0]
-                html_parts.append(f"<pre>{html.escape(body)}</pre>")
-            elif text.startswith("!["):
-                png = folder / text[text.index("(") + 1 : -1]
-                html_parts.append(
-                    f"<img alt='sensitivity' src='data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}'>"
-                )
-            md_parts.append(text + "\n")
-        for name, fig in section.figures:
-            data = F.png(fig)
-            atomic.write_bytes(folder / "figures" / f"{name}.png", data)
-            html_parts.append(
-                f"<img alt='{html.escape(name)}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
+    name = stored.scenario.name
+    kinds = {"count": "number", "pct": "percent", "days": "days", "money": "money"}
+    funnel = Table(
+        "The funnel, per programme",
+        [Column("figure"), Column("mean", "number"), Column("± 95% half-width", "number")],
+        [[label, data["figures"][key]["mean"], data["figures"][key]["half_width"]] for label, key, _ in PORTFOLIO_ROWS],
+        note=f"{data['replications']} replications; money in {data['currency']}",
+        name="Funnel",
+        row_kinds=[kinds[kind] for _, _, kind in PORTFOLIO_ROWS],
+    )
+    return Document(
+        f"{name}: why pilots stall before production",
+        _subtitle(manifest, "portfolio", f"{data['years']:g} years", f"{data['replications']} replications"),
+        portfolio_narrative([data]),
+        ("funnel", partial(F.portfolio_funnel, [data], source)),
+        funnel,
+        [
+            Section(
+                "Over time",
+                figures=[
+                    ("archive", partial(F.archive_growth, {name: stored.monthly}, source)),
+                    ("time-to-production", partial(F.time_to_production, {name: stored.initiatives}, source)),
+                ],
             )
-            md_parts.append(f"![{name}](figures/{name}.png)\n")
-        for caption, table in section.tables:
-            html_parts.append(
-                f"<h3>{html.escape(caption)}</h3>"
-                + table.head(200).to_html(index=False, float_format=number, na_rep="-")
-            )
-            md_parts.append(f"\n**{caption}**\n\n{_markdown_table(table)}\n")
-    html_parts.append("</body></html>")
-    html_path, md_path = folder / "report.html", folder / "report.md"
-    atomic.write_text(html_path, "\n".join(html_parts))
-    atomic.write_text(md_path, "\n".join(md_parts))
-    figures = [f"figures/{name}.png" for section in sections for name, _ in section.figures]
-    register(folder, [html_path.name, md_path.name, *figures])
-    return html_path, md_path
+        ],
+        technical=[
+            Raw("The model's text output", portfolio_summary([data])),
+            Raw("Replications, as stored", frame=stored.runs),
+        ],
+    )

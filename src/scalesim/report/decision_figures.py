@@ -8,6 +8,8 @@ van Hout et al. 1994's cost-effectiveness acceptability curve); and which unknow
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -86,13 +88,13 @@ def evppi_bars(data: dict[str, Any], source: str) -> Figure:
     return finish(fig, source)
 
 
-def decision_figures(table: pd.DataFrame, data: dict[str, Any], source: str) -> list[tuple[str, Figure]]:
-    """The decision's figures; none is drawn empty: no difference figure without a second design, no EVPPI bars
-    when EVPI is 0 (nothing is worth resolving, which the text says)."""
-    figures = []
+def decision_drawings(table: pd.DataFrame, data: dict[str, Any], source: str) -> list[tuple[str, Callable[[], Figure]]]:
+    """The decision's figures, each drawn when asked; none is drawn empty: no difference figure without a second
+    design, no EVPPI bars when EVPI is 0 (nothing is worth resolving, which the text says)."""
+    figures: list[tuple[str, Callable[[], Figure]]] = []
     if data["differences"]:
-        figures.append(("decide-difference", paired_difference(table, data, source)))
-    figures.append(("decide-acceptability", acceptability(table, data, source)))
+        figures.append(("decide-difference", partial(paired_difference, table, data, source)))
+    figures.append(("decide-acceptability", partial(acceptability, table, data, source)))
     if data["evpi"] > 0:
-        figures.append(("decide-evppi", evppi_bars(data, source)))
+        figures.append(("decide-evppi", partial(evppi_bars, data, source)))
     return figures

@@ -19,9 +19,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
-from scalesim.labels import CAUSES, FIELDS, field_words, label, short_money
+from scalesim.labels import CAUSES, FIELDS, REASONS, field_words, label, short_money
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.money import DAYS_PER_MONTH
+from scalesim.ops.summary import RunSummary, StallSummary
 
 PALETTE = ("#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#30638e", "#003d5b")
 
@@ -177,29 +178,42 @@ def _mean_band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 
 def waterfall(table: pd.DataFrame, currency: str, source: str) -> Figure:
-    """Pilot value per case, minus each cause of erosion, equals production value per case: one panel a design.
+    """Pilot value per case, minus each cause of erosion, equals production value per case: one panel a design,
+    bars across so the causes read in words, the same causes in every panel so the eye compares them row by row.
 
     ``table`` has one row per design (``design`` column) with the run table's value and erosion columns
     (replications averaged beforehand).
     """
     designs = list(table["design"])
-    fig, axes = plt.subplots(1, len(designs), figsize=(4.2 * len(designs) + 1, 4.8), sharey=True, squeeze=False)
+    causes = [c for c in EROSION_CAUSES if (table[f"erosion_{c}"].abs() > 1e-9).any()]
+    labels = ["pilot", *(CAUSES[c].text for c in causes), "production"]
+    height = 0.27 * len(labels) + 1.5
+    fig, axes = plt.subplots(
+        1, len(designs), figsize=(2.4 + 2.9 * len(designs), height), sharey=True, sharex=True, squeeze=False
+    )
+    y = np.arange(len(labels))
     for ax, (_, row) in zip(axes[0], table.iterrows(), strict=True):
-        causes = [c for c in EROSION_CAUSES if abs(row[f"erosion_{c}"]) > 1e-9]
-        labels = ["pilot", *(textwrap.fill(CAUSES[c].text, 18) for c in causes), "production"]
         level = row["pilot_value_per_case"]
-        ax.bar(0, level, color=PALETTE[0])
+        ax.barh(0, level, color=PALETTE[0])
         for i, cause in enumerate(causes, start=1):
             loss = row[f"erosion_{cause}"]
-            ax.bar(i, -loss, bottom=level, color=PALETTE[1] if loss > 0 else PALETTE[4])
+            ax.barh(i, -loss, left=level, color=PALETTE[1] if loss > 0 else PALETTE[4])
             level -= loss
-        ax.bar(len(labels) - 1, row["production_value_per_case"], color=PALETTE[3])
-        ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
+        ax.barh(len(labels) - 1, row["production_value_per_case"], color=PALETTE[3])
+        for i in (0, len(labels) - 1):
+            value = row["pilot_value_per_case"] if i == 0 else row["production_value_per_case"]
+            ax.annotate(f" {value:,.2f}", (max(value, 0.0), i), va="center", fontsize=8)
         retained = row["retention"]
         kept = f"keeps {retained:.0%}" if pd.notna(retained) else "value kept undefined"
         ax.set_title(f"{row['design']}: {kept}", fontsize=10)
-        ax.axhline(0, color="black", linewidth=0.6)
-    axes[0][0].set_ylabel(f"value per case ({currency})")
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_xlabel(f"value per case ({currency})", fontsize=8)
+    low = min(0.0, float(table["production_value_per_case"].min()))
+    high = float(table["pilot_value_per_case"].max())
+    axes[0][0].set_xlim(low - 0.05 * (high - low), high + 0.2 * (high - low))
+    first = axes[0][0]
+    first.set_yticks(y, [textwrap.fill(text, 30) for text in labels], fontsize=8)
+    first.invert_yaxis()
     fig.suptitle("Where the pilot's value goes in production")
     return finish(fig, source)
 
@@ -218,11 +232,11 @@ def value_over_time(weekly: pd.DataFrame, currency: str, source: str) -> Figure:
     ax.set_ylabel("value of the week's cases")
     money_axis(ax, currency)
     ax.set_title("Value over time: what the pilot projected and what production realizes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(4, len(ax.get_lines())))
     return finish(fig, source)
 
 
-def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
+def money_over_time(money: pd.DataFrame, summary: RunSummary, source: str) -> Figure:
     """Cumulative net value per design, month by month from the start of the build, against what the pilot's
     projection promised for the same costs (dashed); payback marked where it comes."""
     fig, ax = plt.subplots(figsize=(9, 4.8))
@@ -238,7 +252,7 @@ def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
             alpha=0.6,
             label=f"{design} (pilot's projection)",
         )
-        payback = summary["designs"][design]["money"]["payback_day"]
+        payback = summary["designs"][str(design)]["money"]["payback_day"]
         if payback is not None:
             ax.axvline(payback / DAYS_PER_MONTH, color=colour, linestyle=":", linewidth=1)
             ax.annotate(
@@ -253,6 +267,7 @@ def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
     ax.axhline(0, color="black", linewidth=0.6)
     ax.axvline(0, color="grey", linewidth=0.6)
     ax.set_xlabel("months after go-live (negative: the build)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("cumulative net value")
     money_axis(ax, summary["currency"])
     ax.set_title("Money over time: costs come first, value follows")
@@ -260,18 +275,14 @@ def money_over_time(money: pd.DataFrame, summary: dict, source: str) -> Figure:
     return finish(fig, source)
 
 
-def _mark_stall(ax: plt.Axes, stall: dict | None) -> None:
-    if stall and stall.get("verdict") == "stalled" and stall.get("day") is not None:
-        ax.axvline(
-            stall["day"] / 7,
-            color=PALETTE[1],
-            linestyle=":",
-            linewidth=1.5,
-            label=f"stalled: {stall['reason']} (day {stall['day']:.0f})",
-        )
+def _mark_stall(ax: plt.Axes, stall: StallSummary | None) -> None:
+    day = stall["day"] if stall else None
+    if stall and stall["verdict"] == "stalled" and day is not None:
+        reason = REASONS.get(str(stall["reason"]), str(stall["reason"]))
+        ax.axvline(day / 7, color=PALETTE[1], linestyle=":", linewidth=1.5, label=f"stalls on day {day:.0f}: {reason}")
 
 
-def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: dict | None, source: str) -> Figure:
+def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: StallSummary | None, source: str) -> Figure:
     """Cases at each team (waiting or in service) and each team's utilisation, week by week."""
     rows = weekly_teams[weekly_teams["design"] == design]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
@@ -291,7 +302,9 @@ def teams_over_time(weekly_teams: pd.DataFrame, design: str, stall: dict | None,
     return finish(fig, source)
 
 
-def _draw_state(ax: plt.Axes, weekly: pd.DataFrame, events: pd.DataFrame, design: str, stall: dict | None) -> None:
+def _draw_state(
+    ax: plt.Axes, weekly: pd.DataFrame, events: pd.DataFrame, design: str, stall: StallSummary | None
+) -> None:
     """Trust, adoption and accuracy of one design on ``ax``: monitoring checks, retraining and the stall marked."""
     rows = weekly[weekly["design"] == design]
     for colour, column in zip((PALETTE[0], PALETTE[1], PALETTE[4]), ("trust", "adoption", "accuracy"), strict=True):
@@ -319,7 +332,7 @@ def _draw_state(ax: plt.Axes, weekly: pd.DataFrame, events: pd.DataFrame, design
 
 
 def state_over_time(
-    weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str, stall: dict | None = None
+    weekly: pd.DataFrame, events: pd.DataFrame, design: str, source: str, stall: StallSummary | None = None
 ) -> Figure:
     """Trust, adoption and accuracy week by week, with monitoring checks, retraining and the stall marked."""
     fig, ax = plt.subplots(figsize=(9, 4.8))

@@ -9,7 +9,8 @@ from typing import Any
 
 from scalesim.labels import CAUSES
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
-from scalesim.report.narrative import experiment_narrative, run_narrative, sensitivity_narrative
+from scalesim.ops.summary import RunSummary
+from scalesim.report.narrative import experiment_lead, run_lead, sensitivity_narrative
 from scalesim.scenario.schema import TODAY
 
 Row = tuple[str, list[str]]
@@ -148,7 +149,7 @@ def _center(value: Any) -> float:
     return value if isinstance(value, int | float) else 0.0
 
 
-def run_summary(summary: dict[str, Any]) -> str:
+def run_summary(summary: RunSummary) -> str:
     """One run: pilot vs production per design, the erosion by cause, costs, lead times and the verdict."""
     names = list(summary["designs"])
     flat = {
@@ -208,9 +209,9 @@ def run_summary(summary: dict[str, Any]) -> str:
         f"scenario {summary['scenario']} · seed {summary['seed']} · {summary['horizon_days']:g} days · "
         f"{summary['cases']:,} cases ({same})"
     )
-    rows = _figure_rows(list(summary["designs"].values()), summary["currency"], get, fmt)
+    rows = _figure_rows([dict(d) for d in summary["designs"].values()], summary["currency"], get, fmt)
     notes = run_notes(summary)
-    lead = "\n\n".join(wrapped(paragraph) for paragraph in run_narrative(summary))
+    lead = wrapped(run_lead(summary))
     return lead + "\n\n" + render(head, names, rows) + "\n\n" + "\n".join(wrapped(note) for note in notes)
 
 
@@ -219,32 +220,41 @@ def wrapped(note: str, width: int = 118) -> str:
     return textwrap.fill(note, width, subsequent_indent="  ", break_on_hyphens=False)
 
 
-def run_notes(summary: dict[str, Any]) -> list[str]:
-    """What a reader must know before trusting a figure: how erosion is signed, what a positive ``caught`` means,
-    undefined or >100 % retention, money that does not pay, overloaded teams, monitoring's false alarms."""
-    notes = [f"erosion per case: {EROSION_SIGNS}; prevented loss is not part of any value"]
+WHO = "\x00"
+"""Where a note names the designs it holds for."""
+
+
+def run_notes(summary: RunSummary, signs: bool = True) -> list[str]:
+    """What a reader must know before trusting a figure: how erosion is signed (``signs``), what a positive
+    ``caught`` means, undefined or >100 % retention, money that does not pay, overloaded teams, monitoring's false
+    alarms. A note that holds for several designs is said once, naming them."""
+    notes = [f"erosion per case: {EROSION_SIGNS}; prevented loss is not part of any value"] if signs else []
+    said: dict[str, list[str]] = {}
     for name, d in summary["designs"].items():
+        found = []
         if d.get("retention_note"):
-            notes.append(f"note: {name} retention {d['retention_note']}")
+            found.append(f"note: {WHO} retention {d['retention_note']}")
         if d.get("erosion_note"):
-            notes.append(f"note: {name}: {d['erosion_note']}")
+            found.append(f"note: {WHO}: {d['erosion_note']}")
         if d["stall"].get("pays") is False:
-            notes.append(f"money: {name} {d['stall']['money']}")
+            found.append(f"money: {WHO} {d['stall']['money']}")
         watch = d.get("monitoring")
         if watch:
-            notes.append(
-                f"monitoring: {name}: {watch['checks']} checks, {watch['retrains']} retrains; with no drift a check "
+            found.append(
+                f"monitoring: {WHO}: {watch['checks']} checks, {watch['retrains']} retrains; with no drift a check "
                 f"of about {watch['cases_per_check']:,.0f} cases raises a false alarm with probability "
                 f"{watch['false_alarm_per_check']:.2g}"
             )
         for team in d.get("overloaded_teams", []):
             load = d["capacity"][team]
-            notes.append(
-                f"overloaded: {name}, team {team}: offered load {load['offered_load']:.2f} "
+            found.append(
+                f"overloaded: {WHO}, team {team}: offered load {load['offered_load']:.2f} "
                 f"({load['work_hours_per_day']:,.1f} hours of work a day for {load['staff_hours_per_day']:,.1f} "
                 f"hours of staff time; {load['staff']} staff) — its queue grows for as long as cases arrive"
             )
-    return notes
+        for note in found:
+            said.setdefault(note, []).append(name)
+    return notes + [note.replace(WHO, " and ".join(names)) for note, names in said.items()]
 
 
 def _ci(stat: dict[str, Any], kind: str) -> str:
@@ -304,7 +314,7 @@ def experiment_summary(data: dict[str, Any]) -> str:
         f"{data['kind']} · scenario {data['scenario']} · {n} replications on common random numbers "
         f"(root seed {data['seed']}) · {data['confidence']:.0%} confidence intervals"
     )
-    lead = "\n\n".join(wrapped(paragraph) for paragraph in experiment_narrative(data))
+    lead = wrapped(experiment_lead(data))
     text = (lead + "\n\n" if lead else "") + render(
         head, data["design_names"], design_stats_rows(data["designs"], data["currency"], n)
     )
