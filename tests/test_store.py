@@ -66,7 +66,7 @@ def test_every_kind_has_the_same_manifest_the_true_command_and_lists_every_file(
 def test_a_library_call_records_itself_as_the_command(tmp_path):
     result = scalesim.compare(CLAIMS, replications=2, days=7, jobs=1, out=tmp_path)
     command = read_manifest(result.folder)["command"]
-    assert command[:2] == ["python", "-c"] and "scalesim.compare(" in command[2] and "replications=2" in command[2]
+    assert command[:2] == ["python", "-c"] and "api.compare(" in command[2] and "replications=2" in command[2]
 
 
 def test_a_stored_experiment_loads_back_as_the_same_result(tmp_path):

@@ -6,10 +6,11 @@ Every command of the ``scalesim`` CLI is one library call away:
 >>> result = scalesim.run("scenarios/claims-triage.yaml", days=30)   # doctest: +SKIP
 >>> result.summary()["designs"]["redesigned"]["retention"]            # doctest: +SKIP
 
-``run`` (and ``write_run`` to store it), ``replicate``, ``compare``, ``sweep``, ``portfolio`` (and
-``compare_portfolios``), ``sensitivity``, ``decide``,
-``validate``, ``report``, ``reproduce`` and ``verify_reproduction``,
-``schema``.
+``run`` (and ``write_run`` to store it), ``replicate``, ``compare``, ``sweep``, ``run_portfolio`` (and
+``compare_portfolios``), ``sensitivity``, ``decide``, ``calibrate``, ``backtest`` (and ``write_backtest``),
+``validate``, ``write_report``, ``load`` (any stored result), ``stored_scenario`` (the scenario it was made
+from), ``verify`` (run part of it again), ``reproduce`` and ``verify_reproduction``, ``schema``. Every one is also
+``scalesim.api.<name>`` (there ``report`` and ``portfolio``).
 
 The names are imported when first used (PEP 562), so ``import scalesim`` — and the command line, whose
 ``--version``, ``--help`` and refusals need none of them — starts without loading pandas, scipy or matplotlib.
@@ -29,20 +30,25 @@ _WHERE = {
     **dict.fromkeys(
         (
             "ExperimentOptions",
+            "backtest",
+            "breakeven",
+            "calibrate",
             "compare",
             "compare_portfolios",
             "decide",
-            "experiment",
-            "portfolio",
+            "load",
             "replicate",
-            "report",
             "resolve",
             "run",
             "schema",
             "sensitivity",
+            "stored_scenario",
             "sweep",
             "validate",
+            "verify",
             "verify_reproduction",
+            "write_backtest",
+            "write_run",
         ),
         "scalesim.api",
     ),
@@ -50,7 +56,6 @@ _WHERE = {
     "ExperimentResult": "scalesim.experiment.experiment",
     "PortfolioResult": "scalesim.experiment.portfolio",
     "SensitivityResult": "scalesim.experiment.sensitivity",
-    "write_run": "scalesim.experiment.store",
     "RunResult": "scalesim.ops.result",
     "simulate": "scalesim.ops.run",
     "Scenario": "scalesim.scenario.schema",
@@ -58,19 +63,23 @@ _WHERE = {
     "api": "scalesim.api",
 }
 """Where each exported name lives."""
+_RENAMED = {"write_report": ("scalesim.api", "report"), "run_portfolio": ("scalesim.api", "portfolio")}
+"""Library calls whose own names are subpackages' (``scalesim.report``, ``scalesim.portfolio``): an imported
+subpackage becomes an attribute of the package, so a function of the same name could not stay one."""
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        module = importlib.import_module(_WHERE[name])
-        value = module if name == "api" else getattr(module, name)
+    if name in _WHERE or name in _RENAMED:
+        where, attribute = _RENAMED.get(name, (_WHERE.get(name, ""), name))
+        module = importlib.import_module(where)
+        value = module if name == "api" else getattr(module, attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'scalesim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+    return sorted([*globals(), *_WHERE, *_RENAMED])
 
 
 def reproduce(out: str | Path = CANONICAL, jobs: int | None = None) -> None:
@@ -90,22 +99,28 @@ __all__ = [
     "ScenarioError",
     "SensitivityResult",
     "__version__",
+    "backtest",
+    "breakeven",
+    "calibrate",
     "compare",
     "compare_portfolios",
     "decide",
-    "experiment",
+    "load",
     "load_scenario",
-    "portfolio",
     "replicate",
-    "report",
     "reproduce",
     "resolve",
     "run",
+    "run_portfolio",
     "schema",
     "sensitivity",
     "simulate",
+    "stored_scenario",
     "sweep",
     "validate",
+    "verify",
     "verify_reproduction",
+    "write_backtest",
+    "write_report",
     "write_run",
 ]

@@ -27,6 +27,7 @@ from scalesim.scenario.schema import Scenario
 if TYPE_CHECKING:
     from scalesim.evidence.backtest import Backtest
     from scalesim.evidence.calibrate import Calibration
+    from scalesim.experiment.breakeven import Breakeven
     from scalesim.experiment.decide import Decision
     from scalesim.experiment.experiment import ExperimentResult, Kind
     from scalesim.experiment.portfolio import PortfolioResult
@@ -40,6 +41,7 @@ __all__ = [
     "CANONICAL",
     "ExperimentOptions",
     "backtest",
+    "breakeven",
     "calibrate",
     "compare",
     "compare_portfolios",
@@ -74,17 +76,34 @@ def resolve(
 
     They go through the same validation as the file, so ``days=-3`` is reported like a bad field.
     """
-    items = list(overrides)
-    if seed is not None:
-        items.append(f"run.seed={seed}")
-    if days is not None:
-        items.append(f"run.horizon_days={days}")
+    items = _items(seed, days, overrides)
     if isinstance(scenario, Scenario):
         raw = scenario.model_dump(mode="json", by_alias=True)
         for item in items:
             apply_override(raw, item)
         return validate_raw(raw, source=f"scenario {scenario.name!r}") if items else scenario
     return load_scenario(scenario, items)
+
+
+def _items(seed: int | None, days: float | None, overrides: Iterable[str]) -> list[str]:
+    """The overrides, with ``seed`` and ``days`` as the overrides of ``run.seed`` and ``run.horizon_days``."""
+    items = list(overrides)
+    if seed is not None:
+        items.append(f"run.seed={seed}")
+    if days is not None:
+        items.append(f"run.horizon_days={days}")
+    return items
+
+
+def _sources(
+    scenario: str | Path | Scenario, seed: int | None = None, days: float | None = None, overrides: Iterable[str] = ()
+) -> dict[str, str]:
+    """What the scenario file cites for each field, for the manifest (none for a scenario given in memory)."""
+    if isinstance(scenario, Scenario):
+        return {}
+    from scalesim.scenario.sources import sources_for
+
+    return sources_for(scenario, _items(seed, days, overrides))
 
 
 def stored_scenario(folder: str | Path) -> Scenario:
@@ -141,9 +160,11 @@ def run(
     """
     from scalesim.ops.run import simulate
 
+    overrides = list(overrides)
     resolved = resolve(scenario, seed=seed, days=days, overrides=overrides)
     check_size(resolved, select_designs(resolved, designs), max_cases)
-    return simulate(resolved, designs, on_environment=on_environment, event_log=event_log)
+    result = simulate(resolved, designs, on_environment=on_environment, event_log=event_log)
+    return replace(result, sources=_sources(scenario, seed, days, overrides))
 
 
 def write_run(
@@ -259,6 +280,7 @@ def experiment(
         precision=precision,
         key_metric=key_metric,
         max_replications=max_replications,
+        details={"sources": _sources(scenario, seed, days, overrides)},
         writers=_writers(report, workbook),
     )
 
@@ -314,7 +336,7 @@ def backtest(
     resolved = resolve(scenario, seed=seed)
     rules = Mapping.read(mapping)
     found = backtest_log(resolved, read_log(log, rules), design)
-    return replace(found, mapping=str(mapping)) if mapping is not None else found
+    return replace(found, mapping=str(mapping) if mapping is not None else None, sources=_sources(scenario, seed))
 
 
 def write_backtest(
@@ -367,7 +389,8 @@ def portfolio(
         "portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items, out=str(out)
     )
     runner = Runner(jobs, scheduler, progress)
-    return run_portfolio(spec, operations, replications, out, runner, call, _writers(report, workbook))
+    sources = _sources(scenario, overrides=items)
+    return run_portfolio(spec, operations, replications, out, runner, call, _writers(report, workbook), sources)
 
 
 def compare_portfolios(first: PortfolioResult, second: PortfolioResult) -> list[dict[str, Any]]:
@@ -407,6 +430,7 @@ def sensitivity(
     from scalesim.experiment.sensitivity import run_sensitivity
     from scalesim.report.files import sensitivity_figure
 
+    overrides = list(overrides)
     resolved, call = _resolved_call(
         "sensitivity",
         scenario,
@@ -427,8 +451,20 @@ def sensitivity(
         sensitivity_figure(SensitivityResult.load(folder, manifest))(folder, manifest)
 
     writers = _writers(report, workbook, figure)
+    sources = _sources(scenario, seed, days, overrides)
     return run_sensitivity(
-        resolved, method, samples, replications, out, runner, command or call, announce, max_runs, budget, writers
+        resolved,
+        method,
+        samples,
+        replications,
+        out,
+        runner,
+        command or call,
+        announce,
+        max_runs,
+        budget,
+        writers,
+        sources,
     )
 
 
@@ -485,6 +521,7 @@ def decide(
     from scalesim.experiment.executors import Runner
     from scalesim.report.files import write_decision_figures
 
+    overrides = list(overrides)
     resolved, call = _resolved_call(
         "decide",
         scenario,
@@ -516,6 +553,69 @@ def decide(
         full=full,
         budget=budget,
         writers=_writers(report, workbook, write_decision_figures),
+        sources=_sources(scenario, seed, days, overrides),
+    )
+
+
+def breakeven(
+    scenario: str | Path | Scenario,
+    design: str,
+    input: str,
+    *,
+    against: str = "today",
+    metric: str = "npv",
+    replications: int = 5,
+    span: tuple[float, float] | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    overrides: Iterable[str] = (),
+    out: str | Path = "results",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    announce: Callable[[str], None] | None = None,
+    max_cases: int = DEFAULT_MAX_CASES,
+    command: Sequence[str] | None = None,
+    report: bool = False,
+    workbook: bool = False,
+) -> Breakeven:
+    """The value of ``input`` (a field path) at which ``design``'s ``metric`` equals ``against``'s (today's
+    process, do not scale: zero), with its 95% interval, searched in ``span`` (default: a quarter to four times
+    the scenario's value) on common random numbers."""
+    from scalesim.experiment.breakeven import run_breakeven
+    from scalesim.experiment.executors import Runner
+    from scalesim.report.files import breakeven_figure
+
+    overrides = list(overrides)
+    resolved, call = _resolved_call(
+        "breakeven",
+        scenario,
+        design,
+        input,
+        against=against if against != "today" else None,
+        metric=metric if metric != "npv" else None,
+        replications=replications,
+        span=span,
+        seed=seed,
+        days=days,
+        overrides=overrides,
+        out=str(out),
+    )
+    check_size(resolved, select_designs(resolved, [design]), max_cases)
+    return run_breakeven(
+        resolved,
+        design,
+        input,
+        out,
+        Runner(jobs, scheduler, progress),
+        command or call,
+        against=against,
+        metric=metric,
+        replications=replications,
+        span=span,
+        writers=_writers(report, workbook, breakeven_figure),
+        sources=_sources(scenario, seed, days, overrides),
+        announce=announce,
     )
 
 

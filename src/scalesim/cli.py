@@ -90,6 +90,19 @@ def _seconds(text: str) -> float:
 DURATION = _number(_seconds, lambda v: math.isfinite(v) and 1 <= v <= 7 * 86400, "a time such as 90s, 2m or 1h")
 
 
+def _pair(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` -> two numbers."""
+    low, high = (float(part) for part in text.split(","))
+    return low, high
+
+
+RANGE = _number(
+    _pair,
+    lambda v: all(math.isfinite(x) and abs(x) <= CEILING for x in v) and v[0] < v[1],
+    "two finite numbers LOW,HIGH with LOW below HIGH, e.g. 10,120",
+)
+
+
 def _group(build: Callable[[argparse.ArgumentParser], None]) -> argparse.ArgumentParser:
     """A parent parser holding one group of options, shared by the commands that take them."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -328,6 +341,46 @@ def build_parser() -> argparse.ArgumentParser:
     _max_runs(decide)
     decide.set_defaults(handler=cmd_decide)
 
+    even = sub.add_parser(
+        "breakeven",
+        parents=[OVERRIDES, OUTPUT, EXECUTOR],
+        help="the value of one input at which a design starts to pay (against today's process, or another design)",
+    )
+    even.add_argument("scenario", type=Path, help="scenario file (YAML)")
+    even.add_argument("--design", required=True, metavar="NAME", help="the design that should pay")
+    even.add_argument(
+        "--against",
+        default="today",
+        metavar="NAME",
+        help="the design to beat (default: today's process, do not scale — the design's own NPV against 0)",
+    )
+    even.add_argument(
+        "--input",
+        required=True,
+        metavar="PATH",
+        help="the field to vary, e.g. value.uplift.mean or designs.X.costs.one_off",
+    )
+    even.add_argument(
+        "--range",
+        dest="span",
+        type=RANGE,
+        metavar="LOW,HIGH",
+        help="where to look (default: a quarter to four times the scenario's value, inside what the field accepts)",
+    )
+    even.add_argument(
+        "--metric",
+        default="npv",
+        choices=("npv", "net_value_per_year", "net_value_run"),
+        help="the money figure that should cross (default npv: net present value over the run)",
+    )
+    even.add_argument("--replications", type=COUNT, default=5, metavar="R", help="replications an evaluation (5)")
+    even.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    even.add_argument("--days", type=DAYS, help="horizon in days")
+    even.add_argument(
+        "--max-cases", type=COUNT, default=DEFAULT_MAX_CASES, metavar="N", help="refuse runs expected to exceed N cases"
+    )
+    even.set_defaults(handler=cmd_breakeven)
+
     validate = sub.add_parser("validate", parents=[OVERRIDES], help="check a scenario file and report every problem")
     validate.add_argument("scenario", type=Path)
     validate.set_defaults(handler=cmd_validate)
@@ -472,8 +525,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         bar = tqdm(total=size.environments, unit="environment", disable=args.quiet, file=sys.stderr)
     result = api.run(
-        scenario,
+        args.scenario,  # the file again, not the scenario read from it: the run records what the file cites
         args.design,
+        seed=args.seed,
+        days=args.days,
+        overrides=args.overrides,
         max_cases=args.max_cases,
         on_environment=None if bar is None else lambda _: bar.update(1),
         event_log=args.event_log,
@@ -591,6 +647,30 @@ def cmd_decide(args: argparse.Namespace) -> int:
     folder = decision.experiment.folder
     data = decision.to_dict()
     return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}")
+
+
+def cmd_breakeven(args: argparse.Namespace) -> int:
+    result = api.breakeven(
+        args.scenario,
+        args.design,
+        args.input,
+        against=args.against,
+        metric=args.metric,
+        replications=args.replications,
+        span=args.span,
+        seed=args.seed,
+        days=args.days,
+        overrides=args.overrides,
+        out=args.out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        announce=_announce,
+        max_cases=args.max_cases,
+        **_writing(args),
+    )
+    folder = result.experiment.folder
+    return _emit(args, result.to_dict(), text.breakeven_summary, f"{folder}{_with_report(args, folder)}")
 
 
 def cmd_app(args: argparse.Namespace) -> int:

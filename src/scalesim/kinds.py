@@ -26,6 +26,7 @@ import pandas as pd
 from scalesim.errors import ScenarioError
 from scalesim.evidence.backtest import Backtest, simulated_cycle_times
 from scalesim.experiment import atomic
+from scalesim.experiment.breakeven import BREAKEVEN, evaluation
 from scalesim.experiment.decide import DECISION, Decision
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult, PortfolioTask, execute_portfolio
@@ -112,7 +113,32 @@ class StoredDecision:
         return pd.read_csv(self.folder / "worlds.csv")
 
 
-Stored = StoredRun | ExperimentResult | SensitivityResult | StoredDecision | StoredBacktest | PortfolioResult
+@dataclass(frozen=True)
+class StoredBreakeven:
+    """A break-even as stored: its answer (``breakeven.json``) and the experiment of its evaluations."""
+
+    folder: Path
+    manifest: dict[str, Any]
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads((self.folder / BREAKEVEN).read_text())
+        return found
+
+    @cached_property
+    def experiment(self) -> ExperimentResult:
+        return ExperimentResult.load(self.folder, self.manifest)
+
+
+Stored = (
+    StoredRun
+    | ExperimentResult
+    | SensitivityResult
+    | StoredDecision
+    | StoredBacktest
+    | PortfolioResult
+    | StoredBreakeven
+)
 
 
 @dataclass(frozen=True)
@@ -176,9 +202,10 @@ def _rerun_experiment(stored: ExperimentResult, replications: Sequence[int]) -> 
 
 def _rerun_sensitivity(stored: SensitivityResult, replications: Sequence[int]) -> list[str]:
     problems = _rerun_experiment(stored.experiment, replications)
-    if not stored.reanalysed().equals(stored.table):
-        problems.append(f"{stored.experiment.folder}: {stored.table_name} differs from the ranking of its runs")
-    return problems
+    ranking = compare_tables(
+        stored.reanalysed(), stored.table, stored.experiment.folder / stored.table_name, ("parameter",)
+    )
+    return problems + [f"{problem} (the ranking derived again from the runs)" for problem in ranking]
 
 
 def _rerun_decision(stored: StoredDecision, replications: Sequence[int]) -> list[str]:
@@ -186,6 +213,23 @@ def _rerun_decision(stored: StoredDecision, replications: Sequence[int]) -> list
     problems = _rerun_experiment(decision.experiment, replications)
     if dumps(decision.to_dict()) != (stored.folder / DECISION).read_text():
         problems.append(f"{stored.folder}: {DECISION} differs from the analysis of its worlds")
+    return problems
+
+
+def _rerun_breakeven(stored: StoredBreakeven, replications: Sequence[int]) -> list[str]:
+    """The first evaluation run again, and every evaluation derived again from the stored runs."""
+    experiment = stored.experiment
+    problems = _rerun_experiment(experiment, replications)
+    data = stored.data
+    stored_values = {e["value"]: e for e in data["evaluations"]}
+    for point, params in enumerate(experiment.spec.explicit_points):
+        value = float(dict(params)[data["input"]])
+        again = evaluation(experiment.runs, point, value, data["design"], data["against"], data["metric"])
+        kept = stored_values.get(value)
+        if kept is None or not np.allclose(
+            [again.mean, again.half_width], [kept["mean"], kept["half_width"]], rtol=1e-12
+        ):
+            problems.append(f"{stored.folder}: the evaluation at {data['input']}={value:g} differs from its runs")
     return problems
 
 
@@ -205,9 +249,11 @@ def _rerun_portfolio(stored: PortfolioResult, replications: Sequence[int]) -> li
     return compare_tables(pd.concat(fresh, ignore_index=True), stored.runs, stored.folder)
 
 
-def compare_tables(fresh: pd.DataFrame, stored: pd.DataFrame, folder: Path) -> list[str]:
+def compare_tables(
+    fresh: pd.DataFrame, stored: pd.DataFrame, folder: Path, keys_from: Sequence[str] = ("key", "design")
+) -> list[str]:
     """Every column of ``fresh`` against the stored rows with the same keys, to 12 significant digits."""
-    keys = [c for c in ("key", "design") if c in fresh.columns]
+    keys = [c for c in keys_from if c in fresh.columns]
     merged = fresh.merge(stored, on=keys, suffixes=("", "__stored"), how="left")
     problems = []
     for column in fresh.columns:
@@ -241,6 +287,13 @@ KINDS: dict[str, Kind] = {
             _rerun_backtest,
         ),
         Kind(
+            "breakeven",
+            "Break-even",
+            ("runs.parquet", BREAKEVEN, "evaluations.csv"),
+            StoredBreakeven,
+            _rerun_breakeven,
+        ),
+        Kind(
             "portfolio",
             "Portfolio",
             ("runs.parquet", "initiatives.parquet"),
@@ -269,7 +322,7 @@ def write_backtest(
         replications=1,
         designs=[result.design],
         command=command or library_call("write_backtest", _backtest_call(result, scenario), str(out)),
-        details={"log": result.log, "simulated_days": result.days},
+        details={"log": result.log, "simulated_days": result.days, "sources": result.sources},
     )
 
     def fill(temporary: Path) -> None:

@@ -171,6 +171,11 @@ def money(x: float | None, currency: str = "", signed: bool = False) -> str:
     return f"{text} {currency}".rstrip()
 
 
+def number(x: float) -> str:
+    """A plain number: ``833,860`` from a thousand up, four significant digits below (``33.19``, ``0.8``)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def short_money(x: float, currency: str = "") -> str:
     """``12k``, ``1.2M``: for sentences."""
     size = abs(x)
@@ -218,6 +223,19 @@ PATH_WORDS: dict[str, str] = {
     "run.horizon_days": "days of the run",
 }
 """Field paths a person may sweep, in words; others are worded by :func:`field_words`."""
+DESIGN_WORDS: dict[str, str] = {
+    "costs.one_off": "build cost (one-off)",
+    "costs.recurring_per_year": "recurring costs a year",
+    "costs.change_management": "change management cost",
+    "costs.build_days": "days of building",
+    "approval.threshold": "value above which a case needs approval",
+    "approval.share": "share of cases approved",
+    "approval.rejection_rate": "share of right outputs an approval blocks",
+    "approval.catch_rate": "share of wrong outputs an approval stops",
+    "monitoring.every_days": "days between monitoring checks",
+    "monitoring.cost_per_year": "monitoring cost a year",
+}
+"""A design's fields in words (``designs.X.costs.one_off`` -> ``X's build cost (one-off)``)."""
 
 
 def field_words(path: str) -> str:
@@ -228,5 +246,7 @@ def field_words(path: str) -> str:
     if len(parts) == 4 and parts[1] == "teams":
         return f"{parts[3].replace('_', ' ')} of {parts[2].replace('_', ' ')}"
     if parts[0] == "designs" and len(parts) >= 3:
-        return f"{' '.join(p.replace('_', ' ') for p in parts[2:])} ({parts[1]})"
+        rest = ".".join(parts[2:])
+        words = DESIGN_WORDS.get(rest, " ".join(p.replace("_", " ") for p in parts[2:]))
+        return f"{parts[1]}'s {words}"
     return " ".join(p.replace("_", " ") for p in parts[-2:])

@@ -35,7 +35,7 @@ are left out, since a log of cases has none.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,7 @@ class Backtest:
     wasserstein_share: float
     simulated_scenario: Scenario
     mapping: str | None = None  # the mapping file the log was read with, to record the back-test's call
+    sources: dict[str, str] = field(default_factory=dict)  # what the scenario file cites for each field
 
     @property
     def warnings(self) -> int:

@@ -207,6 +207,7 @@ def run_decision(
     full: bool = False,
     budget: float | None = None,
     writers: Sequence[Writer] = (),
+    sources: dict[str, str] | None = None,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's beliefs and run every design in each (``replications`` each).
 
@@ -249,7 +250,7 @@ def run_decision(
     emulation = None
     while True:
         run_now = np.flatnonzero(simulated).tolist()
-        details = {"simulated": run_now, "emulated": int((~simulated).sum())}
+        details = {"simulated": run_now, "emulated": int((~simulated).sum()), "sources": sources or {}}
         result = run_experiment(spec, out, runner, command, only=run_now, details=details, last=False)
         if simulated.all():
             emulation = None

@@ -32,7 +32,7 @@ from scalesim.ops.run import design_of
 from scalesim.scenario.load import ANALYSES, apply_override, validate
 from scalesim.scenario.schema import Scenario
 
-Kind = Literal["run", "compare", "sweep", "sensitivity", "decide"]
+Kind = Literal["run", "compare", "sweep", "sensitivity", "decide", "breakeven"]
 METRICS = (
     "pilot_value_per_case",
     "production_value_per_case",
@@ -54,8 +54,11 @@ MAY_NEVER_COME = ("payback_day", "time_to_value_days")
 """Moments a replication may not reach within its run; their means cover the replications that reached them."""
 COMPARED = ("retention", "production_value_per_case", "net_value_per_year", "npv", "lead_time_mean")
 VERDICTS = ("scaled", "eroded", "stalled", "undefined", "not_scaled")
-SAMPLED = ("sensitivity", "decide")
-"""Kinds whose points are drawn (stored as explicit points), not a grid."""
+SAMPLED = ("sensitivity", "decide", "breakeven")
+"""Kinds whose points are drawn or searched (stored as explicit points), not a grid."""
+DERIVED = ("decide", "breakeven")
+"""Kinds whose points follow from what was asked (a prefix of one sequence, a search), so they are not part of the
+folder's identity: more worlds resume the same decision, the same break-even question the same search."""
 
 
 Grid = tuple[tuple[str, tuple[Any, ...]], ...]
@@ -84,6 +87,7 @@ class ExperimentSpec:
     grid: Grid = ()
     keep_weekly: bool = True
     explicit_points: tuple[Point, ...] = ()
+    search: Point = ()  # what a search (a break-even) was asked, which determines its points
 
     @property
     def seed(self) -> int:
@@ -92,7 +96,7 @@ class ExperimentSpec:
     @property
     def point_noun(self) -> str:
         """What a point is called in messages: a drawn world of a decision, or a grid or sample point."""
-        return "world" if self.kind == "decide" else "grid point"
+        return {"decide": "world", "breakeven": "evaluation"}.get(self.kind, "grid point")
 
     @property
     def grid_map(self) -> dict[str, list[Any]]:
@@ -145,13 +149,14 @@ class ExperimentSpec:
     def identity(self) -> dict[str, Any]:
         """What determines the numbers, and so the folder. A decision's worlds are a prefix of one quasi-random
         sequence drawn from its scenario's beliefs, so their number is left out: asking for 200 worlds after 64
-        finds the 64 already run."""
+        finds the 64 already run. A break-even's evaluations follow from its ``search`` (which is in)."""
         return {
             "kind": self.kind,
             "scenario": scenario_identity(self.scenario),
             "designs": list(self.designs),
             "grid": self.grid_map,
-            "points": [] if self.kind == "decide" else [dict(p) for p in self.explicit_points],
+            "points": [] if self.kind in DERIVED else [dict(p) for p in self.explicit_points],
+            **({"search": dict(self.search)} if self.search else {}),
         }
 
     def folder(self, out: str | Path) -> Path:
@@ -191,9 +196,7 @@ class ExperimentResult:
         a writer reads the folder before its manifest is written."""
         folder = Path(folder)
         manifest = manifest or read_manifest(folder)
-        if manifest["kind"] not in ("run", "compare", "sweep", "sensitivity", "decide") or manifest["details"].get(
-            "cases"
-        ):
+        if manifest["kind"] not in ("run", "compare", "sweep", *SAMPLED) or manifest["details"].get("cases"):
             raise ScenarioError(f"{folder}: holds a {manifest['kind']} result, not an experiment")
         details = manifest["details"]
         spec = ExperimentSpec(
@@ -204,6 +207,7 @@ class ExperimentResult:
             freeze_grid(details["grid"]),
             keep_weekly=(folder / "weekly.parquet").exists(),
             explicit_points=freeze_points(details["points"]) if manifest["kind"] in SAMPLED else (),
+            search=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in details.get("search", {}).items()),
         )
         runs = pd.read_parquet(folder / "runs.parquet")
         weekly = pd.read_parquet(folder / "weekly.parquet") if spec.keep_weekly else pd.DataFrame()

@@ -229,6 +229,7 @@ def run_portfolio(
     runner: Runner,
     command: Sequence[str],
     writers: Sequence[Writer] = (),
+    sources: dict[str, str] | None = None,
 ) -> PortfolioResult:
     """Run (or resume) ``replications`` of a portfolio and store them; ``writers`` add their files (the report)
     before the manifest is written."""
@@ -259,6 +260,7 @@ def run_portfolio(
             "stalls_by_design": stalls_by_design(operations),
             "confidence": CONFIDENCE,
             "operations": lived,
+            "sources": sources or {},
         },
     )
     finish(folder, manifest, writers)

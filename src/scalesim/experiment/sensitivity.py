@@ -196,6 +196,7 @@ def run_sensitivity(
     max_runs: int = DEFAULT_MAX_RUNS,
     budget: float | None = None,
     writers: Sequence[Writer] = (),
+    sources: dict[str, str] | None = None,
 ) -> SensitivityResult:
     """Rank the scenario's ``sensitivity.parameters`` by their effect on ``sensitivity.key`` for its design.
 
@@ -242,7 +243,7 @@ def run_sensitivity(
     while True:
         ran = min(groups, ran + batch)
         rows = ran * size if method != "oat" else len(plan.points)
-        details = {"method": method, "samples_asked": groups, "samples_run": ran}
+        details = {"method": method, "samples_asked": groups, "samples_run": ran, "sources": sources or {}}
         result = run_experiment(exp_spec, out, runner, command, only=range(rows), details=details, last=False)
         if ran >= groups or (budget is not None and time.monotonic() - started > budget):
             break

@@ -125,21 +125,21 @@ class Call:
     def text(self) -> str:
         shown = [_argument(a) for a in self.args]
         shown += [f"{k}={_argument(v)}" for k, v in self.kwargs.items() if v not in (None, (), [], {}, "results")]
-        return f"scalesim.{self.function}({', '.join(shown)})"
+        return f"api.{self.function}({', '.join(shown)})"
 
 
 def library_call(function: str, *args: Any, **kwargs: Any) -> list[str]:
     """The command of a result made by a library call (the CLI records its own command line instead), such that
     running it makes the same folder again: a scenario given as a file is named by its path; one given in memory
     (a :class:`Scenario`) is read back from the folder's own manifest, where its resolved form is stored."""
-    return ["python", "-c", f"import scalesim; {Call(function, args, kwargs).text()}"]
+    return ["python", "-c", f"from scalesim import api; {Call(function, args, kwargs).text()}"]
 
 
 def _argument(value: Any) -> str:
     if isinstance(value, Call):
         return value.text()
     if isinstance(value, Scenario):
-        return f"scalesim.stored_scenario({THIS_FOLDER!r})"
+        return f"api.stored_scenario({THIS_FOLDER!r})"
     if isinstance(value, Path):
         return repr(str(value))
     if isinstance(value, list | tuple):
@@ -286,7 +286,7 @@ def write_run(
         designs=result.designs,
         command=command,
         seeds=[{"replication": 0, "entropy": seed, "spawn_key": []}],
-        details={"cases": result.cases.count, "ledger": ledger},
+        details={"cases": result.cases.count, "ledger": ledger, "sources": result.sources},
     )
     summary = result.summary()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -54,6 +54,7 @@ class RunResult:
     cases: Cases
     pilot: EnvironmentRun
     production: dict[str, EnvironmentRun]
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # what the scenario file cites per field
 
     @property
     def designs(self) -> list[str]:

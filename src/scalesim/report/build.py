@@ -21,7 +21,7 @@ from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult
 from scalesim.experiment.sensitivity import SensitivityResult
 from scalesim.experiment.store import read_manifest
-from scalesim.kinds import StoredBacktest, StoredDecision, StoredRun, load
+from scalesim.kinds import StoredBacktest, StoredBreakeven, StoredDecision, StoredRun, load
 from scalesim.labels import field_words
 from scalesim.report import figures as F
 from scalesim.report.decision_figures import decision_drawings
@@ -52,6 +52,7 @@ from scalesim.report.tables import (
 )
 from scalesim.report.text import (
     PORTFOLIO_ROWS,
+    breakeven_summary,
     decision_summary,
     experiment_summary,
     portfolio_summary,
@@ -447,5 +448,34 @@ def _(stored: PortfolioResult, manifest: dict[str, Any]) -> Document:
         technical=[
             Raw("The model's text output", portfolio_summary([data])),
             Raw("Replications, as stored", frame=stored.runs),
+        ],
+    )
+
+
+@compose.register
+def _(stored: StoredBreakeven, manifest: dict[str, Any]) -> Document:
+    data = stored.data
+    source = f"{data['scenario']} · seed {data['seed']} · {data['replications']} replications · {data['input']}"
+    words = data["input_words"]
+    table = Table(
+        "Every evaluation",
+        [Column(words, "number"), Column("difference", "money", signed=True)],
+        [[e["value"], Estimate(e["mean"], e["half_width"])] for e in data["evaluations"]],
+        currency=data["currency"],
+        note=(
+            f"{data['metric']} of {data['design']} minus {data['against']}, mean ± 95% half-width over "
+            f"{data['replications']} replications; every evaluation on the same draws"
+        ),
+        name="Evaluations",
+    )
+    return Document(
+        f"{data['scenario']}: when does {data['design']} pay?",
+        _subtitle(manifest, f"break-even of {words}", f"{len(data['evaluations'])} evaluations"),
+        [data["headline"]],
+        ("breakeven", partial(F.breakeven_plot, data, source)),
+        table,
+        technical=[
+            Raw("The model's text output", breakeven_summary(data)),
+            Raw("Runs, as stored (one row per evaluation, replication and design)", frame=stored.experiment.runs),
         ],
     )

@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
-from scalesim.labels import CAUSES, FIELDS, REASONS, field_words, label, short_money
+from scalesim.labels import CAUSES, FIELDS, REASONS, field_words, label, number, short_money
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.money import DAYS_PER_MONTH
 from scalesim.ops.summary import RunSummary, StallSummary
@@ -547,4 +547,34 @@ def backtest_figure(real: np.ndarray, simulated: np.ndarray, table: pd.DataFrame
     right.set_title("Processing per team")
     right.legend(fontsize=8)
     fig.suptitle("Back-test: the calibrated model against the log it came from")
+    return finish(fig, source)
+
+
+def breakeven_plot(data: dict, source: str) -> Figure:
+    """The paired difference against the input's value at every evaluation (95% bars), zero, the break-even
+    value with its interval shaded, and the scenario's own value."""
+    evaluations = data["evaluations"]
+    x = np.array([e["value"] for e in evaluations])
+    y = np.array([e["mean"] for e in evaluations])
+    h = np.array([e["half_width"] for e in evaluations])
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    ax.fill_between(x, y - h, y + h, color=PALETTE[0], alpha=0.15, label="95% band (paired)")
+    ax.plot(x, y, "o-", color=PALETTE[0], markersize=4, label="difference at an evaluated value")
+    ax.axhline(0, color="black", linewidth=0.8)
+    if data["break_even"] is not None:
+        low, high = data["interval"]
+        ax.axvspan(
+            low if low is not None else x.min(), high if high is not None else x.max(), color=PALETTE[1], alpha=0.12
+        )
+        ax.axvline(
+            data["break_even"], color=PALETTE[1], linewidth=1.5, label=f"break-even {number(data['break_even'])}"
+        )
+    ax.axvline(data["current"], color="#555555", linestyle=":", label=f"in the scenario: {number(data['current'])}")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+    against = "today's process" if data["against"] == "today" else data["against"]
+    ax.set_xlabel(field_words(data["input"]))
+    ax.set_ylabel(f"{label(data['metric']).text}, {data['design']} minus {against}")
+    money_axis(ax, data["currency"])
+    ax.set_title(f"Where {data['design']} breaks even")
+    ax.legend(fontsize=8)
     return finish(fig, source)

@@ -12,9 +12,9 @@ from scalesim.evidence.backtest import Backtest
 from scalesim.experiment import atomic
 from scalesim.experiment.sensitivity import SensitivityResult
 from scalesim.experiment.store import Writer
-from scalesim.kinds import StoredDecision
+from scalesim.kinds import StoredBreakeven, StoredDecision
 from scalesim.report.decision_figures import decision_drawings
-from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure, png
+from scalesim.report.figures import SENSITIVITY_FIGURES, backtest_figure, breakeven_plot, png
 
 
 def save_png(fig: Figure, path: Path) -> Path:
@@ -47,6 +47,16 @@ def write_decision_figures(folder: Path, manifest: dict[str, Any]) -> None:
     decision = StoredDecision(folder, manifest)
     for name, draw in decision_drawings(decision.table, decision.data, decision_source(decision.data)):
         save_png(draw(), folder / f"{name}.png")
+
+
+def breakeven_figure(folder: Path, manifest: dict[str, Any]) -> None:
+    """``breakeven.png``: the difference against the input, its band, and where it crosses zero."""
+    stored = StoredBreakeven(folder, manifest)
+    save_png(breakeven_plot(stored.data, _breakeven_source(stored.data)), folder / "breakeven.png")
+
+
+def _breakeven_source(data: dict[str, Any]) -> str:
+    return f"{data['scenario']} · seed {data['seed']} · {data['replications']} replications · {data['input']}"
 
 
 def backtest_figures(result: Backtest) -> Writer:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalesim.labels import CAUSES, COSTS, REASONS, VERDICTS, percent
+from scalesim.labels import CAUSES, COSTS, REASONS, VERDICTS, number, percent
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.summary import DesignSummary, RunSummary
 from scalesim.scenario.schema import TODAY, Design, Scenario
@@ -116,7 +116,7 @@ def _formatted(x: float, column: Column, spread: bool) -> str:
         return f"{x:{sign},.1f}"
     if kind == "count":
         return f"{x:,.0f}"
-    return f"{x:{sign},.4g}"
+    return ("+" if sign and x > 0 else "") + number(x)
 
 
 def every(days: float) -> str:

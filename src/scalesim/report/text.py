@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from scalesim.labels import CAUSES
+from scalesim.labels import CAUSES, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
 from scalesim.report.narrative import experiment_lead, run_lead, sensitivity_narrative
@@ -625,4 +625,20 @@ def decision_summary(data: dict[str, Any]) -> str:
             f"convergence: NOT stable — on the {check['compared']} the leading inputs were "
             f"{', '.join(check['half_order'])}; run with more --samples before acting on the ranking"
         )
+    return "\n".join(lines)
+
+
+def breakeven_summary(data: dict[str, Any]) -> str:
+    """The break-even sentence, then every evaluation: the input's value and the paired difference there."""
+    cur = data["currency"]
+    head = (
+        f"breakeven · scenario {data['scenario']} · {data['design']} against "
+        f"{'today (do not scale)' if data['against'] == TODAY else data['against']} · {data['metric']} · "
+        f"{data['replications']} replications on common random numbers (root seed {data['seed']})"
+    )
+    width = max(len(data["input"]), 12)
+    lines = [wrapped(data["headline"]), "", head, "", f"{data['input']:>{width}}  difference ({cur}, 95% interval)"]
+    for e in data["evaluations"]:
+        mark = "  <- the scenario's value" if e["value"] == data["current"] else ""
+        lines.append(f"{number(e['value']):>{width}}  {plus_minus(e['mean'], e['half_width'], 0, sign=True)}{mark}")
     return "\n".join(lines)

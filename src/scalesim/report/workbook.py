@@ -26,7 +26,6 @@ from scalesim.kinds import StoredRun, load
 from scalesim.labels import field_words
 from scalesim.report.build import compose
 from scalesim.report.tables import Column, Estimate, Table, header_text
-from scalesim.scenario.sources import comments
 
 WORKBOOK = "workbook.xlsx"
 FORMATS = {
@@ -163,7 +162,9 @@ MONEY_WORDS = {
     "cumulative_net": "cumulative net",
     "pilot_projection": "what the pilot projected",
     "pilot_projection_cumulative_net": "cumulative net the pilot projected",
+    "start_day": "first day (from go-live)",
 }
+MONEY_KINDS = {"design": "text", "month": "count", "start_day": "day"}
 
 
 def _frame(sheet: Worksheet, frame: pd.DataFrame, manifest: dict[str, Any]) -> None:
@@ -187,36 +188,26 @@ def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
     return [(path, ", ".join(map(str, value)) if isinstance(value, list) else value)]
 
 
-def scenario_file(manifest: dict[str, Any]) -> Path | None:
-    """The scenario file a result was made from, when its command names one that is still there."""
-    for word in manifest["command"]:
-        for candidate in re.findall(r"[^\s'\"(),=]+\.ya?ml", word):
-            path = Path(candidate)
-            if path.is_file():
-                return path
-    return None
-
-
 def _assumptions(sheet: Worksheet, manifest: dict[str, Any]) -> None:
     """Every value the run used, in words, with the source its scenario file cites (or a belief's source)."""
     resolved = manifest["resolved_scenario"]
-    file = scenario_file(manifest)
-    cited = comments(file.read_text(encoding="utf-8")) if file is not None else {}
+    cited: dict[str, str] = manifest["details"].get("sources") or {}
     beliefs = (resolved.get("beliefs") or {}).get("inputs", {})
     rows: list[list[Any]] = []
     for path, value in _leaves({k: v for k, v in resolved.items() if k not in ("beliefs", "sensitivity", "workshop")}):
-        belief = beliefs.get(path)
-        source = (belief or {}).get("source") or cited.get(path, "")
+        belief = (beliefs.get(path) or {}).get("source") or ""
+        source = "; ".join(part for part in (cited.get(path, ""), f"belief: {belief}" if belief else "") if part)
         rows.append([field_words(path), path, value if not isinstance(value, bool) else str(value).lower(), source])
     where = (
-        f"sources: the comments of {file}"
-        if file
-        else "the scenario file was not found, so its comments (the sources) are not shown"
+        "sources: what the scenario file cites for each value (its comments), and a belief's own source where a "
+        "decision drew the value"
+        if cited
+        else "no sources recorded: the scenario was given in memory, or its file cites none"
     )
     table = Table(
         "Assumptions: every value the run used",
         [Column("in words"), Column("field"), Column("value", "number"), Column("source")],
         rows,
-        note=where + "; a belief's own source where the decision drew the value",
+        note=where,
     )
     _table(sheet, table)

@@ -10,6 +10,8 @@ It reads block-style YAML as scenario files are written; a line it cannot place 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 KEY = re.compile(r"^(?P<indent>\s*)(?P<dash>-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:(?P<rest>.*)$")
 
@@ -58,4 +60,15 @@ def comments(text: str) -> dict[str, str]:
         elif value.startswith("{") and said:
             for inner in re.findall(r"([A-Za-z_][\w-]*)\s*:", value):
                 found.setdefault(f"{path}.{inner}", said)
+    return found
+
+
+def sources_for(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, str]:
+    """The sources a scenario file cites, with the fields ``overrides`` set for this run marked as such (a value
+    set on the command line no longer has the file's source)."""
+    found = comments(Path(path).read_text(encoding="utf-8"))
+    for item in overrides:
+        field = item.split("=", 1)[0].strip()
+        found = {k: v for k, v in found.items() if k != field and not k.startswith(f"{field}.")}
+        found[field] = f"set for this run: {item}"
     return found

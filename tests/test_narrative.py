@@ -1,0 +1,135 @@
+"""The narrative states the results' facts: each number in a sentence is the table's, a design that loses money
+says how much, a stall names its day and its cause, and no design paying leads to "do not scale". Facts are
+asserted, not the wording around them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from scalesim.experiment.experiment import ExperimentResult
+from scalesim.labels import CAUSES, REASONS, money, percent
+from scalesim.report.narrative import (
+    experiment_facts_of,
+    experiment_lead,
+    largest_causes,
+    paragraph,
+    run_facts_of,
+    run_lead,
+    run_narrative,
+)
+from scalesim.report.tables import cell_text, experiment_board, run_board
+
+from conftest import ROOT
+
+CANONICAL = ROOT / "results" / "canonical"
+RUNS = sorted(CANONICAL.glob("*/seed*/summary.json"))
+
+
+def summary_of(name: str) -> dict:
+    (path,) = CANONICAL.glob(f"{name}/seed*/summary.json")
+    return json.loads(path.read_text())
+
+
+def board_cells(summary: dict) -> dict[str, dict[str, str]]:
+    """Each design's first-page table cells as the report writes them, by column header."""
+    table = run_board(summary)
+    return {
+        row[0]: {c.text: cell_text(v, c, table.currency) for c, v in zip(table.columns, row, strict=True)}
+        for row in table.rows
+    }
+
+
+@pytest.mark.parametrize("path", RUNS, ids=lambda p: p.parent.parent.name)
+def test_each_bundled_run_says_its_numbers_as_its_table_does(path):
+    summary = json.loads(path.read_text())
+    cells = board_cells(summary)
+    for name, text in zip(summary["designs"], run_narrative(summary), strict=True):
+        d = summary["designs"][name]
+        if d["today"]:
+            continue
+        assert text.startswith(name)
+        if d["retention"] is not None:
+            assert f"keeps {cells[name]['value kept']} of the pilot's value" in text
+        assert cells[name]["net present value over the run"] in text  # the same NPV, the same digits
+        for cause, value in largest_causes(d["erosion"]):
+            assert f"{CAUSES[cause].text} ({value:,.2f} {summary['currency']} a case)" in text
+        stall = d["stall"]
+        if stall["verdict"] == "stalled":
+            assert f"day {stall['day']:,.0f}" in text and REASONS[stall["reason"]] in text
+        if stall["pays"] and d["money"]["payback_day"] is not None:
+            assert f"{d['money']['payback_day']:,.0f} days after go-live" in text
+        assert 2 <= len(re.findall(r"\.(?:\s|$)", text)) <= 4, "two to four sentences"
+
+
+@pytest.mark.parametrize("path", RUNS, ids=lambda p: p.parent.parent.name)
+def test_the_lead_names_the_design_that_nets_most(path):
+    summary = json.loads(path.read_text())
+    designs = {n: d for n, d in summary["designs"].items() if not d["today"]}
+    best = max(designs, key=lambda n: designs[n]["money"]["npv"])
+    lead = run_lead(summary)
+    assert lead.startswith(best) or f"the best, {best}," in lead
+    assert money(designs[best]["money"]["npv"], summary["currency"]) in lead
+    for name, d in designs.items():
+        if name != best and d["stall"]["verdict"] == "stalled":
+            assert name in lead and REASONS[d["stall"]["reason"]] in lead
+
+
+def test_a_design_that_loses_money_says_how_much_and_what_costs_most():
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    d = summary["designs"]["redesigned"]
+    d["money"]["npv"], d["net_value_per_year"], d["stall"]["pays"] = -123_456.0, -45_000.0, False
+    text = paragraph(run_facts_of(summary)[1])
+    assert money(-123_456.0, "EUR") in text
+    assert money(d["costs"]["annualised_total"], "EUR") in text
+    assert money(d["costs"]["new_teams_per_year"], "EUR") in text  # the largest item, by name and amount
+    assert money(d["production"]["value_per_year"], "EUR") in text
+
+
+def test_a_stall_names_its_day_team_and_cause():
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    stall = summary["designs"]["redesigned"]["stall"]
+    stall.update(verdict="stalled", reason="backlog", day=77.0, team="adjusters")
+    text = paragraph(run_facts_of(summary)[1])
+    assert "day 77" in text and "adjusters" in text and REASONS["backlog"] in text
+
+
+def test_undefined_retention_gives_no_share_but_the_pilot_value():
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    d = summary["designs"]["bolt_on"]
+    d["retention"], d["pilot"]["value_per_case"] = None, -3.5
+    text = paragraph(run_facts_of(summary)[0])
+    assert "%" not in text.split(".")[0], "no share of a pilot value that is not above zero"
+    assert "-3.50 EUR" in text
+
+
+def test_when_no_design_pays_the_lead_says_do_not_scale():
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    for d in summary["designs"].values():
+        d["money"]["npv"], d["stall"]["pays"], d["net_value_per_year"] = -10_000.0, False, -1.0
+    lead = run_lead(summary)
+    assert lead.startswith("Do not scale")
+    assert money(-10_000.0, "EUR") in lead
+
+
+def test_a_comparison_says_its_intervals_as_its_table_does():
+    (folder,) = CANONICAL.glob("stall-demo/compare-*")
+    data = ExperimentResult.load(folder).to_dict()
+    table = experiment_board(data)
+    columns = {c.text: i for i, c in enumerate(table.columns)}
+    lead = experiment_lead(data)
+    facts = {f.name: f for f in experiment_facts_of(data)}
+    best = max((f for f in facts.values() if not f.today), key=lambda f: f.npv)
+    row = next(r for r in table.rows if r[0] == best.name)
+    column = table.columns[columns["value kept"]]
+    kept = cell_text(row[columns["value kept"]], column, table.currency).split(" ±")[0]
+    assert kept in lead and kept == percent(best.retention, 1)
+    assert f"{money(best.npv, data['currency'])} ± {money(best.npv_hw)}" in lead
+    stalled = [f for f in facts.values() if f.stalls]
+    for f in stalled:
+        assert f.name in lead
+        first, _ = f.stall_days
+        assert f"{first:,.0f}" in lead
