@@ -127,7 +127,8 @@ def test_sweep_plot_line_and_heatmap(tmp_path):
         runs[runs["production.accuracy"] == 0.9], ["production.teams.adjusters.staff"], "retention", "src"
     )
     assert [t.get_text() for t in line.axes[0].get_legend().get_texts()] == ["bolt_on", "redesigned"]
-    check(line, "retention across production.teams.adjusters.staff")
+    assert [t.get_text() for t in line.axes[0].get_xticklabels()] == ["12", "16"], "the grid's values, not 12.5"
+    check(line, "value kept across staff of adjusters")
 
 
 def test_portfolio_figures(portfolios):

@@ -766,6 +766,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(store.dumps(result.to_dict()))
         return 0
+    from scalesim.report.narrative import backtest_narrative
+
+    print(text.wrapped(backtest_narrative(result.to_dict())[0]) + "\n")
     print(
         f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"
     )

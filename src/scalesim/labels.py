@@ -92,6 +92,13 @@ REASONS: dict[str, str] = {
     "drift": "the model's accuracy drifted and was not restored",
 }
 """Why a run stalled, in words."""
+REASONS_SHORT: dict[str, str] = {
+    "reverted": "went back to the old way",
+    "backlog": "a queue grows without bound",
+    "trust_collapse": "trust collapsed",
+    "drift": "accuracy drifted",
+}
+"""Why a run stalled, in a table cell's few words."""
 
 OPTIONS: dict[str, dict[str, str]] = {
     "integration_point": {"embedded": "in the acting team's own queue", "side_channel": "on a dashboard"},

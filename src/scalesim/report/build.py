@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from scalesim.about import VERSION
+from scalesim.experiment.decide import METRIC_WORDS
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult
 from scalesim.experiment.sensitivity import SensitivityResult
@@ -347,7 +348,7 @@ def _(stored: StoredDecision, manifest: dict[str, Any]) -> Document:
         ],
         rows,
         currency=data["currency"],
-        note=f"{data['worlds']} worlds drawn from the scenario's beliefs; the figure is {data['metric']}",
+        note=f"{data['worlds']} worlds drawn from the scenario's beliefs; the figure is {METRIC_WORDS[data['metric']]}",
         name="Options",
     )
     evppi = Table(

@@ -85,7 +85,7 @@ def tornado(table: pd.DataFrame, key: str, source: str) -> Figure:
             label="at the value that raises it" if i == 0 else None,
         )
     ax.axvline(base, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(rows)), [str(p) for p in rows["parameter"]], fontsize=8)
+    ax.set_yticks(range(len(rows)), [field_words(str(p)) for p in rows["parameter"]], fontsize=8)
     ax.set_xlabel(f"{_label(key)} (baseline {base:.3g})")
     ax.set_title(f"One at a time: what moves {_label(key)} most")
     ax.legend(loc="lower right", fontsize=8)
@@ -109,7 +109,11 @@ def morris(table: pd.DataFrame, key: str, source: str) -> Figure:
     )
     for _, r in table.iterrows():
         ax.annotate(
-            str(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+            field_words(str(r["parameter"])),
+            (r["mu_star"], r["sigma"]),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
         )
     ax.set_xlabel(f"mu*: mean absolute effect on {_label(key)}")
     ax.set_ylabel("sigma: spread of the effect (interactions, non-linearity)")
@@ -143,7 +147,7 @@ def sobol(table: pd.DataFrame, key: str, source: str) -> Figure:
         label="first order (alone)",
         capsize=3,
     )
-    ax.set_yticks(list(y), [str(p) for p in rows["parameter"]], fontsize=8)
+    ax.set_yticks(list(y), [field_words(str(p)) for p in rows["parameter"]], fontsize=8)
     ax.set_xlabel(f"share of the variance of {_label(key)}")
     ax.set_title(f"Sobol' indices of {_label(key)}")
     ax.legend(fontsize=8, loc="lower right")
@@ -429,8 +433,8 @@ def sweep_plot(runs: pd.DataFrame, parameters: list[str], key: str, source: str,
             band = _mean_band(runs[runs["design"] == design], param, key)
             ax.errorbar(band.index, band["mean"], yerr=band["hw"], color=colour, marker="o", capsize=3, label=design)
         values = sorted(runs[param].unique())
-        if all(isinstance(v, int | float) for v in values):
-            ax.set_xticks(values, [f"{v:g}" for v in values])  # the grid's own values, not 3.25, 3.50
+        if all(pd.api.types.is_number(v) for v in values):  # numpy numbers too (read back from Parquet)
+            ax.set_xticks([float(v) for v in values], [number(float(v)) for v in values])  # the grid's own values
         ax.set_xlabel(field_words(param))
         ax.set_ylabel(_label(key))
         if label(key).kind == "money":

@@ -352,7 +352,7 @@ def backtest_narrative(data: dict[str, Any]) -> list[str]:
 
 
 def _point_words(parameters: dict[str, Any]) -> str:
-    return ", ".join(f"{field_words(path)} {value}" for path, value in parameters.items())
+    return ", ".join(f"{field_words(path)} at {value}" for path, value in parameters.items())
 
 
 def sweep_narrative(data: dict[str, Any]) -> list[str]:
@@ -370,17 +370,19 @@ def sweep_narrative(data: dict[str, Any]) -> list[str]:
         best = max(points, key=lambda p: _mean(p[1]["net_value_per_year"]) or 0.0)
         worst = min(points, key=lambda p: _mean(p[1]["net_value_per_year"]) or 0.0)
 
-        def at(point: tuple[dict[str, Any], dict[str, Any]]) -> str:
-            params, stats = point
+        def kept(stats: dict[str, Any]) -> str:
             return (
-                f"with {_point_words(params)} it keeps {percent(_mean(stats['retention']), 1)} and nets "
+                f"it keeps {percent(_mean(stats['retention']), 1)} and nets "
                 f"{money(_mean(stats['net_value_per_year']), currency)} a year"
             )
 
         if best is worst:
-            out.append(f"{design}: {at(best)}.")
+            out.append(f"{design}, with {_point_words(best[0])}: {kept(best[1])}.")
         else:
-            out.append(f"{design} does best {at(best)}; at worst, {at(worst)}.")
+            out.append(
+                f"{design} does best with {_point_words(best[0])}: {kept(best[1])}; at worst, with "
+                f"{_point_words(worst[0])}, {kept(worst[1])}."
+            )
     return out
 
 

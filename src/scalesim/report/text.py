@@ -7,10 +7,16 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from scalesim.labels import CAUSES, number
+from scalesim.labels import CAUSES, REASONS_SHORT, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
-from scalesim.report.narrative import experiment_lead, run_lead, sensitivity_narrative
+from scalesim.report.narrative import (
+    experiment_lead,
+    portfolio_narrative,
+    run_lead,
+    sensitivity_narrative,
+    sweep_narrative,
+)
 from scalesim.scenario.schema import TODAY
 
 Row = tuple[str, list[str]]
@@ -57,7 +63,8 @@ def _verdict(stall: dict[str, Any]) -> str:
     if stall["verdict"] != "stalled":
         return str(stall["verdict"])
     where = f" at {stall['team']}" if stall.get("team") else ""
-    return f"stalled: {stall['reason']}{where} (day {stall['day']:.0f})"
+    reason = REASONS_SHORT.get(str(stall["reason"]), str(stall["reason"]))
+    return f"stalls on day {stall['day']:.0f}{where}: {reason}"
 
 
 def decimals_for(half_width: float, default: int) -> int:
@@ -393,7 +400,14 @@ def sweep_summary(data: dict[str, Any]) -> str:
         f"sweep · scenario {data['scenario']} · {len(data['points'])} points x {len(data['design_names'])} designs x "
         f"{n} replications · {data['confidence']:.0%} confidence intervals"
     )
-    lines = [head, "", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lead = [wrapped(p) for p in sweep_narrative(data)]
+    lines = [
+        *lead,
+        *([""] if lead else []),
+        head,
+        "",
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
     if data.get("point_differences"):
         lines += ["", *point_difference_lines(data)]
@@ -462,7 +476,8 @@ def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str,
         f"{d} {v:.0%} ({first['stalls_by_design'][d]:.0%} of its operations stalled)"
         for d, v in first["retention_by_design"].items()
     )
-    text = render(head, [r["scenario"] for r in results], rows)
+    lead = "\n\n".join(wrapped(p) for p in portfolio_narrative(results, comparisons))
+    text = (lead + "\n\n" if lead else "") + render(head, [r["scenario"] for r in results], rows)
     text += f"\n\nproduction retention by design, from the operations model: {retention}"
     if comparisons:
         labels = {key: label for label, key, _ in PORTFOLIO_ROWS}
@@ -541,7 +556,10 @@ def decision_summary(data: dict[str, Any]) -> str:
 
     rows: list[Row] = [
         (f"{words} ({cur}), mean (5 to 95%)", [_span(designs[n]["net_value"], _money) for n in names]),
-        ("retention, mean (5 to 95%)", [_span(designs[n]["retention"], _pct) for n in names]),
+        (
+            "retention, mean (5 to 95%)",
+            [NOT_APPLICABLE if designs[n].get("today") else _span(designs[n]["retention"], _pct) for n in names],
+        ),
         ("payback, mean day after go-live", [payback(designs[n]) for n in names]),
         ("probability best", [f"{designs[n]['probability_best']:.0%}" for n in names]),
         (f"expected loss if chosen ({cur})", [_money(designs[n]["expected_loss"]) for n in names]),
