@@ -238,7 +238,9 @@ def test_weekly_series_cover_the_run_and_add_up():
 
 @pytest.mark.slow
 def test_stall_demo_tells_its_story(tmp_path, capsys):
-    """Pilot excellent; bolt_on stalls within a year for a named reason; redesigned scales; one lever delays it."""
+    """Pilot excellent; bolt_on stalls within a year for a named reason; redesigned survives the year, keeping
+    about half of the pilot's value (not all: drift between monthly checks and partial adoption cost the rest);
+    one lever delays the stall."""
     code = main(["run", str(SCENARIOS / "stall-demo.yaml"), "--format", "json", "--out", str(tmp_path), "--no-ledger"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -247,7 +249,8 @@ def test_stall_demo_tells_its_story(tmp_path, capsys):
     bolt_on, partial, redesigned = (designs[n] for n in ("bolt_on", "monitoring_only", "redesigned"))
     assert bolt_on["stall"]["verdict"] == "stalled" and bolt_on["stall"]["reason"] in {"reverted", "trust_collapse"}
     assert 0 < bolt_on["stall"]["day"] < 365
-    assert redesigned["stall"]["verdict"] == "scaled"
+    assert redesigned["stall"]["verdict"] in {"scaled", "eroded"} and redesigned["stall"]["reason"] is None
+    assert redesigned["retention"] > max(0.4, 5 * bolt_on["retention"])
     # monitoring alone does not hold the room: it stalls later than bolt_on, if at all
     assert partial["stall"]["verdict"] in {"eroded", "scaled"} or partial["stall"]["day"] > bolt_on["stall"]["day"]
     assert bolt_on["retention"] < partial["retention"] < redesigned["retention"]

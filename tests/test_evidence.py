@@ -10,8 +10,11 @@ import shlex
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalesim.cli import main
 from scalesim.evidence.calibrate import calibrate
@@ -288,3 +291,23 @@ def test_the_how_to_runs_as_written(tmp_path, monkeypatch, capsys):
                 assert line.strip() in printed, f"the how-to shows a line the command did not print: {line!r}"
                 checked += 1
     assert checked >= 40
+
+
+@given(
+    st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=60),
+    st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=60),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=60, deadline=None)
+def test_the_log_distances_agree_with_scipy_and_do_not_depend_on_order(a, b, shuffle):
+    """The back-test's Wasserstein distance is scipy's, and the same to the bit for the values in any order (a
+    re-run back-test must write the same bytes, whatever layout its arrays get)."""
+    from scipy import stats
+
+    from scalesim.evidence.backtest import _wasserstein
+
+    distance = _wasserstein(np.array(a), np.array(b))
+    assert distance == pytest.approx(stats.wasserstein_distance(a, b), rel=1e-9, abs=1e-9)
+    shuffle.shuffle(a)
+    shuffle.shuffle(b)
+    assert _wasserstein(np.array(a), np.array(b)) == distance
