@@ -35,10 +35,10 @@ def wall_and_cpu(variant: Variant, cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - started, cpu
 
 
-def run_row(title: str, argv: list[str], previous: Path | None, rounds: int, cwd: Path) -> None:
-    variants = {"0.7.0": Variant(argv)}
+def run_row(title: str, argv: list[str], previous: Path | None, rounds: int, cwd: Path, exit_code: int = 0) -> None:
+    variants = {"0.7.0": Variant(argv, exit_code=exit_code)}
     if previous is not None:
-        variants["0.6.0"] = Variant(argv, previous)
+        variants["0.6.0"] = Variant(argv, previous, exit_code)
     walls: dict[str, list[float]] = {name: [] for name in variants}
     cpus: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
@@ -110,7 +110,7 @@ def main() -> None:
             ],
         }
         for title, argv in light.items():
-            run_row(title, argv, previous, args.rounds, work)
+            run_row(title, argv, previous, args.rounds, work, exit_code=2 if title.startswith("a refusal") else 0)
         heavy = {
             "compare claims-triage --replications 10 -j 2": [
                 *CLI,

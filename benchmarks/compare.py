@@ -34,6 +34,7 @@ class Variant:
 
     argv: Sequence[str]
     source: Path | None = None  # None: the installed (current) scalesim
+    exit_code: int = 0  # what the command must end with (2 for a refusal being timed)
 
 
 def previous_source(ref: str = PREVIOUS) -> Path | None:
@@ -59,7 +60,9 @@ def cpu_seconds(variant: Variant, cwd: Path | None = None) -> float:
     if variant.source is not None:
         env["PYTHONPATH"] = str(variant.source) + os.pathsep + env.get("PYTHONPATH", "")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, *variant.argv], env=env, cwd=cwd, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, *variant.argv], env=env, cwd=cwd, check=False, capture_output=True)
+    if done.returncode != variant.exit_code:
+        raise RuntimeError(f"{variant.argv} ended with {done.returncode}, not {variant.exit_code}: {done.stderr!r}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 

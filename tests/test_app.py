@@ -125,18 +125,26 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
     code = _text(facilitator, "#code", "code ").split()[1]
     assert "budget 100,000 EUR" in facilitator.inner_text("#code")
 
-    tables = {}
-    for name, levers in (("Blue", {}), ("Red", {"integration_point": "embedded", "process_owner": "with"})):
+    def join(name: str) -> object:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # another person
         page.goto(server[0])
         page.click("text=join a workshop")
         page.fill("#join_code", code.lower())
         page.fill("#join_table", name)
         page.click("#join")
+        return page
+
+    tables = {}
+    red_levers = {"integration_point": "embedded", "process_owner": "with"}
+    for name, levers in (("Blue", {}), ("Red", red_levers), ("$$ Makers", {})):  # "$$": text, not mathematics
+        page = join(name)
         page.wait_for_selector("#table_run", timeout=30_000)
         for lever, option in levers.items():
             page.select_option(f"#table_lever_{lever}", option)
         tables[name] = page
+    impostor = join("  red ")  # a name in use, typed by another browser: refused, Red's result is safe
+    assert "table name 'Red' is taken" in _text(impostor, "#table_error", "taken")
+    assert impostor.locator("#table_run").count() == 0
     red = tables["Red"]
     for lever in ("accountability", "go_live"):  # the whole redesign: over the budget
         red.select_option(f"#table_lever_{lever}", "with")
@@ -156,19 +164,21 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
     red.screenshot(path=str(shots / "app-table.png"), full_page=True)
 
     board = _text(facilitator, "#board", "Red")
-    assert "Blue" in board and "embedded" in board and "retention" not in board  # hidden until revealed
+    assert "Blue" in board and "$$ Makers" in board and "embedded" in board
+    assert "retention" not in board  # hidden until revealed
     facilitator.click("#reveal", force=True)
     board = _text(facilitator, "#board", "retention")
     assert retention.split()[1] in board and "reverted" in board
     day = stall.split("day ")[1].rstrip(")")
     assert f"stalled on day {day} (reverted): adoption stayed under" in _text(facilitator, "#reasons", "Blue")
     facilitator.wait_for_selector("#side_by_side img", timeout=60_000)
+    assert facilitator.locator("#side_by_side.shiny-output-error, #side_by_side .shiny-output-error").count() == 0
     facilitator.wait_for_timeout(1500)
     facilitator.screenshot(path=str(shots / "app-facilitator.png"), full_page=True)
     with facilitator.expect_download() as download:
         facilitator.click("#export_csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert {row["table"] for row in rows} == {"Blue", "Red"}
+    assert {row["table"] for row in rows} == {"Blue", "Red", "$$ Makers"}
     assert {row["up_front"] for row in rows} == {"30000.0", "90000.0"}
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from scalesim.app.compute import Runner, run_plain
 from scalesim.app.levers import CUSTOM, build, closest, likely
-from scalesim.app.workshop import CODE_LENGTH, CODE_LETTERS, MAX_TABLES, Rooms
+from scalesim.app.workshop import CODE_LENGTH, CODE_LETTERS, KEY_LENGTH, MAX_TABLES, Rooms, Table
 from scalesim.cli import main
 from scalesim.errors import ScenarioError
 from scalesim.ops.run import simulate
@@ -158,8 +158,16 @@ def test_rooms_give_short_codes_and_refuse_what_they_cannot_join():
     workshop = rooms.open(scenario, None)
     assert len(workshop.code) == CODE_LENGTH and set(workshop.code) <= set(CODE_LETTERS)
     assert workshop.budget == 100_000 and workshop.base == "bolt_on"
-    assert rooms.join(f"  {workshop.code.lower()} ", " Blue  team ") is workshop
-    assert rooms.join(workshop.code, "Blue team") is workshop and list(workshop.tables) == ["Blue team"]
+    joined, blue = rooms.join(f"  {workshop.code.lower()} ", " Blue  team ")
+    assert joined is workshop and list(workshop.tables) == ["Blue team"]
+    assert len(blue.key) == KEY_LENGTH and set(blue.key) <= set(CODE_LETTERS)
+    for taken in ("Blue team", "  blue   TEAM ", "BLUE TEAM"):  # another browser cannot take it over
+        with pytest.raises(ScenarioError, match="table name 'Blue team' is taken in workshop"):
+            rooms.join(workshop.code, taken)
+        with pytest.raises(ScenarioError, match="is taken"):
+            rooms.join(workshop.code, taken, "WRONGK")
+    assert rooms.join(workshop.code, "blue team", f" {blue.key.lower()} ") == (workshop, blue)  # a reload
+    assert list(workshop.tables) == ["Blue team"]
     with pytest.raises(ScenarioError, match="no workshop with the code 'ZZZZZ'"):
         rooms.join("ZZZZZ", "Red")
     for name in ("", "   ", "x" * 25):
@@ -187,10 +195,11 @@ def test_a_design_over_budget_is_refused_with_the_amount_over():
 def test_a_tables_run_is_recorded_and_exported_with_what_made_it():
     rooms, scenario = Rooms(), short()
     workshop = rooms.open(scenario, 120_000)
-    rooms.join(workshop.code, "Blue")
+    _, blue = rooms.join(workshop.code, "Blue")
     built = build(scenario, "bolt_on", {"monitoring": WITH}, {})
     version = rooms.version
-    rooms.record(workshop, "Blue", built, run_plain(built.key))
+    answer = run_plain(built.key)
+    rooms.record(workshop, blue, built, answer)
     assert rooms.version > version
     row = workshop.export().iloc[0]
     direct = simulate(built.scenario).summary()["designs"][CUSTOM]
@@ -201,6 +210,8 @@ def test_a_tables_run_is_recorded_and_exported_with_what_made_it():
     assert exported["seed"] == scenario.run.seed and exported["budget"] == 120_000
     assert exported["tables"][0]["table"] == "Blue" and exported["tables"][0]["npv"] == direct["money"]["npv"]
     assert {row["design"] for row in workshop.tables["Blue"].weekly} == {"Blue"}
+    with pytest.raises(ScenarioError, match="no longer in workshop"):  # a table that is not this workshop's
+        rooms.record(workshop, Table("Blue"), built, answer)
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from scalesim.app.explore import (
     verdict,
 )
 from scalesim.app.levers import CUSTOM, Built, build, closest
-from scalesim.app.workshop import Rooms, Workshop, running_per_year
+from scalesim.app.workshop import Rooms, Table, Workshop, running_per_year
 from scalesim.errors import ScenarioError
 from scalesim.report import figures as F
 from scalesim.scenario.levers import up_front
@@ -39,6 +39,7 @@ def table_panel() -> Any:
             ui.sidebar(
                 ui.input_text("join_code", "workshop code"),
                 ui.input_text("join_table", "your table's name"),
+                ui.input_text("join_key", "table key (only to rejoin after a reload)"),
                 ui.input_action_button("join", "join"),
                 ui.output_ui("table_levers"),
                 width=340,
@@ -80,18 +81,18 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
 def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) -> None:
     del session
     problem = reactive.value("")
-    joined = reactive.value[tuple[Workshop, str] | None](None)
+    joined = reactive.value[tuple[Workshop, Table] | None](None)
 
     @reactive.effect
     @reactive.event(input.join)
     def _join() -> None:
         try:
-            workshop = rooms.join(input.join_code(), input.join_table())
+            place = rooms.join(input.join_code(), input.join_table(), input.join_key())
         except ScenarioError as exc:
             problem.set(first_line(exc))
             return
         problem.set("")
-        joined.set((workshop, " ".join(input.join_table().split())))
+        joined.set(place)
 
     @render.ui
     def table_levers() -> Any:
@@ -119,7 +120,10 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         with reactive.isolate():
             place = joined()
         if place is not None:
-            rooms.record(place[0], place[1], shown.built, shown.answer)
+            try:
+                rooms.record(place[0], place[1], shown.built, shown.answer)
+            except ScenarioError as exc:
+                problem.set(first_line(exc))
 
     @render.text
     def table_error() -> str:
@@ -131,7 +135,8 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
             return "Type the code the facilitator shows, and your table's name."
         workshop, table = joined()  # type: ignore[misc]
         return (
-            f"table {table} · workshop {workshop.code} · {workshop.scenario.name} · "
+            f"table {table.name} (key {table.key}, to rejoin after a reload) · workshop {workshop.code} · "
+            f"{workshop.scenario.name} · "
             f"budget {workshop.budget:,.0f} {workshop.scenario.currency} up front"
         )
 

@@ -82,6 +82,8 @@ def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm
     for path, scenario in zip(paths, loaded.values(), strict=True):
         check_prices(scenario, str(path))
     with socket.socket() as probe:
+        # as uvicorn binds: a port a stopped server left in TIME_WAIT is free to serve again at once
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -28,11 +28,23 @@ MAX_TABLES = 40
 MAX_NAME = 24
 
 
+KEY_LENGTH = 6
+
+
+def new_key(length: int) -> str:
+    """A code of ``length`` letters a person can read off a screen and type (:data:`CODE_LETTERS`)."""
+    return "".join(secrets.choice(CODE_LETTERS) for _ in range(length))
+
+
 @dataclass
 class Table:
-    """One table's latest run: the options it chose, what they cost, and what production made of them."""
+    """One table's latest run: the options it chose, what they cost, and what production made of them.
+
+    ``key`` is the table's own: the browser that joined holds it, and a reloaded page rejoins with it. Without it,
+    another browser typing the same name is refused, so no table can overwrite another's result."""
 
     name: str
+    key: str = field(default_factory=lambda: new_key(KEY_LENGTH))
     choices: dict[str, str] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=dict)
     result: dict[str, Any] | None = None  # the run's summary of the table's design
@@ -123,7 +135,7 @@ class Rooms:
             raise ScenarioError(f"budget: {budget!r} is not a budget; give an amount above 0 and at most 1e9")
         code = ""
         while not code or code in self.workshops:
-            code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
+            code = new_key(CODE_LENGTH)
         opened = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         workshop = Workshop(code, scenario, next(iter(scenario.designs)), float(budget), opened)
         self.workshops[code] = workshop
@@ -136,21 +148,33 @@ class Rooms:
             raise ScenarioError(f"no workshop with the code {code.strip()!r}: ask the facilitator for it")
         return found
 
-    def join(self, code: str, table: str) -> Workshop:
+    def join(self, code: str, table: str, key: str = "") -> tuple[Workshop, Table]:
+        """The workshop and the table joined: a new name makes a new table; a name in use (in any case or spacing)
+        is the same table only for a browser that gives its key."""
         workshop = self.find(code)
         name = " ".join(table.split())
         if not name or len(name) > MAX_NAME:
             raise ScenarioError(f"table name: {table!r}; give a name of 1 to {MAX_NAME} characters")
-        if name not in workshop.tables:
-            if len(workshop.tables) >= MAX_TABLES:
-                raise ScenarioError(f"workshop {workshop.code} is full ({MAX_TABLES} tables)")
-            workshop.tables[name] = Table(name)
-            self.version += 1
-        return workshop
+        taken = next((t for t in workshop.tables.values() if t.name.casefold() == name.casefold()), None)
+        if taken is not None:
+            if key.strip().upper() != taken.key:
+                raise ScenarioError(
+                    f"table name {taken.name!r} is taken in workshop {workshop.code}: choose another name "
+                    "(to rejoin your own table after a reload, type the table key your page showed)"
+                )
+            return workshop, taken
+        if len(workshop.tables) >= MAX_TABLES:
+            raise ScenarioError(f"workshop {workshop.code} is full ({MAX_TABLES} tables)")
+        entry = Table(name)
+        workshop.tables[name] = entry
+        self.version += 1
+        return workshop, entry
 
-    def record(self, workshop: Workshop, table: str, built: Built, answer: dict[str, Any]) -> None:
+    def record(self, workshop: Workshop, table: Table, built: Built, answer: dict[str, Any]) -> None:
         """Keep a table's run (the latest replaces the one before)."""
-        entry = workshop.tables[table]
+        if workshop.tables.get(table.name) is not table:
+            raise ScenarioError(f"table {table.name!r} is no longer in workshop {workshop.code}: join again")
+        entry = table
         assert built.costs is not None
         entry.choices = dict(built.choices)
         entry.result = answer["summary"]["designs"][CUSTOM]
@@ -159,8 +183,8 @@ class Rooms:
             "up_front": up_front(built.costs),
             "running_per_year": running_per_year(entry.result),
         }
-        entry.weekly = _renamed(answer["weekly"], table)
-        entry.events = _renamed(answer["events"], table)
+        entry.weekly = _renamed(answer["weekly"], table.name)
+        entry.events = _renamed(answer["events"], table.name)
         entry.runs += 1
         self.version += 1
 

@@ -362,7 +362,8 @@ def side_by_side(
         kept = "retention undefined" if retention is None else f"{retention:.0%} retained"
         npv = result["money"]["npv"] if result.get("money") else None
         money = "" if npv is None else f", NPV {npv / 1000:,.0f}k {currency}"
-        ax.set_title(f"{name}: {kept}, {result['stall']['verdict']}{money}", fontsize=9)
+        # a table's name is the room's text, drawn as typed: "$$ Makers" is not mathematics
+        ax.set_title(f"{name}: {kept}, {result['stall']['verdict']}{money}", fontsize=9, parse_math=False)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="lower left")
