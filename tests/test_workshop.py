@@ -235,3 +235,12 @@ def test_the_runner_shares_a_run_between_askers_and_warms_without_blocking():
 
 def test_base_is_unchanged_by_the_app():
     assert "workshop" not in BASE
+
+
+def test_a_forged_lever_or_option_is_refused_by_name():
+    """What a page's menus cannot send, a forged request can: it gets the scenario's message, not a KeyError."""
+    scenario = short()
+    with pytest.raises(ScenarioError, match="lever monitoring: 'forged' is not an option; choose one of without, with"):
+        build(scenario, "bolt_on", {"monitoring": "forged"}, {})
+    with pytest.raises(ScenarioError, match="lever 'nolever' is not one of this scenario's: integration_point"):
+        build(scenario, "bolt_on", {"nolever": WITH}, {})

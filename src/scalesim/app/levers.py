@@ -43,6 +43,7 @@ class Built:
 
 def build(scenario: Scenario, base: str, choices: dict[str, str], assumptions: dict[str, float]) -> Built:
     """``base`` with the chosen options (a lever not in ``choices`` keeps the base's option) and the assumptions set."""
+    _check_choices(scenario, choices)
     raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     design = copy.deepcopy(raw["designs"][base])
     design["description"] = "built in the app from the levers chosen"  # the same for every base: one cache key
@@ -71,6 +72,17 @@ def build(scenario: Scenario, base: str, choices: dict[str, str], assumptions: d
             node = node[key]
         node[leaf] = float(value)
     return Built(validate(raw, source=f"{scenario.name} in the app"), full, costs)
+
+
+def _check_choices(scenario: Scenario, choices: dict[str, str]) -> None:
+    """A lever or option the scenario does not offer is refused by name: a page sends what its menus hold, but a
+    forged request can send anything, and it must get a message, not a server error."""
+    offered = {lever.name: lever.names for lever in levers(scenario)}
+    for name, option in choices.items():
+        if name not in offered:
+            raise ScenarioError(f"lever {name!r} is not one of this scenario's: {', '.join(offered)}")
+        if option not in offered[name]:
+            raise ScenarioError(f"lever {name}: {option!r} is not an option; choose one of {', '.join(offered[name])}")
 
 
 def closest(scenario: Scenario, choices: dict[str, str]) -> str:
