@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 PORTFOLIOS = sorted(SCENARIOS.glob("portfolio-*.yaml"))
 OPERATIONS = sorted(set(SCENARIOS.glob("*.yaml")) - set(PORTFOLIOS))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+"""The system's Chromium, which the browser tests drive (Playwright's own download cannot be used here)."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+"""As root in a container, without the network: no sandbox, and no calls home (refused here, many at a time)."""
 ALWAYS_OPEN = {"hours_per_day": 24, "days_per_week": 7, "start_hour": 0}
 
 BASE: dict[str, Any] = {
@@ -85,3 +90,13 @@ def _one_process_in_the_fast_tier(request, monkeypatch):
     the slow tier (and tests that name ``jobs``) test. Results never depend on it."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setattr("scalesim.experiment.executors.default_jobs", lambda: 1)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system's Chromium under Playwright, for a module of browser tests (which skip without either)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

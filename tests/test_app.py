@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,14 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SCENARIOS
+from conftest import CHROMIUM, ROOT, SCENARIOS
 
 pytest.importorskip("shiny")
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="no system chromium")]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-"""As root in a container, without the network: no sandbox, and no calls home (refused here, many at a time)."""
 ANSWER_MS = 180_000  # a live run on a loaded CI machine; the benchmark measures the real times
 
 
@@ -59,14 +55,6 @@ def server():
     yield f"http://127.0.0.1:{port}", process
     process.terminate()
     process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

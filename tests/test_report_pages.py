@@ -6,19 +6,16 @@ Screenshots go to ``SCALESIM_SCREENSHOTS`` when set (the closing notes' pictures
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 import scalesim
 
-from conftest import SCENARIOS, tiny
+from conftest import CHROMIUM, SCENARIOS, tiny
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="no system chromium")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 A4_TEXT = (182, 269)  # millimetres inside the print stylesheet's 14 mm margins
 PX_PER_MM = 96 / 25.4
 
@@ -51,14 +48,6 @@ def _folders(out: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     return _folders(tmp_path_factory.mktemp("reports"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep", "breakeven"])

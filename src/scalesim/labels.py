@@ -24,6 +24,11 @@ class Label:
     hint: str = ""
 
 
+NEVER = "never while live"
+"""A moment (payback, time to value) that did not come between go-live and the horizon."""
+NOT_APPLICABLE = "not applicable"
+"""A moment of today's process, which adds nothing and costs nothing."""
+
 CAUSES: dict[str, Label] = {
     "not_routed": Label(
         "cases not yet rolled out to", "currency", "money_per_case", "the roll-out had not reached them"
@@ -201,7 +206,7 @@ def formatted(field: str, value: float | None, currency: str = "") -> str:
     """A field's value as a person reads it, with its unit."""
     kind = label(field).kind
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "never while live" if kind == "day" else "-"
+        return NEVER if kind == "day" else "-"
     if kind == "money":
         return money(value, currency)
     if kind == "money_per_case":

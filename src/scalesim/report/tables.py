@@ -13,13 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalesim.labels import CAUSES, COSTS, REASONS, VERDICTS, number, percent
+from scalesim.labels import CAUSES, COSTS, NEVER, NOT_APPLICABLE, REASONS, VERDICTS, number, percent
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.summary import DesignSummary, RunSummary
 from scalesim.scenario.schema import TODAY, Design, Scenario
-
-NEVER = "never while live"
-NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)

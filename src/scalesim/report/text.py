@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from scalesim.labels import CAUSES, REASONS_SHORT, number
+from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
 from scalesim.report.narrative import (
@@ -30,10 +30,6 @@ def _num(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
-NEVER = "never while live"
-"""A moment (payback, time to value) that did not come between go-live and the horizon."""
-NOT_APPLICABLE = "not applicable"
-"""A moment of today's process, which adds nothing and costs nothing."""
 NOTHING_TO_PAY_BACK = "nothing to pay back"
 """The payback of a design that spends nothing."""
 
