@@ -50,7 +50,7 @@ def test_reference_documents_every_field(module, page):
     # dotted path such as `side_channel.every_days`), not wherever its name happens to appear in the prose
     first_cells = re.findall(r"^\| ([^|]+) \|", text, flags=re.MULTILINE)
     documented = {
-        part for cell in first_cells for token in re.findall(r"`([A-Za-z_.]+)`", cell) for part in token.split(".")
+        part for cell in first_cells for token in re.findall(r"`([A-Za-z0-9_.]+)`", cell) for part in token.split(".")
     }
     missing = [
         f"{model.__name__}.{field.alias or name}"

@@ -177,7 +177,8 @@ def test_correlated_beliefs_keep_their_marginals_and_their_rank_correlation():
         ("{production.acuracy: {dist: beta, mean: 0.8, sd: 0.05}}", "did you mean 'accuracy'"),
         ("{production.accuracy: {dist: beta, mean: 0.8, sd: 0.5}}", "too wide for a share"),
         ("{production.accuracy: {dist: lognormal, mean: 0.8, sd: 0.2}}", "is not a valid value"),
-        ("{production.accuracy: {dist: normal, mean: 0.8, sd: 0.2}}", "beta"),
+        ("{production.accuracy: {dist: gaussian, mean: 0.8, sd: 0.2}}", "beta"),
+        ("{production.accuracy: {dist: normal, mean: 0.8, sd: 0.2}}", "quantile\\): -0.15"),  # a normal's tail < 0
         ("{production.accuracy: {dist: uniform, low: 0.9, high: 0.8}}", "must be below high"),
         ("{run.seed: {dist: uniform, low: 1, high: 9}}", "not an input of the model"),
         ("{production.accuracy: {dist: beta, mean: .nan, sd: 0.1}}", "production.accuracy"),

@@ -27,6 +27,7 @@ from scalesim.scenario.schema import Scenario
 if TYPE_CHECKING:
     from scalesim.evidence.backtest import Backtest
     from scalesim.evidence.calibrate import Calibration
+    from scalesim.evidence.pilot import PilotUpdate
     from scalesim.experiment.breakeven import Breakeven
     from scalesim.experiment.decide import Decision
     from scalesim.experiment.experiment import ExperimentResult, Kind
@@ -48,15 +49,18 @@ __all__ = [
     "decide",
     "experiment",
     "load",
+    "plan",
     "portfolio",
     "replicate",
     "report",
     "resolve",
+    "reweighted",
     "run",
     "schema",
     "sensitivity",
     "stored_scenario",
     "sweep",
+    "update",
     "validate",
     "verify",
     "verify_reproduction",
@@ -320,6 +324,29 @@ def calibrate(
     return calibrate_log(log, mapping, name, holdout)
 
 
+def update(scenario: str | Path, pilot: str | Path) -> PilotUpdate:
+    """The scenario's measured beliefs updated with a pilot's case-level results (a CSV, one row per case): the new
+    file's text (comments kept, provenance in ``beliefs.evidence``), checked to validate. See ``PilotUpdate``."""
+    from scalesim.evidence.pilot import update_scenario
+
+    return update_scenario(scenario, pilot)
+
+
+def reweighted(folder: str | Path, pilot: PilotUpdate) -> dict[str, Any]:
+    """How the decision stored in ``folder`` moves with the pilot's results (its worlds reweighted; no new run)."""
+    from scalesim.experiment.decide import Decision
+    from scalesim.experiment.learn import reweighted as reweight
+
+    decision = Decision.load(folder)
+    prior = pilot.scenario.beliefs
+    if decision.scenario.name != pilot.scenario.name or prior is None or decision.beliefs.inputs != prior.inputs:
+        raise ScenarioError(
+            f"--decision {folder}: that decision is of other beliefs than {pilot.scenario.name!r}'s; give the decide "
+            "folder of the scenario being updated"
+        )
+    return reweight(decision, [(seen.input, seen.cases, seen.value) for seen in pilot.data.observed])
+
+
 def backtest(
     scenario: str | Path | Scenario,
     log: str | Path,
@@ -555,6 +582,36 @@ def decide(
         writers=_writers(report, workbook, write_decision_figures),
         sources=_sources(scenario, seed, days, overrides),
     )
+
+
+def plan(
+    scenario: str | Path | Scenario,
+    design: str | None = None,
+    **options: Any,
+) -> tuple[dict[str, Any], list[Path]]:
+    """The pilot plan for ``design`` (default: the best real design on average): the decision on the scenario's
+    beliefs (``options`` as for :func:`decide`; today's process is always an option), then the one-page plan
+    written next to it as plan.txt, plan.md and plan.html. Returns the plan's data and the files written."""
+    from scalesim.experiment.plan import default_design, pilot_plan
+    from scalesim.experiment.store import register
+    from scalesim.report.files import decision_source
+    from scalesim.report.plan_page import write_plan
+
+    if design is not None:
+        select_designs(
+            resolve(
+                scenario, seed=options.get("seed"), days=options.get("days"), overrides=options.get("overrides", ())
+            ),
+            [design],
+        )
+    decision = decide(scenario, baseline=True, **options)
+    data = decision.to_dict()
+    chosen = design or default_design(decision, data)
+    result = pilot_plan(decision, data, chosen)
+    folder = decision.experiment.folder
+    written = write_plan(folder, result, data, decision_source(data))
+    register(folder, [str(path.relative_to(folder)) for path in written])
+    return result, written
 
 
 def breakeven(

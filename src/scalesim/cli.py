@@ -341,6 +341,24 @@ def build_parser() -> argparse.ArgumentParser:
     _max_runs(decide)
     decide.set_defaults(handler=cmd_decide)
 
+    plan = sub.add_parser(
+        "plan",
+        parents=[OVERRIDES, OUTPUT, EXECUTOR],
+        help="design the pilot: owner, daily decisions, governance, what to measure on how many cases, go / no-go",
+    )
+    plan.add_argument("scenario", type=Path, help="a scenario with a 'beliefs' block (and measurements)")
+    plan.add_argument("--design", metavar="NAME", help="the design to plan (default: the best on average)")
+    plan.add_argument(
+        "--samples", type=COUNT, default=64, metavar="N", help="plausible worlds to draw (default 64; at least 16)"
+    )
+    plan.add_argument("--replications", type=COUNT, default=1, metavar="R", help="runs per world and design (1)")
+    plan.add_argument("--full", action="store_true", help="simulate every world (no emulator)")
+    plan.add_argument("--budget", type=DURATION, metavar="TIME", help="stop adding full runs after this much time")
+    plan.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    plan.add_argument("--days", type=DAYS, help="horizon in days")
+    _max_runs(plan)
+    plan.set_defaults(handler=cmd_plan)
+
     even = sub.add_parser(
         "breakeven",
         parents=[OVERRIDES, OUTPUT, EXECUTOR],
@@ -438,6 +456,23 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--report", action="store_true", help="also write the fits behind it to SCENARIO.fit.md")
     calibrate.add_argument("--force", action="store_true", help="replace SCENARIO.yaml if it exists")
     calibrate.set_defaults(handler=cmd_calibrate)
+
+    upd = sub.add_parser(
+        "update", help="take a pilot's case-level results back into the scenario's beliefs (writes a new scenario)"
+    )
+    upd.add_argument("scenario", type=Path, help="a scenario whose beliefs name measurements")
+    upd.add_argument("pilot", type=Path, help="pilot data: CSV, one row per case (case, then the measured columns)")
+    upd.add_argument(
+        "--out", dest="target", type=Path, required=True, metavar="NEW.yaml", help="the updated scenario to write"
+    )
+    upd.add_argument(
+        "--decision",
+        type=Path,
+        metavar="FOLDER",
+        help="a stored decide folder of SCENARIO: show how its decision moves (its worlds reweighted, no new run)",
+    )
+    upd.add_argument("--force", action="store_true", help="replace NEW.yaml if it exists")
+    upd.set_defaults(handler=cmd_update)
 
     back = sub.add_parser(
         "backtest", parents=[OUTPUT], help="simulate the as-is design and compare it with the event log it came from"
@@ -649,6 +684,17 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}")
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from scalesim.report.plan_page import plan_text
+
+    result, written = api.plan(
+        args.scenario, args.design, full=args.full, budget=args.budget, **_sampling(args), **_writing(args)
+    )
+    folder = written[-1].parent
+    files = ", ".join(path.name for path in written if path.parent == folder)
+    return _emit(args, result, plan_text, f"{folder} ({files}){_with_report(args, folder)}")
+
+
 def cmd_breakeven(args: argparse.Namespace) -> int:
     result = api.breakeven(
         args.scenario,
@@ -730,10 +776,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate, check the scenario validates, then write it (and the fit report) atomically."""
     target: Path = args.target
     report = target.with_suffix(".fit.md")
-    if target.exists() and not args.force:
-        raise ScenarioError(f"--out {target}: the file exists; choose another name or add --force to replace it")
-    if not target.parent.is_dir():
-        raise ScenarioError(f"--out {target}: no folder {target.parent}")
+    _new_file(target, args.force)
     calibration = api.calibrate(args.log, mapping=args.mapping, name=args.name, holdout=args.holdout)
     held = target.with_suffix(".holdout.csv")
     write_text(target, calibration.text)
@@ -757,6 +800,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for note in found.notes:
         print(f"note: {note}")
     print(f"written: {', '.join(written)} (the pilot, value and designs are a STUB: edit them)")
+    return 0
+
+
+def _new_file(target: Path, force: bool) -> None:
+    """Refuse to overwrite a file the user did not say may go, or to write into a folder that is not there."""
+    if target.exists() and not force:
+        raise ScenarioError(f"--out {target}: the file exists; choose another name or add --force to replace it")
+    if not target.parent.is_dir():
+        raise ScenarioError(f"--out {target}: no folder {target.parent}")
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    """Update the measured beliefs with the pilot's results, write the new scenario atomically, say what moved."""
+    _new_file(args.target, args.force)
+    result = api.update(args.scenario, args.pilot)
+    moved = api.reweighted(args.decision, result) if args.decision is not None else None
+    write_text(args.target, result.text)
+    print(text.update_summary(result, moved, args.target))
     return 0
 
 

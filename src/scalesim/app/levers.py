@@ -47,6 +47,7 @@ def build(scenario: Scenario, base: str, choices: dict[str, str], assumptions: d
     raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     design = copy.deepcopy(raw["designs"][base])
     design["description"] = "built in the app from the levers chosen"  # the same for every base: one cache key
+    design.pop("owner", None)  # a role's name for the pilot plan: it changes no number, and goes with process_owner
     full = {**chosen(scenario, base), **choices}
     for lever in levers(scenario):
         setting = lever.setting(full[lever.name])

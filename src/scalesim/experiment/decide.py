@@ -26,7 +26,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment import atomic, voi
+from scalesim.experiment import atomic, evsi, voi
 from scalesim.experiment.emulate import Emulation, Z, emulate
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
@@ -419,6 +419,9 @@ def analyse(decision: Decision) -> dict[str, Any]:
         },
     }
     data["headline"] = headline(data)
+    study = evsi.pilot_value(beliefs, decision.worlds.names, decision.worlds.u, decision.worlds.values, nb)
+    data["pilot_study"] = study
+    data["pilot_headline"] = evsi.pilot_headline(study, value_of_perfect, data["currency"], short_money)
     return data
 
 

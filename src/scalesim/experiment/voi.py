@@ -83,14 +83,22 @@ def fitted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best[1]
 
 
+def expected_given(nb: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Worlds x designs: each design's expected net benefit relative to the first, given the inputs in ``x``.
+
+    Each design's net benefit relative to the first is regressed on ``x``; the first design's relative benefit is
+    zero. The regression has an intercept, so the fitted values keep the mean."""
+    relative = nb[:, 1:] - nb[:, :1]
+    return np.column_stack([np.zeros(nb.shape[0])] + [fitted(x, relative[:, d]) for d in range(relative.shape[1])])
+
+
 def evppi(nb: np.ndarray, x: np.ndarray) -> float:
     """EVPPI of the inputs in the columns of ``x`` (probability scale), at most EVPI.
 
-    Each design's net benefit relative to the first is regressed on ``x``; the first design's relative benefit is
-    zero. The regression keeps the mean (it has an intercept), so the estimate is never below zero; it is capped
-    at EVPI, which it cannot exceed in truth but can in a small sample.
+    The mean of the best expected relative benefit given ``x`` less the best mean; never below zero (the fitted
+    values keep the mean), and capped at EVPI, which it cannot exceed in truth but can in a small sample.
     """
+    expected = expected_given(nb, x)
     relative = nb[:, 1:] - nb[:, :1]
-    expected = np.column_stack([np.zeros(nb.shape[0])] + [fitted(x, relative[:, d]) for d in range(relative.shape[1])])
     value = float(np.mean(expected.max(axis=1)) - max(0.0, float(np.mean(relative, axis=0).max())))
     return min(max(value, 0.0), evpi(nb))

@@ -88,6 +88,39 @@ def evppi_bars(data: dict[str, Any], source: str) -> Figure:
     return finish(fig, source)
 
 
+def pilot_value(data: dict[str, Any], source: str) -> Figure:
+    """What a pilot of each size is worth (EVSI, solid) against what it costs (dashed), per measurement, with the
+    most it could be worth (EVPPI, dotted): the best size is where the solid line is furthest above the dashed."""
+    study = data["pilot_study"]
+    fig, ax = plt.subplots(figsize=(8, 4.4))
+    for i, item in enumerate(study):
+        color = PALETTE[i % len(PALETTE)]
+        sizes = [s["n"] for s in item["sizes"]]
+        ax.plot(sizes, [s["evsi"] for s in item["sizes"]], marker="o", color=color, label=item["label"])
+        ax.plot(sizes, [s["cost"] for s in item["sizes"]], linestyle="--", color=color, linewidth=1)
+        ax.axhline(item["evppi"], color=color, linestyle=":", linewidth=1)
+        if item["best_n"] is not None:
+            best = next(s for s in item["sizes"] if s["n"] == item["best_n"])
+            ax.annotate(
+                "best size",
+                (best["n"], best["evsi"]),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=8,
+                color=color,
+            )
+    ax.set_xscale("log")
+    ax.set_xticks([s["n"] for s in study[0]["sizes"]], [f"{s['n']:,}" for s in study[0]["sizes"]])
+    ax.minorticks_off()
+    ax.set_xlabel("cases the pilot measures")
+    ax.set_ylabel(f"{data['currency']} ({METRIC_AXIS[data['metric']]})")
+    ax.yaxis.set_major_formatter(MONEY_TICKS)
+    ax.set_title("What a pilot is worth (solid) and costs (dashed); dotted: knowing the input exactly")
+    ax.legend(fontsize=8, loc="upper left")
+    return finish(fig, source)
+
+
 def decision_drawings(table: pd.DataFrame, data: dict[str, Any], source: str) -> list[tuple[str, Callable[[], Figure]]]:
     """The decision's figures, each drawn when asked; none is drawn empty: no difference figure without a second
     design, no EVPPI bars when EVPI is 0 (nothing is worth resolving, which the text says)."""
@@ -97,4 +130,6 @@ def decision_drawings(table: pd.DataFrame, data: dict[str, Any], source: str) ->
     figures.append(("decide-acceptability", partial(acceptability, table, data, source)))
     if data["evpi"] > 0:
         figures.append(("decide-evppi", partial(evppi_bars, data, source)))
+    if data.get("pilot_study") and data["evpi"] > 0:
+        figures.append(("decide-pilot", partial(pilot_value, data, source)))
     return figures

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
@@ -18,6 +19,9 @@ from scalesim.report.narrative import (
     sweep_narrative,
 )
 from scalesim.scenario.schema import TODAY
+
+if TYPE_CHECKING:
+    from scalesim.evidence.pilot import PilotUpdate
 
 Row = tuple[str, list[str]]
 
@@ -639,7 +643,36 @@ def decision_summary(data: dict[str, Any]) -> str:
             f"convergence: NOT stable — on the {check['compared']} the leading inputs were "
             f"{', '.join(check['half_order'])}; run with more --samples before acting on the ranking"
         )
+    if data.get("pilot_study"):
+        lines += ["", *pilot_study_lines(data)]
     return "\n".join(lines)
+
+
+def pilot_study_lines(data: dict[str, Any]) -> list[str]:
+    """The value of a pilot of each size for each measurement (EVSI), what it costs, and the board sentence."""
+    cur, study = data["currency"], data["pilot_study"]
+    sizes = [s["n"] for s in study[0]["sizes"]]
+    header = f"  {'cases measured':<44}" + "".join(f"{n:>10,}" for n in sizes) + f"{'EVPPI':>10}"
+    lines = [
+        wrapped(data["pilot_headline"]),
+        "",
+        f"What a pilot is worth before scaling (EVSI, {cur}; Menzies 2016), what it costs, and the net gain:",
+        header,
+    ]
+    for item in study:
+        label = item["label"][:43]
+        for row, key in (("worth", "evsi"), ("costs", "cost"), ("net", "net")):
+            name = f"{label}" if row == "worth" else ""
+            cells = "".join(f"{_money(s[key]):>10}" for s in item["sizes"])
+            tail = f"{_money(item['evppi']):>10}" if row == "worth" else ""
+            lines.append(f"  {name:<36}{row:>8}{cells}{tail}")
+    lines.append(
+        wrapped(
+            "worth: the expected gain from choosing after the pilot's result rather than now; it rises with the cases "
+            "towards EVPPI (knowing the input exactly) and never exceeds it"
+        )
+    )
+    return lines
 
 
 def breakeven_summary(data: dict[str, Any]) -> str:
@@ -656,3 +689,59 @@ def breakeven_summary(data: dict[str, Any]) -> str:
         mark = "  <- the scenario's value" if e["value"] == data["current"] else ""
         lines.append(f"{number(e['value']):>{width}}  {plus_minus(e['mean'], e['half_width'], 0, sign=True)}{mark}")
     return "\n".join(lines)
+
+
+def update_summary(result: PilotUpdate, moved: dict[str, Any] | None, target: Path) -> str:
+    """What the pilot showed, each belief before and after, how a stored decision moves, and what to run next."""
+    data = result.data
+    prior = result.scenario.beliefs
+    assert prior is not None  # an update needs beliefs
+    lines = [f"pilot data {data.path}: {data.rows:,} cases, {len(data.observed)} measurement(s)"]
+    lines += [f"read: {note}" for note in data.notes]
+    for record in result.evidence:
+        measurement = prior.measurements[record.input]
+        seen = f"{record.observed:.1%}" if measurement.kind == "share" else f"{record.observed:,.4g}"
+        lines.append(
+            f"  {prior.label(record.input)}: {seen} on {record.cases:,} cases ({measurement.counts}); belief "
+            f"{_moment(record.prior, measurement.kind)} -> {_moment(record.posterior, measurement.kind)} "
+            f"({record.method})"
+        )
+    if moved is not None:
+        lines += ["", *_moved_lines(moved)]
+    lines += [
+        "",
+        f"written: {target} (comments kept; where each belief came from is in beliefs.evidence)",
+        f"next: scalesim decide {target} --samples 200   (the decision on the updated beliefs, simulated)",
+    ]
+    return "\n".join(lines)
+
+
+def _moment(m: Any, kind: str) -> str:
+    return f"{m.mean:.1%} ± {m.sd:.1%}" if kind == "share" else f"{m.mean:,.4g} ± {m.sd:,.3g}"
+
+
+def _moved_lines(moved: dict[str, Any]) -> list[str]:
+    cur, designs = moved["currency"], moved["designs"]
+    words = {"npv": "NPV", "net_value_per_year": "net value / year", "net_value_run": "net value"}[moved["metric"]]
+    rows: list[Row] = [
+        ("probability best, before", [f"{moved['before'][d]['probability_best']:.0%}" for d in designs]),
+        ("probability best, after the pilot", [f"{moved['after'][d]['probability_best']:.0%}" for d in designs]),
+        (f"{words} ({cur}) on average, before", [_money(moved["before"][d]["mean"]) for d in designs]),
+        (f"{words} ({cur}) on average, after", [_money(moved["after"][d]["mean"]) for d in designs]),
+    ]
+    head = (
+        f"the stored decision's {moved['worlds']} worlds reweighted by what the pilot saw "
+        f"(effective worlds: {moved['effective_worlds']:.0f})"
+    )
+    best_before, best_after = _design_name(moved["best_before"]), _design_name(moved["best_after"])
+    verdict = (
+        f"the choice stays {best_after}"
+        if moved["best_before"] == moved["best_after"]
+        else f"the choice moves from {best_before} to {best_after}"
+    )
+    lines = [render(head, [_design_name(d) for d in designs], rows), "", verdict + "."]
+    if moved["effective_worlds"] < 20:
+        lines.append(
+            "Few of the stored worlds are like what the pilot saw: trust the decision on the updated file, not this."
+        )
+    return lines

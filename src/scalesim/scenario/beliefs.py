@@ -129,6 +129,29 @@ class LognormalBelief(_ByMoments):
         return np.asarray(np.exp(sigma * ndtri(u)) * scale + 0.0, dtype=float)
 
 
+class NormalBelief(_Belief):
+    """A quantity that may lie either side of zero, or a mean known to within a symmetric error (the conjugate
+    prior of a mean measured on n cases, so a pilot's evidence updates it exactly)."""
+
+    dist: Literal["normal"] = "normal"
+    mean_: Number = Field(alias="mean")
+    sd: Spread
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    _narrow = model_validator(mode="after")(lambda self: _not_a_point(self, self.mean_, self.sd))
+
+    def frozen(self) -> Any:
+        from scipy import stats  # imported where used: a scenario's validation needs no scipy
+
+        return stats.norm(self.mean_, self.sd)
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return np.asarray(ndtri(u) * self.sd + self.mean_, dtype=float)
+
+
 class GammaBelief(_ByMoments):
     """A positive time, rate or cost, less heavy-tailed than the lognormal."""
 
@@ -194,8 +217,74 @@ class TriangularBelief(_Belief):
 
 
 Belief = Annotated[
-    BetaBelief | LognormalBelief | GammaBelief | UniformBelief | TriangularBelief, Field(discriminator="dist")
+    BetaBelief | NormalBelief | LognormalBelief | GammaBelief | UniformBelief | TriangularBelief,
+    Field(discriminator="dist"),
 ]
+
+PILOT_SIZES = (50, 100, 200, 400, 800, 1600)
+"""The pilot sizes (cases measured) the value of a pilot is estimated at, unless the beliefs name others."""
+
+
+class Measurement(BaseModel):
+    """How a pilot would measure one uncertain input, and what each case measured costs.
+
+    ``share``: the input is a share (adoption, accuracy, the exception rate), measured as the share of ``n`` cases
+    in which the thing happened (binomial sampling). ``mean``: the input is a mean (the value of a correct
+    output), measured as the mean of ``n`` observed values, each scattered by ``case_sd`` around it (normal
+    sampling of the mean). The pilot's cases are taken to be like production's (the measurement's assumption).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    kind: Literal["share", "mean"]
+    column: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z][A-Za-z0-9_ ]*$")] = Field(
+        description="the pilot data column that records it, one value per case (for `scalesim update`)"
+    )
+    counts: Label = Field(description="what a case shows, in words: 'outputs followed', 'checked outputs right'")
+    cost_per_case: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=CEILING)] = Field(
+        description="what measuring one more case costs (in the currency)"
+    )
+    fixed_cost: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=CEILING)] = Field(
+        0.0, description="what setting the measurement up costs, whatever its size"
+    )
+    case_sd: Spread | None = Field(None, description="mean only: the standard deviation of one observed value")
+
+    @model_validator(mode="after")
+    def _spread_for_means(self) -> Measurement:
+        if self.kind == "mean" and self.case_sd is None:
+            raise ValueError("a 'mean' measurement needs case_sd, the standard deviation of one observed value")
+        if self.kind == "share" and self.case_sd is not None:
+            raise ValueError("case_sd is for 'mean' measurements; a share's spread follows from the share itself")
+        return self
+
+    def cost(self, n: int) -> float:
+        """What a pilot measuring ``n`` cases costs (nothing at all when it measures none)."""
+        return 0.0 if n == 0 else self.fixed_cost + self.cost_per_case * n
+
+
+class Moments(BaseModel):
+    """A belief's mean and standard deviation (what the provenance of an update records)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    mean: Number
+    sd: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=CEILING)]
+
+
+class Evidence(BaseModel):
+    """Where an updated belief came from: written by ``scalesim update``, read back so a decision can say it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    input: str
+    file: Label
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    column: Label
+    cases: Annotated[int, NO_BOOLEAN, Field(ge=1)]
+    observed: Number = Field(description="the share or mean the pilot measured")
+    method: Label
+    prior: Moments
+    posterior: Moments
 
 
 class Correlation(BaseModel):
@@ -205,6 +294,12 @@ class Correlation(BaseModel):
 
     inputs: tuple[str, str]
     rho: Annotated[float, NO_BOOLEAN, Field(gt=-1.0, lt=1.0)]
+
+
+def _within_a_share(belief: Any) -> bool:
+    if isinstance(belief, BetaBelief):
+        return True
+    return isinstance(belief, UniformBelief | TriangularBelief) and belief.low >= 0.0 and belief.high <= 1.0
 
 
 class Beliefs(BaseModel):
@@ -221,10 +316,34 @@ class Beliefs(BaseModel):
         "npv", description="the figure a design is chosen on (the net benefit)"
     )
     threshold: Number = Field(0.0, description="the net value the best design should exceed (in the currency)")
+    measurements: dict[str, Measurement] = Field(
+        default_factory=dict, description="input -> how a pilot would measure it (for the value of a pilot)"
+    )
+    pilot_sizes: list[Annotated[int, NO_BOOLEAN, Field(ge=1, le=1_000_000)]] = Field(
+        default_factory=lambda: list(PILOT_SIZES),
+        min_length=1,
+        max_length=20,
+        description="the numbers of cases a pilot could measure, at which its value is estimated",
+    )
+    evidence: list[Evidence] = Field(default_factory=list, description="pilot data the beliefs were updated with")
 
     @model_validator(mode="after")
     def _consistent(self) -> Beliefs:
         known = list(self.inputs)
+        for name, measurement in self.measurements.items():
+            if name not in self.inputs:
+                raise ValueError(f"measurements.{name}: {name!r} is not one of the inputs ({', '.join(known)})")
+            belief = self.inputs[name]
+            if measurement.kind == "share" and not _within_a_share(belief):
+                raise ValueError(
+                    f"measurements.{name}: kind 'share' needs a belief that stays within 0..1 (beta, or a uniform "
+                    f"or triangular one inside 0..1); this input's is {belief.dist}"
+                )
+        columns = [m.column.strip().lower() for m in self.measurements.values()]
+        if len(set(columns)) < len(columns):
+            raise ValueError("measurements: two measurements read the same column; give each its own")
+        if sorted(set(self.pilot_sizes)) != self.pilot_sizes:
+            raise ValueError(f"pilot_sizes: {self.pilot_sizes} must be different sizes, smallest first")
         for i, pair in enumerate(self.correlation):
             for name in pair.inputs:
                 if name not in self.inputs:

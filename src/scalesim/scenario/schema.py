@@ -422,6 +422,9 @@ class Design(Model):
     integration_point: Literal["embedded", "side_channel"] = "embedded"
     side_channel: SideChannel | None = None
     process_owner: bool = True
+    owner: Text = Field(
+        "", description="who owns the process the output changes, as a role (for the pilot plan); needs process_owner"
+    )
     approval: Approval = Approval()
     exception_handling: ExceptionHandling = ExceptionHandling()
     handoffs: list[Handoff] | None = Field(
@@ -441,6 +444,10 @@ class Design(Model):
     def _side_channel_needs(self) -> Design:
         if self.integration_point == "side_channel" and self.side_channel is None:
             raise ValueError("integration_point 'side_channel' needs 'side_channel' (every_days, pickup_probability)")
+        if self.owner and not self.process_owner:
+            raise ValueError(
+                f"owner {self.owner!r} is named but process_owner is false; set process_owner: true, or leave owner out"
+            )
         return self
 
 

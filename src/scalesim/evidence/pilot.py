@@ -1,0 +1,258 @@
+"""A pilot's case-level results taken back into the scenario's beliefs (``scalesim update``).
+
+The pilot data is a CSV with one row per case: a case identifier, then one column per measurement the beliefs
+define (``beliefs.measurements``, each naming its ``column``): for a share, whether the thing happened in that case
+(1/0, true/false, yes/no; empty where the case was not checked), for a mean, the value observed. Column names are
+matched ignoring case, spaces and underscores; every other column is refused by name, so a typo cannot pass for
+"not measured".
+
+Each measured belief is updated by Bayes' rule. Where a conjugate form exists it is used exactly: a beta prior on
+a share with binomial data gives a beta posterior (Gelman et al. 2013, ch. 2), a normal prior on a mean with normal
+data of known spread (the measurement's ``case_sd``) a normal posterior. Otherwise the prior is represented by
+4,000 equally likely points (its quantiles), reweighted by the likelihood of the data (importance reweighting on a
+deterministic grid), and the posterior written in the prior's family with the posterior's mean and standard
+deviation — a lognormal prior on a mean stays a lognormal; a uniform or triangular prior on a share becomes a
+beta. What is left out: the correlation between inputs is kept as written, so measuring one input does not move
+the inputs correlated with it (a simplification: the decision after the update is the one to trust, and the
+correlated input's own measurement would move it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import TypeAdapter
+
+from scalesim.errors import ScenarioError
+from scalesim.evidence.read import read_file
+from scalesim.limits import CEILING
+from scalesim.scenario.beliefs import Belief, Beliefs, BetaBelief, Evidence, Measurement, Moments, NormalBelief
+from scalesim.scenario.distributions import MIN_CV
+from scalesim.scenario.load import check_analyses, load_scenario, validate
+from scalesim.scenario.rewrite import with_updated_beliefs
+from scalesim.scenario.schema import Scenario
+
+MIN_CASES = 10
+"""A measurement from fewer cases is refused: too few to be evidence of anything but the pilot's luck."""
+GRID = 4000
+"""Points of the prior's quantile grid where no conjugate form exists."""
+CASE_NAMES = ("case", "caseid", "case:concept:name", "id")
+TRUE = {"1", "true", "yes", "y", "t"}
+FALSE = {"0", "false", "no", "n", "f"}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the pilot showed for one measurement: the cases measured and their share or mean (and spread)."""
+
+    input: str
+    column: str
+    cases: int
+    value: float
+    spread: float | None  # a mean's sample standard deviation (None for a share)
+
+
+@dataclass(frozen=True)
+class PilotData:
+    path: Path
+    sha256: str
+    rows: int
+    observed: list[Observed]
+    notes: list[str]
+
+
+def read_pilot(path: str | Path, beliefs: Beliefs) -> PilotData:
+    """Read and check a pilot's case-level results against the beliefs' measurements, or refuse in one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such file (pilot data: a CSV with one row per case)")
+    if not beliefs.measurements:
+        raise ScenarioError(
+            "beliefs.measurements: the scenario names no measurement, so no pilot column can update a belief; add "
+            "one per input a pilot measures (see docs/how-to/design-the-pilot.md)"
+        )
+    reading = read_file(path)
+    if reading.kind != "csv":
+        raise ScenarioError(f"{path}: pilot data is a CSV with one row per case, not an event log")
+    frame = reading.frame.dropna(how="all")
+    by_key = {_key(m.column): (name, m) for name, m in beliefs.measurements.items()}
+    case_columns = [c for c in frame.columns if _key(c) in {_key(n) for n in CASE_NAMES}]
+    if not case_columns:
+        raise ScenarioError(f"{path}: no case column; name one 'case' (one row per case, its identifier)")
+    case = case_columns[0]
+    unknown = [c for c in frame.columns if c != case and _key(c) not in by_key]
+    if unknown:
+        allowed = ", ".join(m.column for m in beliefs.measurements.values())
+        raise ScenarioError(
+            f"{path}: column {unknown[0]!r} is not one the scenario measures; the columns are {case!r} and the "
+            f"measurements' columns: {allowed} (beliefs.measurements.*.column)"
+        )
+    ids = frame[case].astype("string").str.strip()
+    if ids.isna().any() or (ids == "").any():
+        raise ScenarioError(f"{path}: row {_first(ids.isna() | (ids == '')) + 2}: the case identifier is empty")
+    if ids.duplicated().any():
+        raise ScenarioError(f"{path}: row {_first(ids.duplicated()) + 2}: case {ids[ids.duplicated()].iloc[0]!r} twice")
+    observed = []
+    for column in frame.columns:
+        if column == case:
+            continue
+        name, measurement = by_key[_key(column)]
+        observed.append(_observe(path, column, frame[column], name, measurement))
+    if not observed:
+        raise ScenarioError(f"{path}: no measurement column, only the case identifiers")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return PilotData(path, digest, len(frame), observed, list(reading.notes))
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy())[0])
+
+
+def _observe(path: Path, column: str, raw: pd.Series, name: str, measurement: Measurement) -> Observed:
+    text = raw.astype("string").str.strip().str.lower()
+    given = text.notna() & (text != "")
+    values = text[given]
+    if measurement.kind == "share":
+        bad = ~values.isin(TRUE | FALSE)
+        if bad.any():
+            row = int(np.flatnonzero(given.to_numpy())[int(np.flatnonzero(bad.to_numpy())[0])]) + 2
+            raise ScenarioError(
+                f"{path}: row {row}: column {column!r} is {raw.iloc[row - 2]!r}; a share's column holds 1/0, "
+                "true/false or yes/no per case (empty where the case was not measured)"
+            )
+        numbers = values.isin(TRUE).astype(float).to_numpy()
+    else:
+        numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce").to_numpy(float)
+        invalid = ~np.isfinite(numbers) | (np.abs(numbers) > CEILING)
+        if invalid.any():
+            row = int(np.flatnonzero(given.to_numpy())[int(np.flatnonzero(invalid)[0])]) + 2
+            raise ScenarioError(
+                f"{path}: row {row}: column {column!r} is {raw.iloc[row - 2]!r}; a mean's column holds one finite "
+                "number per case (empty where the case was not measured)"
+            )
+    if len(numbers) < MIN_CASES:
+        raise ScenarioError(
+            f"{path}: column {column!r}: {len(numbers)} case(s) measured; at least {MIN_CASES} are needed before a "
+            "pilot's result is evidence"
+        )
+    spread = float(np.std(numbers, ddof=1)) if measurement.kind == "mean" else None
+    return Observed(name, column, len(numbers), float(np.mean(numbers)), spread)
+
+
+def posterior(prior: Any, measurement: Measurement, seen: Observed) -> tuple[Any, str]:
+    """The updated belief (a belief model of the right family) and how it was computed."""
+    if measurement.kind == "share" and isinstance(prior, BetaBelief):
+        a, b = prior.shapes
+        hits = seen.value * seen.cases
+        a, b = a + hits, b + seen.cases - hits
+        mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        return _belief(prior, "beta", mean, sd), "beta-binomial (conjugate, exact)"
+    if measurement.kind == "mean" and isinstance(prior, NormalBelief):
+        assert measurement.case_sd is not None
+        precision = 1 / prior.sd**2 + seen.cases / measurement.case_sd**2
+        mean = (prior.mean_ / prior.sd**2 + seen.cases * seen.value / measurement.case_sd**2) / precision
+        return _belief(prior, "normal", mean, math.sqrt(1 / precision)), "normal-normal, known case spread (exact)"
+    theta = prior.quantile((np.arange(GRID) + 0.5) / GRID)
+    if measurement.kind == "share":
+        theta = np.clip(theta, 1e-12, 1 - 1e-12)
+        hits = seen.value * seen.cases
+        log_w = hits * np.log(theta) + (seen.cases - hits) * np.log1p(-theta)
+        family = "beta"
+    else:
+        assert measurement.case_sd is not None
+        log_w = -0.5 * seen.cases * ((seen.value - theta) / measurement.case_sd) ** 2
+        family = prior.dist if prior.dist in ("lognormal", "gamma", "normal") else "normal"
+    w = np.exp(log_w - log_w.max())
+    w /= w.sum()
+    mean = float(np.sum(w * theta))
+    sd = float(math.sqrt(max(np.sum(w * (theta - mean) ** 2), 0.0)))
+    effective = 1 / float(np.sum(w**2))
+    if effective < 50:
+        raise ScenarioError(
+            f"beliefs.inputs.{seen.input}: the pilot's {seen.column!r} ({seen.value:.4g} on {seen.cases} cases) is "
+            f"far outside what the prior believed possible ({prior.dist}); revise the prior before updating it"
+        )
+    method = f"the prior's {GRID:,} quantiles reweighted by the likelihood, written as a {family} by its mean and sd"
+    return _belief(prior, family, mean, sd), method
+
+
+def _belief(prior: Any, family: str, mean: float, sd: float) -> Any:
+    """A belief of ``family`` with this mean and sd, keeping the prior's label and (for now) its source."""
+    sd = max(sd, 2 * MIN_CV * abs(mean))
+    if family == "beta":
+        sd = min(sd, 0.999 * math.sqrt(mean * (1 - mean)))
+    raw = {"dist": family, "mean": mean, "sd": sd, "label": prior.label, "source": prior.source}
+    return TypeAdapter(Belief).validate_python(raw)
+
+
+def moments(belief: Any) -> Moments:
+    frozen = belief.frozen()
+    return Moments(mean=float(frozen.mean()), sd=float(frozen.std()))
+
+
+def update(beliefs: Beliefs, data: PilotData, shown: str) -> tuple[dict[str, Any], list[Evidence]]:
+    """The updated beliefs (input -> belief) and the provenance of each, ``shown`` naming the file as written."""
+    updated: dict[str, Any] = {}
+    evidence = []
+    for seen in data.observed:
+        prior = beliefs.inputs[seen.input]
+        measurement = beliefs.measurements[seen.input]
+        new, method = posterior(prior, measurement, seen)
+        record = Evidence(
+            input=seen.input,
+            file=shown,
+            sha256=data.sha256,
+            column=seen.column,
+            cases=seen.cases,
+            observed=seen.value,
+            method=method,
+            prior=moments(prior),
+            posterior=moments(new),
+        )
+        source = (
+            f"pilot {shown}, {seen.cases} cases: {seen.value:.4g} observed; prior mean {record.prior.mean:.4g} "
+            f"sd {record.prior.sd:.3g}"
+        )
+        updated[seen.input] = new.model_copy(update={"source": source[:200]})
+        evidence.append(record)
+    return updated, evidence
+
+
+@dataclass(frozen=True)
+class PilotUpdate:
+    """A scenario's beliefs updated with a pilot's results: the new file's text and what changed."""
+
+    scenario: Scenario
+    updated: Scenario
+    data: PilotData
+    evidence: list[Evidence]
+    text: str
+
+
+def update_scenario(path: str | Path, pilot: str | Path) -> PilotUpdate:
+    """Read the scenario and the pilot data, update the measured beliefs, and check the new file validates
+    (its beliefs' tails included) before anything is written."""
+    path = Path(path)
+    scenario = load_scenario(path)
+    check_analyses(scenario, str(path), ("beliefs",))
+    if scenario.beliefs is None:
+        raise ScenarioError(f"{path}: no 'beliefs' block, so there is nothing a pilot could update")
+    data = read_pilot(pilot, scenario.beliefs)
+    updated, evidence = update(scenario.beliefs, data, Path(pilot).name)
+    text = with_updated_beliefs(path, updated, evidence)
+    source = f"{path} updated with {Path(pilot).name}"
+    new = validate(yaml.safe_load(text), source=source)
+    check_analyses(new, source, ("beliefs",))
+    return PilotUpdate(scenario, new, data, evidence, text)
