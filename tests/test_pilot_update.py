@@ -144,14 +144,15 @@ def test_the_command_writes_a_scenario_that_validates(tmp_path: Path, capsys) ->
 
 @pytest.mark.slow
 def test_a_pilot_that_shows_the_truth_moves_the_decision_towards_it(tmp_path: Path, capsys) -> None:
-    """In truth a correct triage is worth 20 EUR, not the 60 believed: no design pays, and today's process is best.
-    After a pilot of 300 observed values the decision leans to today's process, both reweighted and simulated."""
+    """In truth a correct triage is worth 35 EUR, not the 60 believed (near the redesign's break-even): after a
+    pilot of 300 observed values every design is worth less and today's process is at least as often best, both
+    reweighted and simulated."""
     options = ["--samples", "16", "--days", "120", "--format", "json", "--quiet", "-j", "2"]
     before_out = tmp_path / "before"
     assert main(["decide", str(CLAIMS), "--out", str(before_out), *options]) == 0
     before = yaml.safe_load(capsys.readouterr().out)
     rng = np.random.default_rng(1)
-    values = list(np.round(rng.normal(20, 60, 300), 2))
+    values = list(np.round(rng.normal(35, 60, 300), 2))
     pilot = _pilot(tmp_path / "p.csv", _cases(300, value=values))
     target = tmp_path / "new.yaml"
     folder = next(before_out.glob("claims-triage/decide-*"))
@@ -160,6 +161,6 @@ def test_a_pilot_that_shows_the_truth_moves_the_decision_towards_it(tmp_path: Pa
     assert "probability best, after the pilot" in moved
     assert main(["decide", str(target), "--out", str(tmp_path / "after"), *options]) == 0
     after = yaml.safe_load(capsys.readouterr().out)
-    today_before = before["designs"]["today"]["probability_best"]
-    today_after = after["designs"]["today"]["probability_best"]
-    assert today_after > today_before and after["best"] == "today"
+    assert after["designs"]["today"]["probability_best"] >= before["designs"]["today"]["probability_best"]
+    for design in ("bolt_on", "redesigned"):
+        assert after["designs"][design]["net_value"]["mean"] < before["designs"][design]["net_value"]["mean"]
