@@ -142,7 +142,7 @@ def document(plan: dict[str, Any], data: dict[str, Any], source: str) -> Documen
                 ]
                 for m in plan["measurements"]
             ],
-            note="worth: EVSI, the expected gain from choosing after the pilot rather than now (Menzies 2016)",
+            note="worth: EVSI, the expected gain from choosing after the pilot rather than now (preposterior analysis)",
             currency=cur,
         )
     drawn = data.get("pilot_study") and data["evpi"] > 0

@@ -656,7 +656,7 @@ def pilot_study_lines(data: dict[str, Any]) -> list[str]:
     lines = [
         wrapped(data["pilot_headline"]),
         "",
-        f"What a pilot is worth before scaling (EVSI, {cur}; Menzies 2016), what it costs, and the net gain:",
+        f"What a pilot is worth before scaling (EVSI, {cur}), what it costs, and the net gain:",
         header,
     ]
     for item in study:
