@@ -40,10 +40,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server():
-    port = _free_port()
-    command = [sys.executable, "-m", "scalesim.cli", "app", "--port", str(port), "--no-warm"]
+def _start(port: int, state: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "scalesim.cli", "app", "--port", str(port), "--no-warm", "--state", str(state)]
     command += ["--scenario", str(SCENARIOS / "stall-demo.yaml"), "--scenario", str(SCENARIOS / "claims-triage.yaml")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -52,9 +50,25 @@ def server():
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.3)
+    return process
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    process = _start(port, tmp_path_factory.mktemp("state") / "app.sqlite")
     yield f"http://127.0.0.1:{port}", process
     process.terminate()
     process.wait(10)
+
+
+def _open_workshop(page, address: str) -> str:
+    page.goto(address)
+    page.click("text=facilitate")
+    page.select_option("#open_scenario", "stall-demo")
+    page.wait_for_timeout(500)
+    page.click("#open")
+    return _text(page, "#code", "code ").split()[1]
 
 
 @pytest.fixture
@@ -156,7 +170,8 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
     assert "retention" not in board  # hidden until revealed
     facilitator.click("#reveal", force=True)
     board = _text(facilitator, "#board", "retention")
-    assert retention.split()[1] in board and "reverted" in board
+    shown = f"\t{float(retention.split()[1].rstrip('%')):g}\t"  # retention % as a number: it sorts as one
+    assert "retention %" in board and shown in board and "reverted" in board
     day = stall.split("day ")[1].rstrip(")")
     assert f"stalled on day {day} (reverted): adoption stayed under" in _text(facilitator, "#reasons", "Blue")
     facilitator.wait_for_selector("#side_by_side img", timeout=60_000)
@@ -210,3 +225,64 @@ def test_twenty_people_change_a_lever_at_once_and_every_one_gets_an_answer(serve
     assert took < ANSWER_MS / 1000
     for context in contexts:
         context.close()
+
+
+def test_a_table_cannot_reopen_reveal_or_export_the_facilitators_workshop(server, browser):
+    facilitator = browser.new_page(viewport={"width": 1400, "height": 1000})
+    code = _open_workshop(facilitator, server[0])
+    facilitator.wait_for_selector("#reveal", state="attached", timeout=30_000)
+    table = browser.new_context().new_page()  # a participant who read the code off the projector
+    table.goto(server[0])
+    table.click("text=facilitate")
+    assert table.locator("#reveal").count() == 0 and table.locator("#export_csv").count() == 0
+    table.fill("#reopen_code", code)
+    table.click("#reopen")
+    assert "not its facilitator key" in _text(table, "#facilitator_error", "key")
+    table.fill("#reopen_key", "GUESSGUESS")
+    table.click("#reopen")
+    table.wait_for_timeout(1000)
+    assert table.locator("#reveal").count() == 0 and table.locator("#export_csv").count() == 0
+    assert "Open a workshop" in table.inner_text("#code")
+    link = facilitator.locator("#facilitator_link").get_attribute("href")
+    assert link is not None and f"workshop={code}" in link
+    assert link.split("key=")[1] not in facilitator.inner_text("#code")  # the projected line never shows the key
+
+
+def test_a_restart_mid_workshop_resumes_it_from_the_facilitators_link(browser, tmp_path: Path):
+    port, state = _free_port(), tmp_path / "app.sqlite"
+    process = _start(port, state)
+    address = f"http://127.0.0.1:{port}"
+    try:
+        facilitator = browser.new_page(viewport={"width": 1400, "height": 1000})
+        code = _open_workshop(facilitator, address)
+        facilitator.wait_for_selector("#facilitator_link", state="attached", timeout=30_000)
+        link = facilitator.locator("#facilitator_link").get_attribute("href")
+        table = browser.new_context().new_page()
+        table.goto(address)
+        table.click("text=join a workshop")
+        table.fill("#join_code", code)
+        table.fill("#join_table", "Blue")
+        table.click("#join")
+        key = _text(table, "#table_status", "key ").split("key ")[1].split(",")[0]
+        _text(facilitator, "#code", "1 tables")
+    finally:
+        process.terminate()
+        process.wait(10)
+    process = _start(port, state)  # at once, on the same port
+    try:
+        assert process.poll() is None, "an immediate restart on the same port failed"
+        resumed = browser.new_page(viewport={"width": 1400, "height": 1000})
+        resumed.goto(link)
+        assert f"code {code}" in _text(resumed, "#code", "1 tables")
+        assert "Blue" in _text(resumed, "#board", "Blue")
+        rejoined = browser.new_context().new_page()
+        rejoined.goto(address)
+        rejoined.click("text=join a workshop")
+        rejoined.fill("#join_code", code)
+        rejoined.fill("#join_table", "Blue")
+        rejoined.fill("#join_key", key)
+        rejoined.click("#join")
+        assert f"table Blue (key {key}" in _text(rejoined, "#table_status", "table Blue")
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -11,7 +11,16 @@ import yaml
 
 from scalesim.app.compute import Runner, run_plain
 from scalesim.app.levers import CUSTOM, build, closest, likely
-from scalesim.app.workshop import CODE_LENGTH, CODE_LETTERS, KEY_LENGTH, MAX_TABLES, Rooms, Table
+from scalesim.app.state import State
+from scalesim.app.workshop import (
+    CODE_LENGTH,
+    CODE_LETTERS,
+    FACILITATOR_KEY_LENGTH,
+    KEY_LENGTH,
+    MAX_TABLES,
+    Rooms,
+    Table,
+)
 from scalesim.cli import main
 from scalesim.errors import ScenarioError
 from scalesim.ops.run import simulate
@@ -244,3 +253,97 @@ def test_a_forged_lever_or_option_is_refused_by_name():
         build(scenario, "bolt_on", {"monitoring": "forged"}, {})
     with pytest.raises(ScenarioError, match="lever 'nolever' is not one of this scenario's: integration_point"):
         build(scenario, "bolt_on", {"nolever": WITH}, {})
+
+
+def test_only_the_facilitator_key_reopens_a_workshop():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, None)
+    assert len(workshop.facilitator_key) == FACILITATOR_KEY_LENGTH
+    assert rooms.facilitate(workshop.code.lower(), f" {workshop.facilitator_key.lower()} ") is workshop
+    for wrong in ("", workshop.code, "WRONGKEY12", workshop.facilitator_key[:-1]):
+        with pytest.raises(ScenarioError, match="not its facilitator key"):
+            rooms.facilitate(workshop.code, wrong)
+    _, blue = rooms.join(workshop.code, "Blue")  # what a table holds: the code and its own key, not the facilitator's
+    assert blue.key != workshop.facilitator_key
+
+
+def test_a_budget_no_design_can_meet_is_refused_when_the_workshop_opens():
+    rooms, scenario = Rooms(), short()
+    with pytest.raises(
+        ScenarioError, match=r"budget: 20,000 is below what the cheapest design commits up front \(30,000"
+    ):
+        rooms.open(scenario, 20_000)
+    assert not rooms.workshops
+
+
+def test_the_facilitator_renames_and_removes_tables_and_every_attempt_is_logged():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, None)
+    _, blue = rooms.join(workshop.code, "Blue")
+    rooms.join(workshop.code, "Red")
+    over = build(scenario, "bolt_on", chosen(scenario, "redesigned"), {})
+    rooms.attempt(workshop, blue, over.choices, workshop.spend(over), "refused", "50,000 over the budget")
+    built = build(scenario, "bolt_on", {"monitoring": WITH}, {})
+    rooms.record(workshop, blue, built, run_plain(built.key))
+    with pytest.raises(ScenarioError, match="table name 'Red' is taken"):
+        rooms.rename(workshop, "Blue", " red ")
+    rooms.rename(workshop, "Blue", "Team Blue")
+    assert list(workshop.tables) == ["Red", "Team Blue"] and workshop.tables["Team Blue"] is blue
+    assert {row["design"] for row in blue.weekly} == {"Team Blue"}  # the chart follows the new name
+    rooms.record(workshop, blue, built, run_plain(built.key))  # the renamed table's page still records
+    rooms.remove(workshop, "Red")
+    assert list(workshop.tables) == ["Team Blue"]
+    with pytest.raises(ScenarioError, match="no table 'Red'"):
+        rooms.remove(workshop, "Red")
+    attempts = workshop.export_attempts()
+    assert list(attempts["outcome"]) == ["refused", "ran", "ran"]
+    assert list(attempts["table"]) == ["Team Blue"] * 3
+    assert attempts["up_front"].tolist() == [150_000, 30_000, 30_000]
+    assert attempts["message"][0] == "50,000 over the budget" and attempts["lever_monitoring"][1] == WITH
+    assert len(json.loads(workshop.export_json())["attempts"]) == 3
+
+
+def test_a_restart_resumes_every_workshop_table_and_attempt(tmp_path):
+    scenario = short()
+    state = State(tmp_path / "app.sqlite")
+    rooms = Rooms(state, {"stall-demo": scenario})
+    workshop = rooms.open(scenario, None)
+    _, blue = rooms.join(workshop.code, "Blue")
+    built = build(scenario, "bolt_on", {"monitoring": WITH}, {})
+    rooms.record(workshop, blue, built, run_plain(built.key))
+    rooms.reveal(workshop, True)
+    rooms.join(workshop.code, "Red")
+    rooms.remove(workshop, "Red")
+    state.close()
+
+    again = Rooms(State(tmp_path / "app.sqlite"), {"stall-demo": scenario})
+    resumed = again.facilitate(workshop.code, workshop.facilitator_key)
+    assert resumed.revealed and list(resumed.tables) == ["Blue"] and resumed.budget == workshop.budget
+    table = resumed.tables["Blue"]
+    assert table.key == blue.key and table.runs == 1 and table.result == blue.result
+    assert again.join(workshop.code, "blue", blue.key)[1] is table  # the table's page rejoins with its key
+    assert resumed.export().equals(workshop.export())
+    assert resumed.attempts == workshop.attempts
+
+    changed = load_scenario(STALL, ["run.horizon_days=61"])  # the scenario file changed: its results would lie
+    other = Rooms(State(tmp_path / "app.sqlite"), {"stall-demo": changed})
+    assert not other.workshops and "has changed since it was opened" in other.skipped[0]
+
+
+def test_answers_are_kept_on_disk_under_the_scenario_and_the_version(tmp_path, monkeypatch):
+    state = State(tmp_path / "app.sqlite")
+    built = build(short(days=30), "bolt_on", {}, {})
+    answer = {"summary": {"x": 1.5}}
+    state.keep_answer(built.key, answer)
+    assert State(tmp_path / "app.sqlite").answer(built.key) == answer
+    import scalesim.app.state as app_state
+
+    monkeypatch.setattr(app_state, "VERSION", "99.0")  # another version of the model: the old answer is not served
+    assert State(tmp_path / "app.sqlite").answer(built.key) is None
+
+
+def test_a_state_file_that_is_not_one_is_refused(tmp_path, capsys):
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("not a database " * 100)
+    with pytest.raises(ScenarioError, match="not a scalesim app state file"):
+        State(bad)

@@ -420,6 +420,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not run the likely lever combinations in the background at start (they are, by default)",
     )
+    app.add_argument(
+        "--state",
+        type=Path,
+        default=Path("scalesim-workshops.sqlite"),
+        metavar="FILE",
+        help="where workshops, tables, attempts and answers are kept across restarts (default "
+        "scalesim-workshops.sqlite here)",
+    )
+    app.add_argument("--no-state", dest="state", action="store_const", const=None, help="keep nothing across restarts")
     app.set_defaults(handler=cmd_app)
 
     report = sub.add_parser("report", help="write a self-contained HTML report (and Markdown) for a results folder")
@@ -724,7 +733,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         from scalesim.app.serve import serve
     except ImportError as exc:
         raise ScenarioError(f'the app needs its extra ({exc.name} is missing): pip install -e ".[app]"') from None
-    return serve(args.scenario, args.host, args.port, args.workers, args.warm)
+    return serve(args.scenario, args.host, args.port, args.workers, args.warm, args.state)
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """The app's simulations: run in worker processes, never in the web server's event loop, and remembered.
 
 A run is a pure function of the scenario (as JSON text, seed included), so its plain-data answer is kept under
-that text: a lever combination anyone in the room already tried is answered at once, for everyone. Two people
+that text: a lever combination anyone in the room already tried is answered at once, for everyone — and, with a
+state file (:mod:`scalesim.app.state`), after a restart too (kept under the text and scalesim's version). Two people
 asking for the same new combination share one run. While nobody is waiting, :meth:`Runner.warm` works through
 the combinations people are likely to try (one run at a time, so a live request always finds a free worker).
 """
@@ -24,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scalesim.app.levers import CUSTOM
+from scalesim.app.state import State
 from scalesim.ops.pilotpass import PilotPasses
 from scalesim.ops.run import simulate
 from scalesim.report import figures as F
@@ -93,9 +95,11 @@ def tables(run: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 
 class Runner:
-    """Runs scenarios in a pool of ``workers`` processes; remembers the last :data:`CACHED_RUNS` answers."""
+    """Runs scenarios in a pool of ``workers`` processes; remembers the last :data:`CACHED_RUNS` answers in memory,
+    and every answer in ``state`` when there is one."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, state: State | None = None) -> None:
+        self.state = state
         # spawned, not forked: a forked worker inherits the web server's signal handlers and ignores the SIGTERM
         # that stops the server, outliving it
         self.pool = ProcessPoolExecutor(
@@ -112,7 +116,22 @@ class Runner:
         self.warmed = 0
 
     def cached(self, scenario_json: str) -> bool:
-        return scenario_json in self.cache
+        return scenario_json in self.cache or self._from_disk(scenario_json)
+
+    def _from_disk(self, scenario_json: str) -> bool:
+        """Bring a stored answer into memory; whether there was one."""
+        stored = None if self.state is None else self.state.answer(scenario_json)
+        if stored is None:
+            return False
+        self._keep(scenario_json, stored, write=False)
+        return True
+
+    def _keep(self, scenario_json: str, answer: dict[str, Any], write: bool = True) -> None:
+        self.cache[scenario_json] = answer
+        while len(self.cache) > CACHED_RUNS:
+            self.cache.popitem(last=False)
+        if write and self.state is not None:
+            self.state.keep_answer(scenario_json, answer)
 
     async def run(self, scenario_json: str) -> dict[str, Any]:
         """The answer for a person waiting: from the cache, from a run already going, or from a new run."""
@@ -123,7 +142,7 @@ class Runner:
             self.waiting -= 1
 
     async def _answer(self, scenario_json: str) -> dict[str, Any]:
-        if scenario_json in self.cache:
+        if scenario_json in self.cache or self._from_disk(scenario_json):
             self.cache.move_to_end(scenario_json)
             return self.cache[scenario_json]
         if scenario_json not in self.running:
@@ -137,9 +156,7 @@ class Runner:
         finally:
             if future.done():
                 self.running.pop(scenario_json, None)
-        self.cache[scenario_json] = answer
-        while len(self.cache) > CACHED_RUNS:
-            self.cache.popitem(last=False)
+        self._keep(scenario_json, answer)
         return answer
 
     async def warm(self, scenario_jsons: Iterable[str], pause: float = 0.2) -> None:
@@ -147,7 +164,7 @@ class Runner:
         for scenario_json in scenario_jsons:
             while self.waiting:
                 await asyncio.sleep(pause)
-            if scenario_json not in self.cache:
+            if not self.cached(scenario_json):
                 await self._answer(scenario_json)
             self.warmed += 1
 

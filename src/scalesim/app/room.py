@@ -1,12 +1,15 @@
 """The workshop pages: a table joins with the code and runs the design it chose within the budget; the
 facilitator opens the workshop, watches the tables arrive, reveals when and why each design stalled, and exports.
 
+Only the page that opened a workshop, or that gives its facilitator key (the facilitator's link carries it), has
+the facilitator's controls: reveal, rename or remove a table, export. A table knows the code, never the key.
 The facilitator's page polls the workshop's version once a second, so it follows every table without a reload.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from shiny import Inputs, Session, reactive, render, ui
@@ -62,11 +65,11 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
                 ui.input_select("open_scenario", "scenario", choices=list(budgets)),
                 ui.input_numeric("open_budget", "budget per table (up front)", value=next(iter(budgets.values()), 0)),
                 ui.input_action_button("open", "open a workshop"),
-                ui.input_text("reopen_code", "or reopen one: its code"),
+                ui.tags.hr(),
+                ui.input_text("reopen_code", "or reopen yours: its code"),
+                ui.input_password("reopen_key", "and your facilitator key"),
                 ui.input_action_button("reopen", "reopen"),
-                ui.input_switch("reveal", "reveal the dynamics", False),
-                ui.download_button("export_csv", "export results (CSV)"),
-                ui.download_button("export_json", "export results (JSON)"),
+                ui.output_ui("facilitator_tools"),
                 width=300,
             ),
             ui.output_text("facilitator_error"),
@@ -75,6 +78,16 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
             ui.output_ui("reasons"),
             ui.output_plot("side_by_side", height="620px"),
         ),
+        value="facilitate",
+    )
+
+
+def facilitator_link(clientdata: Any, workshop: Workshop) -> str:
+    """The address that reopens this workshop as its facilitator (the key is in it: keep it off the projector)."""
+    base = f"{clientdata.url_protocol()}//{clientdata.url_hostname()}"
+    port = clientdata.url_port()
+    return f"{base}{f':{port}' if port else ''}{clientdata.url_pathname()}?" + urlencode(
+        {"workshop": workshop.code, "key": workshop.facilitator_key}
     )
 
 
@@ -106,10 +119,14 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         ]
 
     def current() -> Built:
-        workshop, _ = joined()  # type: ignore[misc]
+        workshop, table = joined()  # type: ignore[misc]
         choices = choices_made(input, workshop.scenario, "table_lever_")
         built = build(workshop.scenario, closest(workshop.scenario, choices), choices, {})
-        workshop.check_budget(built)
+        try:
+            workshop.check_budget(built)
+        except ScenarioError as exc:  # a refused attempt is part of the session's story: it is logged
+            rooms.attempt(workshop, table, built.choices, workshop.spend(built), "refused", first_line(exc))
+            raise
         return built
 
     table_task = answer_on_click(input.table_run, current, runner, problem)
@@ -172,7 +189,6 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
 
 
 def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenario], rooms: Rooms) -> None:
-    del session
     problem = reactive.value("")
     mine = reactive.value[Workshop | None](None)
 
@@ -183,43 +199,119 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         if split is not None and split.budget is not None:
             ui.update_numeric("open_budget", value=split.budget)
 
-    def export_name(ext: str) -> str:
+    def export_name(kind: str, ext: str) -> str:
         workshop = mine()
-        return f"workshop-{workshop.code if workshop else 'none'}.{ext}"
+        return f"workshop-{workshop.code if workshop else 'none'}{kind}.{ext}"
 
     @reactive.poll(lambda: rooms.version, POLL_SECONDS)
     def version() -> int:
         return rooms.version
 
+    def take(workshop: Workshop) -> None:
+        problem.set("")
+        mine.set(workshop)
+
+    @reactive.effect
+    def _from_link() -> None:
+        """The facilitator's link (``?workshop=CODE&key=KEY``) reopens the workshop on the facilitate tab."""
+        query = parse_qs(session.clientdata.url_search().lstrip("?"))
+        if "workshop" not in query:
+            return
+        with reactive.isolate():
+            try:
+                take(rooms.facilitate(query["workshop"][0], query.get("key", [""])[0]))
+            except ScenarioError as exc:
+                problem.set(first_line(exc))
+        ui.update_navs("tabs", selected="facilitate")
+
     @reactive.effect
     @reactive.event(input.open)
     def _open() -> None:
         try:
-            workshop = rooms.open(loaded[input.open_scenario()], input.open_budget())
+            take(rooms.open(loaded[input.open_scenario()], input.open_budget()))
         except ScenarioError as exc:
             problem.set(first_line(exc))
-            return
-        problem.set("")
-        mine.set(workshop)
-        ui.update_switch("reveal", value=False)
 
     @reactive.effect
     @reactive.event(input.reopen)
     def _reopen() -> None:
         try:
-            workshop = rooms.find(input.reopen_code())
+            take(rooms.facilitate(input.reopen_code(), input.reopen_key()))
         except ScenarioError as exc:
             problem.set(first_line(exc))
+
+    @render.ui
+    def facilitator_tools() -> Any:
+        """The facilitator's controls, only once this page holds a workshop (opened here, or with its key)."""
+        workshop = mine()
+        if workshop is None:
+            return None
+        with reactive.isolate():
+            link = facilitator_link(session.clientdata, workshop)
+        return [
+            ui.tags.hr(),
+            ui.input_switch("reveal", "reveal the dynamics", workshop.revealed),
+            ui.tags.details(
+                ui.tags.summary("your facilitator link (keep it off the projector)"),
+                ui.tags.p(ui.tags.a(link, href=link, id="facilitator_link"), style="word-break: break-all"),
+                ui.tags.p(f"facilitator key: {workshop.facilitator_key}", id="facilitator_key"),
+            ),
+            ui.input_select("manage_table", "a table", choices=list(workshop.tables)),
+            ui.input_text("rename_to", "rename it to"),
+            ui.input_action_button("rename", "rename"),
+            ui.input_action_button("remove", "remove it"),
+            ui.tags.hr(),
+            ui.download_button("export_csv", "export results (CSV)"),
+            ui.download_button("export_json", "export results (JSON)"),
+            ui.download_button("export_attempts", "export every attempt (CSV)"),
+        ]
+
+    @reactive.effect
+    def _follow() -> None:
+        """Keep the facilitator's controls in step with the workshop (tables arriving, another window's reveal)."""
+        version()
+        workshop = mine()
+        if workshop is None:
             return
-        problem.set("")
-        mine.set(workshop)
-        ui.update_switch("reveal", value=workshop.revealed)
+        with reactive.isolate():
+            chosen = input.manage_table() if "manage_table" in input else None
+            shown = bool(input.reveal()) if "reveal" in input else workshop.revealed
+        names = list(workshop.tables)
+        ui.update_select("manage_table", choices=names, selected=chosen if chosen in names else None)
+        if shown != workshop.revealed:
+            ui.update_switch("reveal", value=workshop.revealed)
 
     @reactive.effect
     @reactive.event(input.reveal)
     def _reveal() -> None:
-        if mine() is not None:
-            rooms.reveal(mine(), bool(input.reveal()))  # type: ignore[arg-type]
+        workshop = mine()
+        if workshop is not None and bool(input.reveal()) != workshop.revealed:
+            rooms.reveal(workshop, bool(input.reveal()))
+
+    @reactive.effect
+    @reactive.event(input.rename)
+    def _rename() -> None:
+        workshop = mine()
+        if workshop is None or not input.manage_table():
+            return
+        try:
+            rooms.rename(workshop, input.manage_table(), input.rename_to())
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
+            return
+        problem.set("")
+        ui.update_text("rename_to", value="")
+
+    @reactive.effect
+    @reactive.event(input.remove)
+    def _remove() -> None:
+        workshop = mine()
+        if workshop is None or not input.manage_table():
+            return
+        try:
+            rooms.remove(workshop, input.manage_table())
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
 
     @render.text
     def facilitator_error() -> str:
@@ -247,10 +339,10 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
             return frame
         shown = ["table", "runs", *(f"lever_{lever.name}" for lever in choosable(workshop.scenario)), "up_front"]
         if workshop.revealed and "retention" in frame:
-            frame["retention"] = frame["retention"].map(lambda x: percent(None if pd.isna(x) else x))
-            shown += ["retention", "verdict", "stall_reason", "stall_day", "npv"]
+            frame["retention %"] = (100 * frame["retention"].astype(float)).round(1)  # a number: it sorts as one
+            shown += ["retention %", "verdict", "stall_reason", "stall_day", "npv"]
         frame = frame[[c for c in shown if c in frame]].rename(columns=lambda c: c.removeprefix("lever_"))
-        return render.DataGrid(frame.round(0), width="100%")
+        return render.DataGrid(frame.round({"up_front": 0, "stall_day": 0, "npv": 0}), width="100%")
 
     @render.ui
     def reasons() -> Any:
@@ -288,14 +380,20 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         results = {name: table.result for name, table in ran.items()}
         return F.side_by_side(weekly, events, results, workshop.scenario.currency, source)  # type: ignore[arg-type]
 
-    @render.download_button(filename=lambda: export_name("csv"))
+    @render.download_button(filename=lambda: export_name("", "csv"))
     def export_csv() -> Any:
         workshop = mine()
         if workshop is not None:
             yield workshop.export().to_csv(index=False)
 
-    @render.download_button(filename=lambda: export_name("json"))
+    @render.download_button(filename=lambda: export_name("", "json"))
     def export_json() -> Any:
         workshop = mine()
         if workshop is not None:
             yield workshop.export_json()
+
+    @render.download_button(filename=lambda: export_name("-attempts", "csv"))
+    def export_attempts() -> Any:
+        workshop = mine()
+        if workshop is not None:
+            yield workshop.export_attempts().to_csv(index=False)

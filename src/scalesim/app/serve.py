@@ -16,6 +16,7 @@ from scalesim.app.compute import Runner
 from scalesim.app.explore import explore_panel, explore_server
 from scalesim.app.levers import likely
 from scalesim.app.room import facilitator_panel, facilitator_server, table_panel, table_server
+from scalesim.app.state import State
 from scalesim.app.workshop import Rooms
 from scalesim.errors import ScenarioError
 from scalesim.scenario.levers import check_prices
@@ -51,6 +52,7 @@ def make_app(loaded: dict[str, Scenario], runner: Runner, rooms: Rooms) -> App:
         facilitator_panel(budgets),
         title=TITLE,
         window_title="scalesim",
+        id="tabs",
     )
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
@@ -72,7 +74,10 @@ def _exit(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm: bool = True) -> int:
+def serve(
+    scenarios: list[Path] | None, host: str, port: int, workers: int, warm: bool = True, state: Path | None = None
+) -> int:
+    """Serve the app; with ``state`` (a SQLite file), workshops, tables, attempts and answers survive a restart."""
     paths = scenarios or bundled()
     stems = [path.stem for path in paths]
     if len(set(stems)) < len(stems):
@@ -88,8 +93,14 @@ def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm
             probe.bind((host, port))
         except OSError as exc:
             raise ScenarioError(f"--host {host} --port {port}: cannot serve there ({exc.strerror})") from None
-    runner = Runner(workers)
-    app = make_app(loaded, runner, Rooms())
+    kept = State(state) if state is not None else None
+    rooms = Rooms(kept, loaded)
+    runner = Runner(workers, kept)
+    app = make_app(loaded, runner, rooms)
+    if kept is not None:
+        print(f"scalesim app: workshops kept in {state} ({len(rooms.workshops)} resumed)", flush=True)
+        for line in rooms.skipped:
+            print(f"scalesim app: not resumed: {line}", flush=True)
 
     # uvicorn re-raises the SIGTERM it caught once it has stopped; with Python's default handler that would end
     # the process before the worker pool is shut down. A handler that exits through Python runs the cleanup.
@@ -111,4 +122,6 @@ def serve(scenarios: list[Path] | None, host: str, port: int, workers: int, warm
         print("scalesim app: stopped", file=sys.stderr)
     finally:
         runner.close()
+        if kept is not None:
+            kept.close()
     return 0

@@ -1,12 +1,18 @@
 """A workshop: the facilitator opens one on a scenario and a budget, tables join with its code, each table runs
 the design it chose, and the facilitator's screen shows them side by side.
 
-Plain data kept by the app's process (one room, one server): no browser holds anything a table could lose by
-reloading, and the facilitator's page can be reopened with the code.
+Two secrets keep the roles apart. The workshop's code is public (it is on the projector): it lets a table join.
+The facilitator's key is not: it is in the facilitator's own link, and only a page that gives it can reopen the
+workshop, reveal the dynamics, rename or remove tables, or export. Each table has its own key, so no other
+browser can take its name over.
+
+Plain data kept by the app's process and written through to its state file (:mod:`scalesim.app.state`), so a
+restart resumes every workshop, table and attempt; no browser holds anything a table could lose by reloading.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import secrets
@@ -17,6 +23,7 @@ import pandas as pd
 
 from scalesim.about import VERSION
 from scalesim.app.levers import CUSTOM, Built
+from scalesim.app.state import State, digest
 from scalesim.errors import ScenarioError
 from scalesim.scenario.levers import LEVERS, check_prices, up_front
 from scalesim.scenario.schema import Scenario
@@ -29,6 +36,8 @@ MAX_NAME = 24
 
 
 KEY_LENGTH = 6
+FACILITATOR_KEY_LENGTH = 10
+"""Long enough not to be guessed in a session (32^10), short enough to type from a note."""
 
 
 def new_key(length: int) -> str:
@@ -62,6 +71,13 @@ class Workshop:
     opened: str
     tables: dict[str, Table] = field(default_factory=dict)
     revealed: bool = False
+    facilitator_key: str = field(default_factory=lambda: new_key(FACILITATOR_KEY_LENGTH))
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def spend(self, built: Built) -> float:
+        if built.costs is None:
+            raise ScenarioError(f"scenario {self.scenario.name!r} cannot price a design it does not name")
+        return up_front(built.costs)
 
     def check_budget(self, built: Built) -> None:
         """Refuse a design over the budget (or one the scenario cannot price), saying by how much."""
@@ -110,18 +126,70 @@ class Workshop:
             "scalesim": VERSION,
         }
 
+    def export_attempts(self) -> pd.DataFrame:
+        """Every attempt of every table, in order: what it chose, what that committed, and what came of it (a run,
+        or the refusal and why) — a refused over-budget design is part of the session's story."""
+        columns = ["at", "table", "outcome", "up_front", "retention", "verdict", "npv", "message"]
+        rows = [
+            {**{c: a.get(c) for c in columns}, **{f"lever_{k}": v for k, v in a["choices"].items()}}
+            for a in self.attempts
+        ]
+        return pd.DataFrame(rows, columns=columns + [f"lever_{lever}" for lever in LEVERS])
+
     def export_json(self) -> str:
         frame = self.export()
         tables = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")  # full precision
-        return json.dumps({**self.describe(), "tables": tables}, indent=2)
+        return json.dumps({**self.describe(), "tables": tables, "attempts": self.attempts}, indent=2)
+
+    def stored(self) -> dict[str, Any]:
+        """What the state file keeps of the workshop itself (its tables and attempts are kept on their own)."""
+        return {
+            "base": self.base,
+            "budget": self.budget,
+            "opened": self.opened,
+            "revealed": self.revealed,
+            "facilitator_key": self.facilitator_key,
+        }
 
 
 class Rooms:
-    """Every open workshop of this server, by code; ``version`` grows with every change (pages poll it)."""
+    """Every open workshop of this server, by code; ``version`` grows with every change (pages poll it).
 
-    def __init__(self) -> None:
+    With a ``state``, every change is written through to it, and the workshops stored there whose scenario is
+    among ``scenarios`` (and unchanged since) are resumed; ``skipped`` says which were not, and why."""
+
+    def __init__(self, state: State | None = None, scenarios: dict[str, Scenario] | None = None) -> None:
         self.workshops: dict[str, Workshop] = {}
         self.version = 0
+        self.state = state
+        self.skipped: list[str] = []
+        if state is not None:
+            self._resume(state, {s.name: s for s in (scenarios or {}).values()})
+
+    def _resume(self, state: State, scenarios: dict[str, Scenario]) -> None:
+        for code, name, scenario_digest, data in state.workshops():
+            scenario = scenarios.get(name)
+            if scenario is None:
+                self.skipped.append(f"workshop {code}: scenario {name!r} is not offered by this server")
+                continue
+            if _digest(scenario) != scenario_digest:
+                self.skipped.append(f"workshop {code}: scenario {name!r} has changed since it was opened")
+                continue
+            workshop = Workshop(code, scenario, data["base"], data["budget"], data["opened"])
+            workshop.revealed, workshop.facilitator_key = data["revealed"], data["facilitator_key"]
+            for stored in state.tables(code):
+                table = Table(**stored)
+                workshop.tables[table.name] = table
+            workshop.attempts = state.attempts(code)
+            self.workshops[code] = workshop
+
+    def _save(self, workshop: Workshop, table: Table | None = None) -> None:
+        self.version += 1
+        if self.state is None:
+            return
+        self.state.save_workshop(workshop.code, workshop.scenario.name, _digest(workshop.scenario), workshop.stored())
+        if table is not None:
+            self.state.save_table(workshop.code, table.key, dataclasses.asdict(table))
 
     def open(self, scenario: Scenario, budget: float | None) -> Workshop:
         if scenario.workshop is None:
@@ -133,13 +201,19 @@ class Rooms:
         budget = scenario.workshop.budget if budget is None else budget
         if budget is None or not 0 < budget <= 1e9:
             raise ScenarioError(f"budget: {budget!r} is not a budget; give an amount above 0 and at most 1e9")
+        cheapest = up_front(scenario.workshop.baseline)
+        if budget < cheapest:
+            raise ScenarioError(
+                f"budget: {budget:,.0f} is below what the cheapest design commits up front ({cheapest:,.0f} "
+                f"{scenario.currency}): every table would be refused; give at least that"
+            )
         code = ""
         while not code or code in self.workshops:
             code = new_key(CODE_LENGTH)
         opened = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         workshop = Workshop(code, scenario, next(iter(scenario.designs)), float(budget), opened)
         self.workshops[code] = workshop
-        self.version += 1
+        self._save(workshop)
         return workshop
 
     def find(self, code: str) -> Workshop:
@@ -148,14 +222,22 @@ class Rooms:
             raise ScenarioError(f"no workshop with the code {code.strip()!r}: ask the facilitator for it")
         return found
 
+    def facilitate(self, code: str, key: str) -> Workshop:
+        """The workshop, for the page that gives its facilitator key (a table knows the code, never the key)."""
+        workshop = self.find(code)
+        if not secrets.compare_digest(key.strip().upper().replace("-", ""), workshop.facilitator_key):
+            raise ScenarioError(
+                f"workshop {workshop.code}: that is not its facilitator key; open the facilitator link you were "
+                "given when you opened it"
+            )
+        return workshop
+
     def join(self, code: str, table: str, key: str = "") -> tuple[Workshop, Table]:
         """The workshop and the table joined: a new name makes a new table; a name in use (in any case or spacing)
         is the same table only for a browser that gives its key."""
         workshop = self.find(code)
-        name = " ".join(table.split())
-        if not name or len(name) > MAX_NAME:
-            raise ScenarioError(f"table name: {table!r}; give a name of 1 to {MAX_NAME} characters")
-        taken = next((t for t in workshop.tables.values() if t.name.casefold() == name.casefold()), None)
+        name = _name(table)
+        taken = _taken(workshop, name)
         if taken is not None:
             if key.strip().upper() != taken.key:
                 raise ScenarioError(
@@ -167,11 +249,71 @@ class Rooms:
             raise ScenarioError(f"workshop {workshop.code} is full ({MAX_TABLES} tables)")
         entry = Table(name)
         workshop.tables[name] = entry
-        self.version += 1
+        self._save(workshop, entry)
         return workshop, entry
 
+    def rename(self, workshop: Workshop, old: str, new: str) -> None:
+        """The facilitator renames a table (a rude or mistyped name on the projector); its key and runs stay."""
+        table = self._table(workshop, old)
+        name = _name(new)
+        other = _taken(workshop, name)
+        if other is not None and other is not table:
+            raise ScenarioError(f"table name {other.name!r} is taken in workshop {workshop.code}: choose another")
+        del workshop.tables[table.name]
+        for attempt in workshop.attempts:
+            if attempt["table"] == table.name:
+                attempt["table"] = name
+        table.name = name
+        table.weekly = [{**row, "design": name} for row in table.weekly]
+        table.events = [{**row, "design": name} for row in table.events]
+        workshop.tables[name] = table
+        self._save(workshop, table)
+
+    def remove(self, workshop: Workshop, name: str) -> None:
+        """The facilitator removes a table (a test join, a table that left); its page is told to join again."""
+        table = self._table(workshop, name)
+        del workshop.tables[table.name]
+        if self.state is not None:
+            self.state.drop_table(workshop.code, table.key)
+        self._save(workshop)
+
+    def _table(self, workshop: Workshop, name: str) -> Table:
+        table = workshop.tables.get(name)
+        if table is None:
+            raise ScenarioError(
+                f"no table {name!r} in workshop {workshop.code}: tables are {', '.join(workshop.tables)}"
+            )
+        return table
+
+    def attempt(
+        self,
+        workshop: Workshop,
+        table: Table,
+        choices: dict[str, str],
+        spend: float | None,
+        outcome: str,
+        message: str = "",
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        """Log one attempt of a table: a run (with what came of it) or a refusal (with why)."""
+        entry: dict[str, Any] = {
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "table": table.name,
+            "outcome": outcome,
+            "choices": dict(choices),
+            "up_front": spend,
+            "message": message,
+            "retention": None if result is None else result["retention"],
+            "verdict": None if result is None else result["stall"]["verdict"],
+            "npv": None if result is None else result["money"]["npv"],
+        }
+        workshop.attempts.append(entry)
+        if self.state is not None:
+            self.state.add_attempt(workshop.code, entry)
+        self.version += 1
+
     def record(self, workshop: Workshop, table: Table, built: Built, answer: dict[str, Any]) -> None:
-        """Keep a table's run (the latest replaces the one before)."""
+        """Keep a table's run (the latest replaces the one before; every run is in the attempts)."""
         if workshop.tables.get(table.name) is not table:
             raise ScenarioError(f"table {table.name!r} is no longer in workshop {workshop.code}: join again")
         entry = table
@@ -186,11 +328,27 @@ class Rooms:
         entry.weekly = _renamed(answer["weekly"], table.name)
         entry.events = _renamed(answer["events"], table.name)
         entry.runs += 1
-        self.version += 1
+        self._save(workshop, entry)
+        self.attempt(workshop, table, built.choices, up_front(built.costs), "ran", result=entry.result)
 
     def reveal(self, workshop: Workshop, shown: bool) -> None:
         workshop.revealed = shown
-        self.version += 1
+        self._save(workshop)
+
+
+def _digest(scenario: Scenario) -> str:
+    return digest(scenario.model_dump_json())
+
+
+def _name(typed: str) -> str:
+    name = " ".join(typed.split())
+    if not name or len(name) > MAX_NAME:
+        raise ScenarioError(f"table name: {typed!r}; give a name of 1 to {MAX_NAME} characters")
+    return name
+
+
+def _taken(workshop: Workshop, name: str) -> Table | None:
+    return next((t for t in workshop.tables.values() if t.name.casefold() == name.casefold()), None)
 
 
 RUNNING = ("recurring_per_year", "new_teams_per_year", "added_staff_per_year", "monitoring_per_year")
