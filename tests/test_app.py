@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from scalesim.labels import REASONS_SHORT
+
 from conftest import CHROMIUM, ROOT, SCENARIOS
 
 pytest.importorskip("shiny")
@@ -31,7 +33,8 @@ def _canonical(design: str) -> tuple[str, str]:
     (summary,) = (ROOT / "results" / "canonical" / "stall-demo").glob("seed2026-*/summary.json")
     data = json.loads(summary.read_text())["designs"][design]
     stall = data["stall"]
-    return f"retention {data['retention']:.1%}", f"{stall['verdict']} ({stall['reason']}, day {stall['day']:.0f})"
+    reason = REASONS_SHORT[stall["reason"]]  # the app says why in words
+    return f"retention {data['retention']:.1%}", f"{stall['verdict']} ({reason}, day {stall['day']:.0f})"
 
 
 def _free_port() -> int:
@@ -118,13 +121,8 @@ def test_a_lever_changes_the_retention_and_the_chart(server, browser, shots: Pat
 
 
 def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(server, browser, shots: Path):
-    facilitator = browser.new_page(viewport={"width": 1500, "height": 1100})
-    facilitator.goto(server[0])
-    facilitator.click("text=facilitate")
-    facilitator.select_option("#open_scenario", "stall-demo")
-    facilitator.wait_for_timeout(500)
-    facilitator.click("#open")
-    code = _text(facilitator, "#code", "code ").split()[1]
+    facilitator = browser.new_page(viewport={"width": 1920, "height": 1080})  # a projector
+    code = _open_workshop(facilitator, server[0])
     assert "budget 100,000 EUR" in facilitator.inner_text("#code")
 
     def join(name: str) -> object:
@@ -138,11 +136,17 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
 
     tables = {}
     red_levers = {"integration_point": "embedded", "process_owner": "with"}
+    guesses = {"Blue": ("60", "50000"), "Red": ("70", "200000")}
     for name, levers in (("Blue", {}), ("Red", red_levers), ("$$ Makers", {})):  # "$$": text, not mathematics
         page = join(name)
         page.wait_for_selector("#table_run", timeout=30_000)
         for lever, option in levers.items():
             page.select_option(f"#table_lever_{lever}", option)
+        if name in guesses:  # what the table expects, written down before the reveal
+            page.fill("#guess_retention", guesses[name][0])
+            page.fill("#guess_npv", guesses[name][1])
+            page.click("#guess")
+            _text(page, "#guess_saved", "saved")
         tables[name] = page
     impostor = join("  red ")  # a name in use, typed by another browser: refused, Red's result is safe
     assert "table name 'Red' is taken" in _text(impostor, "#table_error", "taken")
@@ -158,31 +162,56 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
     _text(red, "#table_costs", "90,000 EUR up front (within budget)")
     for page in tables.values():
         page.click("#table_run")
+    _text(red, "#table_run", "simulating")  # the button says it is busy while the answer comes
     blue = _text(tables["Blue"], "#table_headline", "retention")
     retention, stall = _canonical("bolt_on")  # Blue changed no lever
     assert blue.startswith(f"{retention} · {stall}") and "Why:" in blue
     assert _text(red, "#table_headline", "retention").startswith("retention")
+    red.select_option("#table_lever_monitoring", "with")  # a lever moved after the run: the answer is marked
+    assert "out of date" in _text(red, "#table_headline", "out of date")
+    red.select_option("#table_lever_monitoring", "without")
     red.wait_for_timeout(1000)
     red.screenshot(path=str(shots / "app-table.png"), full_page=True)
 
     board = _text(facilitator, "#board", "Red")
-    assert "Blue" in board and "$$ Makers" in board and "embedded" in board
-    assert "retention" not in board  # hidden until revealed
+    assert "Blue" in board and "$$ Makers" in board and "in the queue" in board
+    assert "retention" not in board and "value kept" not in board  # hidden until revealed
     facilitator.click("#reveal", force=True)
-    board = _text(facilitator, "#board", "retention")
-    shown = f"\t{float(retention.split()[1].rstrip('%')):g}\t"  # retention % as a number: it sorts as one
-    assert "retention %" in board and shown in board and "reverted" in board
+    debrief = _text(facilitator, "#debrief", "value kept")
     day = stall.split("day ")[1].rstrip(")")
-    assert f"stalled on day {day} (reverted): adoption stayed under" in _text(facilitator, "#reasons", "Blue")
+    assert f"{retention.split()[1]}" in debrief and f"stalled on day {day}: adoption stayed under" in debrief
+    assert "60.0%, NPV 50,000 EUR" in debrief and "no guess" in debrief  # guesses against results
+    assert debrief.index("Red") < debrief.index("Blue")  # ranked by the value kept
     facilitator.wait_for_selector("#side_by_side img", timeout=60_000)
-    assert facilitator.locator("#side_by_side.shiny-output-error, #side_by_side .shiny-output-error").count() == 0
+    assert facilitator.locator("#side_by_side .shiny-output-error").count() == 0
+    facilitator.wait_for_selector("#replay img", timeout=60_000)
+    first = facilitator.locator("#replay img").get_attribute("src")
+    assert facilitator.locator(".slider-animate-button").count() == 1  # play / pause
+    facilitator.evaluate("Shiny.setInputValue('replay_week', 30)")  # a step forward
+    facilitator.wait_for_function(
+        f"document.querySelector('#replay img')?.getAttribute('src') !== {first!r}", timeout=30_000
+    )
     facilitator.wait_for_timeout(1500)
     facilitator.screenshot(path=str(shots / "app-facilitator.png"), full_page=True)
+    facilitator.click("#presenter")
+    facilitator.wait_for_selector("#leave_presenter", timeout=10_000)
+    facilitator.wait_for_timeout(1500)
+    assert not facilitator.locator("#open").is_visible()  # the sidebar is hidden
+    headline = facilitator.locator("#code").bounding_box()
+    chart = facilitator.locator("#side_by_side img").bounding_box()
+    assert headline is not None and chart is not None
+    assert headline["y"] + headline["height"] < 200 and chart["y"] < 1080 * 0.75  # both on the first screen
+    facilitator.screenshot(path=str(shots / "app-presenter.png"))
+    facilitator.click("#leave_presenter")
     with facilitator.expect_download() as download:
         facilitator.click("#export_csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert {row["table"] for row in rows} == {"Blue", "Red", "$$ Makers"}
     assert {row["up_front"] for row in rows} == {"30000.0", "90000.0"}
+    with facilitator.expect_download() as download:
+        facilitator.click("#export_attempts")
+    attempts = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [a["outcome"] for a in attempts if a["table"] == "Red"] == ["refused", "ran"]
 
 
 def test_a_malformed_upload_shows_its_error_and_the_server_carries_on(server, browser, tmp_path: Path):

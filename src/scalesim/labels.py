@@ -90,6 +90,14 @@ VERDICTS: dict[str, str] = {
     "undefined": "has no retention to judge (the pilot's own value is not above zero)",
     "not_scaled": "is today's process",
 }
+VERDICT_MARKS: dict[str, tuple[str, str]] = {
+    "scaled": ("✓", "#1b7837"),
+    "eroded": ("◐", "#b35806"),
+    "stalled": ("✕", "#b2182b"),
+    "undefined": ("?", "#555555"),
+    "not_scaled": ("–", "#555555"),
+}
+"""Each verdict's mark and colour, so that on a projector "stalled" and "scaled" do not look alike."""
 REASONS: dict[str, str] = {
     "reverted": "people stopped following the outputs and the organisation went back to the old way",
     "backlog": "a queue grows without bound",
@@ -121,6 +129,12 @@ OPTIONS: dict[str, dict[str, str]] = {
     "go_live": {"with": "training and a learning period", "without": "no go-live support"},
 }
 """Lever options in plain words (the app's choices, the plan, the narrative)."""
+OPTIONS_SHORT: dict[str, dict[str, str]] = {
+    "integration_point": {"embedded": "in the queue", "side_channel": "dashboard"},
+    "approval": {"none": "none", "all": "every output", "risk_based": "risk-based", "committee": "committee"},
+    "exception_handling": {"defined": "triage team", "ad_hoc": "ad hoc"},
+}
+"""Lever options in a table cell's few words (the workshop board); other levers read "with" / "without"."""
 LEVERS: dict[str, str] = {
     "integration_point": "where the output enters the work",
     "process_owner": "who owns acting on it",

@@ -36,6 +36,8 @@ PILOT_PASSES = PilotPasses()
 CACHED_RUNS = 1024
 """About 200 kB a run (the tables of one design and four PNGs): 200 MB at most."""
 FIGURE_DPI = 100
+SHOWN_AS = "your design"
+"""How the figures name the design built from the levers."""
 
 
 def run_plain(scenario_json: str) -> dict[str, Any]:
@@ -55,13 +57,18 @@ def run_plain(scenario_json: str) -> dict[str, Any]:
         "events": result.events_table().to_dict(orient="list"),
     }
     frames = tables(answer)
+    for frame in frames.values():  # the figures name the design as a person would, not by its key
+        if "design" in frame:
+            frame["design"] = frame["design"].replace(CUSTOM, SHOWN_AS)
     stall = summary["designs"][CUSTOM]["stall"]
     source = f"{scenario.name} · seed {scenario.run.seed} · 1 replication"
     drawn = {
         "waterfall": F.waterfall(frames["table"], scenario.currency, source),
         "value": F.value_over_time(frames["weekly"], scenario.currency, source),
-        "state": F.state_over_time(frames["weekly"], frames["events"], CUSTOM, source, stall),
-        "money": F.money_over_time(frames["money"], summary, source),
+        "state": F.state_over_time(frames["weekly"], frames["events"], SHOWN_AS, source, stall),
+        "money": F.money_over_time(
+            frames["money"], {**summary, "designs": {SHOWN_AS: summary["designs"][CUSTOM]}}, source
+        ),
     }
     answer["figures"] = {name: png(figure) for name, figure in drawn.items()}
     return answer

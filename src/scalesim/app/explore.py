@@ -18,6 +18,8 @@ from scalesim.app.compute import Runner, tables
 from scalesim.app.levers import ASSUMPTIONS, CUSTOM, Built, build, slider_range
 from scalesim.app.workshop import running_per_year
 from scalesim.errors import ScenarioError
+from scalesim.labels import FIELDS, OPTIONS, REASONS, REASONS_SHORT, VERDICTS, field_words
+from scalesim.ops.check import check_size
 from scalesim.scenario.levers import Lever, check_prices, chosen, levers, up_front
 from scalesim.scenario.load import load_scenario
 from scalesim.scenario.schema import Scenario
@@ -52,11 +54,19 @@ class Shown:
 
 
 def answer_on_click(
-    click: Callable[[], Any], make: Callable[[], Built], runner: Runner, problem: reactive.Value[str]
+    click: Callable[[], Any],
+    make: Callable[[], Built],
+    runner: Runner,
+    problem: reactive.Value[str],
+    button: str,
+    waiting: reactive.Value[str],
 ) -> Any:
     """On each ``click``: build the design (a refusal goes to ``problem``, the page's error line) and answer it
-    from the runner, without blocking the page. Returns the task whose ``result()`` is the :class:`Shown`."""
+    from the runner, without blocking the page. The task button ``button`` shows it is busy while the answer is
+    coming, and ``waiting`` says how many runs are ahead of this one. Returns the task whose ``result()`` is the
+    :class:`Shown`."""
 
+    @ui.bind_task_button(button_id=button)
     @reactive.extended_task
     async def task(built: Built) -> Shown:
         started, cached = time.perf_counter(), runner.cached(built.key)
@@ -72,29 +82,76 @@ def answer_on_click(
             problem.set(first_line(exc))
             return
         problem.set("")
+        waiting.set(queue_words(runner, built.key))
         task(built)
 
+    @reactive.effect
+    def _done() -> None:
+        if task.status() != "running":
+            waiting.set("")
+
     return task
+
+
+def queue_words(runner: Runner, key: str) -> str:
+    """What a person waits for: an answer already known, a run someone else started, or a run behind others."""
+    if runner.cached(key):
+        return ""
+    if key in runner.running:
+        return "simulating: someone else asked for this design a moment ago, their run answers you too"
+    ahead = len(runner.running)
+    return f"simulating: {ahead} run(s) ahead of yours" if ahead else "simulating: about 5 s"
+
+
+GLOSSARY = {
+    "retention": FIELDS["retention"].hint,
+    "NPV": FIELDS["npv"].hint,
+    **{word: f"this design {meaning}" for word, meaning in VERDICTS.items()},
+    **REASONS,
+}
+"""What the headline's words mean, shown when the pointer rests on them."""
+
+
+def glossed(text: str) -> Any:
+    """``text`` with each glossary word the reader can point at for its meaning (an ``<abbr>`` title)."""
+    parts: list[Any] = []
+    for piece in text.split(" "):
+        word = piece.strip("(),·")
+        meaning = GLOSSARY.get(word)
+        parts.append(ui.tags.abbr(piece, title=meaning) if meaning else piece)
+        parts.append(" ")
+    return parts[:-1]
 
 
 def verdict(stall: dict[str, Any], priced: bool = True) -> str:
     """``stalled (reverted, day 140), pays``, or ``eroded, loses money``: what happened to value, then whether the
     design pays over the run (only where the design's costs are known)."""
-    value = (
-        f"stalled ({stall['reason']}, day {stall['day']:.0f})" if stall["verdict"] == "stalled" else stall["verdict"]
-    )
+    reason = REASONS_SHORT.get(stall["reason"], stall["reason"])
+    value = f"stalled ({reason}, day {stall['day']:.0f})" if stall["verdict"] == "stalled" else stall["verdict"]
     if not priced or stall.get("money") is None:
         return value
     return f"{value}, {stall['money'].split(':')[0]}"
 
 
 def lever_selects(scenario: Scenario, prefix: str, design: str) -> list[Any]:
-    """A select a lever, each starting at the option ``design`` has."""
+    """A select a lever, each starting at the option ``design`` has; options in words, their names the values."""
     start = chosen(scenario, design)
     return [
-        ui.input_select(f"{prefix}{lever.name}", lever.label, choices=lever.names, selected=start[lever.name])
+        ui.input_select(
+            f"{prefix}{lever.name}",
+            lever.label,
+            choices={name: OPTIONS.get(lever.name, {}).get(name, name.replace("_", " ")) for name in lever.names},
+            selected=start[lever.name],
+        )
         for lever in choosable(scenario)
     ]
+
+
+def assumption_words(scenario: Scenario, path: str) -> str:
+    """A slider's label: the belief's own label where the scenario has one, else the field in words."""
+    if scenario.beliefs is not None and path in scenario.beliefs.inputs:
+        return scenario.beliefs.label(path)
+    return field_words(path)
 
 
 def explore_panel(loaded: dict[str, Scenario]) -> Any:
@@ -116,7 +173,8 @@ def explore_panel(loaded: dict[str, Scenario]) -> Any:
                 width=340,
             ),
             ui.output_text("error"),
-            ui.h4(ui.output_text("headline")),
+            ui.output_text("waiting_line"),
+            ui.h4(ui.output_ui("headline")),
             ui.output_text("costs"),
             ui.output_ui("waterfall"),
             ui.output_ui("value"),
@@ -129,6 +187,8 @@ def explore_panel(loaded: dict[str, Scenario]) -> Any:
 def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario], runner: Runner) -> None:
     del session  # the page's state is this function's closure
     problem = reactive.value("")
+    waiting = reactive.value("")
+    first = reactive.value(True)
     mine = reactive.value(dict(loaded))  # this session's scenarios: the served ones and its uploads
 
     @reactive.calc
@@ -142,6 +202,7 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
             try:
                 uploaded = load_scenario(file["datapath"])
                 check_prices(uploaded, file["name"])
+                check_size(uploaded, list(uploaded.designs))  # as the command line refuses a run too big to serve
             except ScenarioError as exc:
                 problem.set(f"{file['name']}: {first_line(exc).split(': ', 1)[-1]}")
                 return
@@ -166,8 +227,9 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
         out = []
         for path in ASSUMPTIONS:
             low, value, high = slider_range(scenario(), path)
-            label = path.removeprefix("production.")
-            out.append(ui.input_slider(_slider_id(path), label, low, high, value, step=0.01))
+            out.append(
+                ui.input_slider(_slider_id(path), assumption_words(scenario(), path), low, high, value, step=0.01)
+            )
         return out
 
     def custom() -> Built:
@@ -175,14 +237,37 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
         assumptions = {path: input[_slider_id(path)]() for path in ASSUMPTIONS}
         return build(scenario(), input.base(), choices, assumptions)
 
-    simulate_task = answer_on_click(input.run, custom, runner, problem)
+    simulate_task = answer_on_click(input.run, custom, runner, problem, "run", waiting)
+
+    @reactive.effect
+    def _first_answer() -> None:
+        """The starting design's answer on first load: the page is never empty."""
+        if not first():
+            return
+        try:
+            built = custom()
+        except (ScenarioError, KeyError, TypeError):  # the lever menus are not drawn yet
+            return
+        first.set(False)
+        simulate_task(built)
 
     @render.text
     def error() -> str:
         return problem()
 
     @render.text
-    def headline() -> str:
+    def waiting_line() -> str:
+        return waiting()
+
+    def out_of_date(shown: Shown) -> bool:
+        """Whether the page's levers or assumptions have moved since the answer shown was asked for."""
+        try:
+            return custom().key != shown.built.key
+        except (ScenarioError, KeyError, TypeError):
+            return True
+
+    @render.ui
+    def headline() -> Any:
         shown = simulate_task.result()
         summary = shown.answer["summary"]
         design = summary["designs"][CUSTOM]
@@ -192,11 +277,15 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
             else "NPV not shown: the scenario prices only its own designs (no 'workshop' block)"
         )
         how = "from the cache" if shown.cached else f"live run, {shown.seconds:.1f} s"
-        return (
+        text = (
             f"retention {percent(design['retention'])} · {verdict(design['stall'], shown.built.costs is not None)} · "
             f"{npv} · "
             f"seed {summary['seed']} · 1 replication · {how}"
         )
+        if not out_of_date(shown):
+            return ui.tags.span(*glossed(text))
+        note = ui.tags.div("out of date: the levers have changed since this run; press run", class_="stale")
+        return [ui.tags.span(*glossed(text), style="opacity: 0.45"), note]
 
     @render.text
     def costs() -> str:

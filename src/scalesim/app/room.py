@@ -12,15 +12,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
+import segno
 from shiny import Inputs, Session, reactive, render, ui
 
-from scalesim.app.compute import Runner
+from scalesim.app.compute import Runner, png
+from scalesim.app.debrief import TABLE_CSS, debrief_html, handouts_html, slide
 from scalesim.app.explore import (
     answer_on_click,
     choices_made,
     choosable,
     figure,
     first_line,
+    glossed,
     lever_selects,
     percent,
     verdict,
@@ -28,6 +31,8 @@ from scalesim.app.explore import (
 from scalesim.app.levers import CUSTOM, Built, build, closest
 from scalesim.app.workshop import Rooms, Table, Workshop, running_per_year
 from scalesim.errors import ScenarioError
+from scalesim.labels import LEVERS as LEVERS_WORDS
+from scalesim.labels import OPTIONS_SHORT
 from scalesim.report import figures as F
 from scalesim.scenario.levers import up_front
 from scalesim.scenario.schema import Scenario
@@ -48,11 +53,14 @@ def table_panel() -> Any:
                 width=340,
             ),
             ui.output_text("table_error"),
+            ui.output_text("table_waiting"),
             ui.h4(ui.output_text("table_status")),
             ui.output_text("table_costs"),
-            ui.output_text("table_headline"),
+            ui.output_ui("table_headline"),
+            ui.output_ui("table_guess"),
             ui.output_ui("table_state"),
         ),
+        value="join",
     )
 
 
@@ -72,29 +80,60 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
                 ui.output_ui("facilitator_tools"),
                 width=300,
             ),
+            ui.output_ui("presenter_style"),
             ui.output_text("facilitator_error"),
             ui.h2(ui.output_text("code")),
+            ui.output_ui("join_box"),
             ui.output_data_frame("board"),
-            ui.output_ui("reasons"),
-            ui.output_plot("side_by_side", height="620px"),
+            ui.output_ui("debrief"),
+            ui.output_ui("side_by_side"),
+            ui.output_ui("replay_box"),
+            ui.output_ui("replay"),
         ),
         value="facilitate",
     )
 
 
-def facilitator_link(clientdata: Any, workshop: Workshop) -> str:
-    """The address that reopens this workshop as its facilitator (the key is in it: keep it off the projector)."""
+PRESENTER_CSS = """
+.bslib-sidebar-layout > .sidebar, .bslib-sidebar-layout > .collapse-toggle { display: none !important; }
+.bslib-sidebar-layout { grid-template-columns: 0 1fr !important; --_sidebar-width: 0px !important; }
+.navbar { display: none !important; }
+body, .shiny-data-grid { font-size: 24px !important; }
+h2 { font-size: 44px !important; } .join-box { font-size: 28px; }
+.shiny-data-grid table td, .shiny-data-grid table th { font-size: 24px !important; padding: 8px 12px !important; }
+#leave_presenter { position: fixed; top: 8px; right: 8px; z-index: 1000; font-size: 14px; opacity: 0.6; }
+"""
+"""The presenter view: sidebar and menu hidden, type large enough to read from the back of a room."""
+
+
+def _address(clientdata: Any) -> str:
     base = f"{clientdata.url_protocol()}//{clientdata.url_hostname()}"
     port = clientdata.url_port()
-    return f"{base}{f':{port}' if port else ''}{clientdata.url_pathname()}?" + urlencode(
-        {"workshop": workshop.code, "key": workshop.facilitator_key}
-    )
+    return f"{base}{f':{port}' if port else ''}{clientdata.url_pathname()}"
+
+
+def facilitator_link(clientdata: Any, workshop: Workshop) -> str:
+    """The address that reopens this workshop as its facilitator (the key is in it: keep it off the projector)."""
+    return f"{_address(clientdata)}?" + urlencode({"workshop": workshop.code, "key": workshop.facilitator_key})
+
+
+def join_address(clientdata: Any, workshop: Workshop) -> str:
+    """The address a table joins at, with the code filled in (on the projector, and in its QR code)."""
+    return f"{_address(clientdata)}?" + urlencode({"join": workshop.code})
 
 
 def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) -> None:
-    del session
     problem = reactive.value("")
+    waiting = reactive.value("")
     joined = reactive.value[tuple[Workshop, Table] | None](None)
+
+    @reactive.effect
+    def _from_join_address() -> None:
+        """The join address on the projector (``?join=CODE``) opens this tab with the code filled in."""
+        query = parse_qs(session.clientdata.url_search().lstrip("?"))
+        if "join" in query:
+            ui.update_text("join_code", value=query["join"][0])
+            ui.update_navset("tabs", selected="join")
 
     @reactive.effect
     @reactive.event(input.join)
@@ -129,7 +168,58 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
             raise
         return built
 
-    table_task = answer_on_click(input.table_run, current, runner, problem)
+    table_task = answer_on_click(input.table_run, current, runner, problem, "table_run", waiting)
+
+    @render.text
+    def table_waiting() -> str:
+        return waiting()
+
+    @render.ui
+    def table_guess() -> Any:
+        """Before the reveal, the table writes down what it expects: the debrief sets it against the model."""
+        if joined() is None:
+            return None
+        workshop, table = joined()  # type: ignore[misc]
+        if workshop.revealed:
+            return None
+        saved = table.prediction
+        return ui.tags.div(
+            ui.h6("your guess before the reveal"),
+            ui.input_numeric(
+                "guess_retention",
+                "share of the pilot's value you will keep (%)",
+                value=None if saved is None else round(100 * saved["retention"], 1),  # type: ignore[arg-type]
+            ),
+            ui.input_numeric(
+                "guess_npv",
+                f"NPV over the run ({workshop.scenario.currency})",
+                value=None if saved is None else saved["npv"],  # type: ignore[arg-type]
+            ),
+            ui.input_action_button("guess", "save our guess"),
+            ui.output_text("guess_saved"),
+        )
+
+    @reactive.effect
+    @reactive.event(input.guess)
+    def _guess() -> None:
+        place = joined()
+        if place is None:
+            return
+        try:
+            rooms.predict(place[0], place[1], input.guess_retention(), input.guess_npv())
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
+            return
+        problem.set("")
+
+    @render.text
+    def guess_saved() -> str:
+        input.guess()
+        place = joined()
+        if place is None or place[1].prediction is None:
+            return ""
+        guess = place[1].prediction
+        return f"saved: {100 * guess['retention']:.1f}% kept, NPV {guess['npv']:,.0f}"
 
     @reactive.effect
     def _record() -> None:
@@ -172,16 +262,25 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         verdict = "within budget" if spend <= workshop.budget else f"OVER budget by {spend - workshop.budget:,.0f}"
         return f"your design commits {spend:,.0f} {currency} up front ({verdict}); its running costs show after a run"
 
-    @render.text
-    def table_headline() -> str:
+    @render.ui
+    def table_headline() -> Any:
         shown = table_task.result()
         design = shown.answer["summary"]["designs"][CUSTOM]
         why = f" Why: {design['stall']['detail']}." if design["stall"].get("detail") else ""
-        return (
+        text = (
             f"retention {percent(design['retention'])} · {verdict(design['stall'])} · "
             f"NPV {design['money']['npv']:,.0f} {shown.answer['summary']['currency']} · "
             f"running costs {running_per_year(design):,.0f} a year · {shown.seconds:.1f} s.{why}"
         )
+        workshop, _ = joined()  # type: ignore[misc]
+        try:
+            now = choices_made(input, workshop.scenario, "table_lever_")
+        except (KeyError, TypeError):
+            now = {}
+        if now == {k: v for k, v in shown.built.choices.items() if k in now}:
+            return ui.tags.span(*glossed(text))
+        note = ui.tags.div("out of date: your levers have changed since this run; press run", class_="stale")
+        return [ui.tags.span(*glossed(text), style="opacity: 0.45"), note]
 
     @render.ui
     def table_state() -> Any:
@@ -222,7 +321,7 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
                 take(rooms.facilitate(query["workshop"][0], query.get("key", [""])[0]))
             except ScenarioError as exc:
                 problem.set(first_line(exc))
-        ui.update_navs("tabs", selected="facilitate")
+        ui.update_navset("tabs", selected="facilitate")
 
     @reactive.effect
     @reactive.event(input.open)
@@ -251,6 +350,7 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         return [
             ui.tags.hr(),
             ui.input_switch("reveal", "reveal the dynamics", workshop.revealed),
+            ui.input_action_button("presenter", "presenter view (for the projector)"),
             ui.tags.details(
                 ui.tags.summary("your facilitator link (keep it off the projector)"),
                 ui.tags.p(ui.tags.a(link, href=link, id="facilitator_link"), style="word-break: break-all"),
@@ -264,7 +364,99 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
             ui.download_button("export_csv", "export results (CSV)"),
             ui.download_button("export_json", "export results (JSON)"),
             ui.download_button("export_attempts", "export every attempt (CSV)"),
+            ui.download_button("export_debrief", "debrief slide (HTML, prints)"),
+            ui.download_button("export_handouts", "a handout per table (HTML, prints)"),
         ]
+
+    presenting = reactive.value(False)
+
+    @reactive.effect
+    @reactive.event(input.presenter)
+    def _present() -> None:
+        presenting.set(True)
+
+    @reactive.effect
+    @reactive.event(input.leave_presenter)
+    def _leave() -> None:
+        presenting.set(False)
+
+    @render.ui
+    def presenter_style() -> Any:
+        if not presenting():
+            return None
+        return [ui.tags.style(PRESENTER_CSS), ui.input_action_button("leave_presenter", "leave presenter view")]
+
+    @render.ui
+    def join_box() -> Any:
+        """The address the room joins at, and its QR code, while tables are joining (before the reveal)."""
+        workshop = mine()
+        if workshop is None:
+            return None
+        version()
+        if workshop.revealed:
+            return None
+        with reactive.isolate():
+            address = join_address(session.clientdata, workshop)
+        code = segno.make(address, error="m")
+        return ui.tags.div(
+            ui.tags.img(src=code.svg_data_uri(scale=5, border=2), alt=f"QR code for {address}", id="join_qr"),
+            ui.tags.div(
+                ui.tags.div("join at"),
+                ui.tags.div(ui.tags.b(address), id="join_address"),
+                ui.tags.div(f"or open the app, choose 'join a workshop' and type {workshop.code}"),
+            ),
+            class_="join-box",
+            style="display: flex; gap: 1.5rem; align-items: center; margin: 0.5rem 0 1rem;",
+        )
+
+    @render.ui
+    def debrief() -> Any:
+        """Revealed: every table ranked against the pilot's 100 %, why, and what it guessed."""
+        workshop = mine()
+        if workshop is None:
+            return None
+        version()
+        if not workshop.revealed:
+            return None
+        return ui.tags.div(
+            ui.tags.style(TABLE_CSS), ui.h4("How much of the pilot's value each design kept"), ui.HTML(slide(workshop))
+        )
+
+    @render.ui
+    def replay_box() -> Any:
+        """The stall replayed, for one table at a time: play, pause, or drag week by week."""
+        workshop = mine()
+        version()
+        if workshop is None or not workshop.revealed:
+            return None
+        ran = [name for name, table in workshop.tables.items() if table.result is not None]
+        if not ran:
+            return None
+        with reactive.isolate():
+            chosen = input.replay_table() if "replay_table" in input else None
+        weeks = max(int(max(row["week"] for row in workshop.tables[name].weekly)) for name in ran)
+        return ui.tags.div(
+            ui.h4("Replay: week by week"),
+            ui.input_select("replay_table", "table", choices=ran, selected=chosen if chosen in ran else ran[0]),
+            ui.input_slider("replay_week", "week", 0, weeks, 0, step=1, animate=ui.AnimationOptions(interval=700)),
+        )
+
+    @render.ui
+    def replay() -> Any:
+        workshop = mine()
+        version()
+        if workshop is None or not workshop.revealed:
+            return None
+        table = workshop.tables.get(input.replay_table())  # waits (silently) until the replay's controls exist
+        if table is None or table.result is None:
+            return None
+        weekly, events = pd.DataFrame(table.weekly), pd.DataFrame(table.events)
+        if events.empty:
+            events = pd.DataFrame(columns=["design", "day", "event", "value"])
+        commitment = workshop.scenario.production.dynamics.reversion.commitment_threshold
+        source = f"{workshop.scenario.name} · workshop {workshop.code} · seed {workshop.scenario.run.seed}"
+        drawn = png(F.replay(weekly, events, table.name, float(input.replay_week()), commitment, source))
+        return ui.img(src=drawn["src"], alt="replay", style=f"width: {drawn['width']}px; max-width: 100%;")
 
     @reactive.effect
     def _follow() -> None:
@@ -330,41 +522,28 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
 
     @render.data_frame
     def board() -> Any:
+        """Who has joined and what each table chose, in words; once revealed the debrief takes its place."""
         workshop = mine()
         if workshop is None:
             return None
         version()
+        if workshop.revealed:
+            return None
         frame = workshop.export()
         if frame.empty:
             return frame
-        shown = ["table", "runs", *(f"lever_{lever.name}" for lever in choosable(workshop.scenario)), "up_front"]
-        if workshop.revealed and "retention" in frame:
-            frame["retention %"] = (100 * frame["retention"].astype(float)).round(1)  # a number: it sorts as one
-            shown += ["retention %", "verdict", "stall_reason", "stall_day", "npv"]
-        frame = frame[[c for c in shown if c in frame]].rename(columns=lambda c: c.removeprefix("lever_"))
-        return render.DataGrid(frame.round({"up_front": 0, "stall_day": 0, "npv": 0}), width="100%")
+        offered = choosable(workshop.scenario)
+        for lever in offered:
+            words = OPTIONS_SHORT.get(lever.name, {})
+            frame[f"lever_{lever.name}"] = frame[f"lever_{lever.name}"].map(lambda o, w=words: w.get(o, o))
+        headers = {"table": "table", "runs": "runs", "up_front": f"up front ({workshop.scenario.currency})"}
+        headers |= {f"lever_{lever.name}": LEVERS_WORDS.get(lever.name, lever.label) for lever in offered}
+        frame = frame[[c for c in headers if c in frame]].rename(columns=headers)
+        return render.DataGrid(frame.round(0), width="100%")
 
     @render.ui
-    def reasons() -> Any:
-        """Why each table's design stalled (or did not), in the model's words: revealed with the results."""
-        workshop = mine()
-        if workshop is None:
-            return None
-        version()
-        if not workshop.revealed:
-            return None
-        lines = []
-        for name, table in workshop.tables.items():
-            if table.result is None:
-                continue
-            stall = table.result["stall"]
-            when = f" on day {stall['day']:.0f} ({stall['reason']})" if stall["verdict"] == "stalled" else ""
-            why = f": {stall['detail']}" if stall.get("detail") else ""
-            lines.append(ui.tags.li(ui.tags.b(name), f" {stall['verdict']}{when}{why}"))
-        return ui.tags.ul(*lines)
-
-    @render.plot
     def side_by_side() -> Any:
+        """Every table's design, a panel each: drawn as an image at its own size, so it grows with the tables."""
         workshop = mine()
         if workshop is None:
             return None
@@ -378,7 +557,8 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
             events = pd.DataFrame(columns=["design", "day", "event", "value"])
         source = f"{workshop.scenario.name} · workshop {workshop.code} · seed {workshop.scenario.run.seed}"
         results = {name: table.result for name, table in ran.items()}
-        return F.side_by_side(weekly, events, results, workshop.scenario.currency, source)  # type: ignore[arg-type]
+        drawn = png(F.side_by_side(weekly, events, results, workshop.scenario.currency, source))  # type: ignore[arg-type]
+        return ui.img(src=drawn["src"], alt="side by side", style=f"width: {drawn['width']}px; max-width: 100%;")
 
     @render.download_button(filename=lambda: export_name("", "csv"))
     def export_csv() -> Any:
@@ -397,3 +577,15 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         workshop = mine()
         if workshop is not None:
             yield workshop.export_attempts().to_csv(index=False)
+
+    @render.download_button(filename=lambda: export_name("-debrief", "html"))
+    def export_debrief() -> Any:
+        workshop = mine()
+        if workshop is not None:
+            yield debrief_html(workshop)
+
+    @render.download_button(filename=lambda: export_name("-handouts", "html"))
+    def export_handouts() -> Any:
+        workshop = mine()
+        if workshop is not None:
+            yield handouts_html(workshop)

@@ -60,6 +60,7 @@ class Table:
     weekly: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     runs: int = 0
+    prediction: dict[str, float] | None = None  # the table's guess before the reveal: retention (0-1) and NPV
 
 
 @dataclass
@@ -96,6 +97,8 @@ class Workshop:
         rows = []
         for table in self.tables.values():
             row: dict[str, Any] = {"table": table.name, "runs": table.runs}
+            if table.prediction is not None:
+                row.update(guess_retention=table.prediction["retention"], guess_npv=table.prediction["npv"])
             row.update({f"lever_{lever}": table.choices.get(lever) for lever in LEVERS})
             row.update(table.costs)
             if table.result is not None:
@@ -334,6 +337,25 @@ class Rooms:
     def reveal(self, workshop: Workshop, shown: bool) -> None:
         workshop.revealed = shown
         self._save(workshop)
+
+    def predict(self, workshop: Workshop, table: Table, retention_percent: Any, npv: Any) -> None:
+        """A table's guess of its own result, before the reveal (what the room believed, for the debrief)."""
+        if workshop.tables.get(table.name) is not table:
+            raise ScenarioError(f"table {table.name!r} is no longer in workshop {workshop.code}: join again")
+        if workshop.revealed:
+            raise ScenarioError("the dynamics are revealed: guesses are closed")
+        try:
+            kept, money = float(retention_percent), float(npv)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                "a guess needs two numbers: the share of the pilot's value kept (%) and the NPV"
+            ) from None
+        if not -100 <= kept <= 100:
+            raise ScenarioError(f"guess of value kept: {kept:g}%; give a share from -100 to 100 %")
+        if not abs(money) <= 1e9:
+            raise ScenarioError(f"guess of NPV: {money:g}; give an amount of at most 1e9 either way")
+        table.prediction = {"retention": kept / 100, "npv": money}
+        self._save(workshop, table)
 
 
 def _digest(scenario: Scenario) -> str:

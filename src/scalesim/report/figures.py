@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from scalesim.about import VERSION
 from scalesim.experiment.stats import half_width
-from scalesim.labels import CAUSES, FIELDS, REASONS, field_words, label, number, short_money
+from scalesim.labels import CAUSES, FIELDS, REASONS, VERDICT_MARKS, field_words, label, number, short_money
 from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.money import DAYS_PER_MONTH
 from scalesim.ops.summary import RunSummary, StallSummary
@@ -362,8 +362,10 @@ def side_by_side(
         kept = "retention undefined" if retention is None else f"{retention:.0%} retained"
         npv = result["money"]["npv"] if result.get("money") else None
         money = "" if npv is None else f", NPV {npv / 1000:,.0f}k {currency}"
+        mark, colour = VERDICT_MARKS.get(result["stall"]["verdict"], ("", "black"))
         # a table's name is the room's text, drawn as typed: "$$ Makers" is not mathematics
-        ax.set_title(f"{name}: {kept}, {result['stall']['verdict']}{money}", fontsize=9, parse_math=False)
+        title = f"{mark} {name}: {kept}, {result['stall']['verdict']}{money}"
+        ax.set_title(title, fontsize=11, color=colour, parse_math=False)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="lower left")
@@ -582,4 +584,39 @@ def breakeven_plot(data: dict, source: str) -> Figure:
     money_axis(ax, data["currency"])
     ax.set_title(f"Where {data['design']} breaks even")
     ax.legend(fontsize=8)
+    return finish(fig, source)
+
+
+def replay(
+    weekly: pd.DataFrame, events: pd.DataFrame, design: str, week: float, commitment: float, source: str
+) -> Figure:
+    """The stall replayed up to ``week``: the share of the pilot's value kept week by week, then trust and adoption
+    against the commitment below which people go back to the old way, the day they did marked once it has come.
+    The axes span the whole run, so the picture does not rescale as the weeks play."""
+    rows = weekly[weekly["design"] == design].sort_values("week")
+    shown = rows[rows["week"] <= week]
+    kept = (shown["production_value"] / shown["pilot_value"].where(shown["pilot_value"] > 0)).clip(-0.5, 1.5)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True)
+    top.plot(shown["week"], kept, color=PALETTE[0], linewidth=2)
+    top.axhline(1.0, color="#999999", linewidth=0.8, linestyle="--")
+    top.text(0, 1.02, "the pilot's value", fontsize=9, color="#666666")
+    top.set_ylim(-0.05, 1.15)
+    top.set_ylabel("value kept that week")
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    bottom.plot(shown["week"], shown["trust"], color=PALETTE[0], linewidth=2, label="trust")
+    bottom.plot(shown["week"], shown["adoption"], color=PALETTE[1], linewidth=2, label="adoption")
+    if commitment > 0:
+        bottom.axhline(commitment, color=PALETTE[3], linestyle="--", linewidth=1.2, label="below this, people revert")
+    marks = events[(events["design"] == design) & (events["event"] == "reverted")] if len(events) else events
+    for day in marks["day"] if len(marks) else []:
+        if day / 7 <= week:
+            for ax in (top, bottom):
+                ax.axvline(day / 7, color=PALETTE[1], linestyle=":", linewidth=2)
+            bottom.text(day / 7, 1.0, f" back to the old way (day {day:.0f})", fontsize=10, color=PALETTE[1])
+    bottom.set_ylim(0, 1.08)
+    bottom.set_xlim(0, float(rows["week"].max()) if len(rows) else 1.0)
+    bottom.set_xlabel("week")
+    bottom.set_ylabel("share (0-1)")
+    bottom.legend(fontsize=9, loc="lower left")
+    top.set_title(f"{design}: week {week:.0f}", parse_math=False)
     return finish(fig, source)
