@@ -120,7 +120,9 @@ def test_a_lever_changes_the_retention_and_the_chart(server, browser, shots: Pat
     page.screenshot(path=str(shots / "app-explore.png"), full_page=True)
 
 
-def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(server, browser, shots: Path):
+def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(
+    server, browser, shots: Path, tmp_path: Path
+):
     facilitator = browser.new_page(viewport={"width": 1920, "height": 1080})  # a projector
     code = _open_workshop(facilitator, server[0])
     assert "budget 100,000 EUR" in facilitator.inner_text("#code")
@@ -212,6 +214,15 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(serve
         facilitator.click("#export_attempts")
     attempts = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert [a["outcome"] for a in attempts if a["table"] == "Red"] == ["refused", "ran"]
+    with facilitator.expect_download() as download:
+        facilitator.click("#export_handouts")
+    handouts = tmp_path / "handouts.html"
+    handouts.write_text(Path(download.value.path()).read_text())
+    printed = browser.new_page(viewport={"width": 1000, "height": 1300})
+    printed.goto(handouts.as_uri())
+    assert printed.locator("section.handout").count() == 3
+    assert "60.0%, NPV 50,000 EUR" in printed.inner_text("body")
+    printed.screenshot(path=str(shots / "app-handout.png"))
 
 
 def test_a_malformed_upload_shows_its_error_and_the_server_carries_on(server, browser, tmp_path: Path):
@@ -238,12 +249,20 @@ def test_twenty_people_change_a_lever_at_once_and_every_one_gets_an_answer(serve
         page.goto(server[0])
     for i, page in enumerate(pages):
         _ready(page)
+        _text(page, "#headline", "retention")  # the starting design's answer, on load
         lever, option = toggles[i % len(toggles)]
         page.select_option(f"#lever_{lever}", option)
+        _text(page, "#headline", "out of date")
     started = time.perf_counter()
     for page in pages:  # a page event, not Playwright's click: that waits for each background tab to paint
         page.evaluate("document.querySelector('#run').click()")
-    answers = [_text(page, "#headline", "retention") for page in pages]
+    for page in pages:  # the new answer, not the first one the page showed on load (that one is now out of date)
+        page.wait_for_function(
+            "(t => t.includes('retention') && !t.includes('out of date'))"
+            "(document.querySelector('#headline').innerText)",
+            timeout=ANSWER_MS,
+        )
+    answers = [page.inner_text("#headline") for page in pages]
     took = time.perf_counter() - started
     print(f"20 sessions answered in {took:.1f} s")
     assert all(answer.startswith("retention") for answer in answers)
