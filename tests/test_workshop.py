@@ -11,7 +11,7 @@ import yaml
 
 from scalesim.app.compute import Runner, run_plain
 from scalesim.app.levers import CUSTOM, build, closest, likely
-from scalesim.app.state import State
+from scalesim.app.state import State, digest
 from scalesim.app.workshop import (
     CODE_LENGTH,
     CODE_LETTERS,
@@ -347,3 +347,15 @@ def test_a_state_file_that_is_not_one_is_refused(tmp_path, capsys):
     bad.write_text("not a database " * 100)
     with pytest.raises(ScenarioError, match="not a scalesim app state file"):
         State(bad)
+
+
+def test_a_state_file_in_a_missing_folder_or_of_another_form_is_said(tmp_path):
+    with pytest.raises(ScenarioError, match="no folder"):
+        State(tmp_path / "nowhere" / "app.sqlite")
+    state, scenario = State(tmp_path / "app.sqlite"), short()
+    fingerprint = digest(scenario.model_dump_json())
+    state.save_workshop("ABCD", "stall-demo", fingerprint, {"base": "bolt_on"})  # fields missing: another form
+    rooms = Rooms(state, {"stall-demo": scenario})
+    assert not rooms.workshops and rooms.skipped == [
+        "workshop ABCD: stored in a form this version of scalesim does not read"
+    ]

@@ -44,6 +44,10 @@ class State:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        if str(path) != ":memory:" and not Path(path).resolve().parent.is_dir():
+            from scalesim.errors import ScenarioError
+
+            raise ScenarioError(f"--state {path}: no folder {Path(path).resolve().parent}")
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self.db.executescript(SCHEMA)

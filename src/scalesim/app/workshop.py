@@ -178,11 +178,15 @@ class Rooms:
             if _digest(scenario) != scenario_digest:
                 self.skipped.append(f"workshop {code}: scenario {name!r} has changed since it was opened")
                 continue
-            workshop = Workshop(code, scenario, data["base"], data["budget"], data["opened"])
-            workshop.revealed, workshop.facilitator_key = data["revealed"], data["facilitator_key"]
-            for stored in state.tables(code):
-                table = Table(**stored)
-                workshop.tables[table.name] = table
+            try:
+                workshop = Workshop(code, scenario, data["base"], data["budget"], data["opened"])
+                workshop.revealed, workshop.facilitator_key = data["revealed"], data["facilitator_key"]
+                for stored in state.tables(code):
+                    table = Table(**stored)
+                    workshop.tables[table.name] = table
+            except (KeyError, TypeError):  # written by a version that kept other fields
+                self.skipped.append(f"workshop {code}: stored in a form this version of scalesim does not read")
+                continue
             workshop.attempts = state.attempts(code)
             self.workshops[code] = workshop
 
