@@ -33,6 +33,8 @@ def _canonical(design: str) -> tuple[str, str]:
     (summary,) = (ROOT / "results" / "canonical" / "stall-demo").glob("seed2026-*/summary.json")
     data = json.loads(summary.read_text())["designs"][design]
     stall = data["stall"]
+    if stall["verdict"] != "stalled":
+        return f"retention {data['retention']:.1%}", stall["verdict"]
     reason = REASONS_SHORT[stall["reason"]]  # the app says why in words
     return f"retention {data['retention']:.1%}", f"{stall['verdict']} ({reason}, day {stall['day']:.0f})"
 
@@ -118,6 +120,14 @@ def test_a_lever_changes_the_retention_and_the_chart(server, browser, shots: Pat
     assert "from the cache" in _text(page, "#headline", retention)  # the first answer, remembered
     page.wait_for_timeout(1500)
     page.screenshot(path=str(shots / "app-explore.png"), full_page=True)
+    page.select_option("#other", "redesigned")  # bolt-on here, the redesign there
+    both = _text(page, "#compare_view", "redesigned")
+    redesigned = _canonical("redesigned")[0]
+    assert both.count("retention") == 2 and redesigned in both and retention in both
+    assert page.locator("#compare_view img").count() == 4
+    page.wait_for_function("document.querySelectorAll('#waterfall img').length === 0", timeout=10_000)  # not twice
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "app-side-by-side.png"), full_page=True)
 
 
 def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(

@@ -36,7 +36,7 @@ PILOT_PASSES = PilotPasses()
 CACHED_RUNS = 1024
 """About 200 kB a run (the tables of one design and four PNGs): 200 MB at most."""
 FIGURE_DPI = 100
-SHOWN_AS = "your design"
+SHOWN_AS = "this design"
 """How the figures name the design built from the levers."""
 
 

@@ -154,6 +154,10 @@ def assumption_words(scenario: Scenario, path: str) -> str:
     return field_words(path)
 
 
+ALONE = "(nothing: one design)"
+"""The side-by-side choice that shows the page's design alone."""
+
+
 def explore_panel(loaded: dict[str, Scenario]) -> Any:
     first = next(iter(loaded.values()))
     return ui.nav_panel(
@@ -163,6 +167,7 @@ def explore_panel(loaded: dict[str, Scenario]) -> Any:
                 ui.input_select("scenario", "scenario", choices=list(loaded)),
                 ui.input_file("upload", "or upload a scenario (YAML)", accept=[".yaml", ".yml"]),
                 ui.input_select("base", "start from design", choices=list(first.designs)),
+                ui.input_select("other", "side by side with", choices=[ALONE, *first.designs]),
                 ui.h6("levers"),
                 ui.output_ui("lever_inputs"),
                 ui.h6("assumptions"),
@@ -176,6 +181,7 @@ def explore_panel(loaded: dict[str, Scenario]) -> Any:
             ui.output_text("waiting_line"),
             ui.h4(ui.output_ui("headline")),
             ui.output_text("costs"),
+            ui.output_ui("compare_view"),
             ui.output_ui("waterfall"),
             ui.output_ui("value"),
             ui.output_ui("state"),
@@ -215,6 +221,7 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
     @reactive.event(input.scenario)
     def _new_scenario() -> None:
         ui.update_select("base", choices=list(scenario().designs))
+        ui.update_select("other", choices=[ALONE, *scenario().designs])
 
     @render.ui
     def lever_inputs() -> Any:
@@ -250,6 +257,55 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
             return
         first.set(False)
         simulate_task(built)
+
+    @reactive.extended_task
+    async def other_task(built: Built) -> Shown:
+        started, cached = time.perf_counter(), runner.cached(built.key)
+        answer = await runner.run(built.key)
+        return Shown(answer, time.perf_counter() - started, cached, built)
+
+    def comparing() -> bool:
+        return input.other() not in (ALONE, None, "")
+
+    @reactive.effect
+    @reactive.event(input.other, input.run)
+    def _other() -> None:
+        """The design to set beside the page's: that design as the scenario names it, on the same assumptions."""
+        if not comparing() or input.other() not in scenario().designs:
+            return
+        assumptions = {path: input[_slider_id(path)]() for path in ASSUMPTIONS}
+        try:
+            built = build(scenario(), input.other(), chosen(scenario(), input.other()), assumptions)
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
+            return
+        other_task(built)
+
+    @render.ui
+    def compare_view() -> Any:
+        """Two designs side by side: what each keeps, where the value goes, and how trust and adoption move."""
+        if not comparing():
+            return ui.TagList()
+        # a task's result is asked for only once it has one: asking a running task leaves this output "in
+        # progress", and Shiny's page then refuses the next value sent for it (and every value after it)
+        if simulate_task.status() != "success" or other_task.status() != "success":
+            return ui.tags.p("simulating both designs...")
+        mine_shown, other_shown = simulate_task.result(), other_task.result()
+        columns = []
+        for title, shown in (("your design", mine_shown), (input.other(), other_shown)):
+            design = shown.answer["summary"]["designs"][CUSTOM]
+            line = (
+                f"retention {percent(design['retention'])} · {verdict(design['stall'], shown.built.costs is not None)}"
+            )
+            columns.append(
+                ui.tags.div(
+                    ui.h5(title),
+                    ui.tags.p(*glossed(line)),
+                    figure(shown.answer, "waterfall"),
+                    figure(shown.answer, "state"),
+                )
+            )
+        return ui.layout_columns(*columns, col_widths=(6, 6))
 
     @render.text
     def error() -> str:
@@ -302,14 +358,20 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
 
     @render.ui
     def waterfall() -> Any:
+        if comparing():  # the two designs are side by side above (an empty tag, so the old figure is cleared)
+            return ui.TagList()
         return figure(simulate_task.result().answer, "waterfall")
 
     @render.ui
     def value() -> Any:
+        if comparing():  # the two designs are side by side above (an empty tag, so the old figure is cleared)
+            return ui.TagList()
         return figure(simulate_task.result().answer, "value")
 
     @render.ui
     def state() -> Any:
+        if comparing():  # the two designs are side by side above (an empty tag, so the old figure is cleared)
+            return ui.TagList()
         return figure(simulate_task.result().answer, "state")
 
     @render.ui
