@@ -359,3 +359,36 @@ def test_a_state_file_in_a_missing_folder_or_of_another_form_is_said(tmp_path):
     assert not rooms.workshops and rooms.skipped == [
         "workshop ABCD: stored in a form this version of scalesim does not read"
     ]
+
+
+def test_a_shock_changes_the_next_rounds_world_and_earlier_rounds_are_kept(tmp_path):
+    scenario = short()
+    rooms = Rooms(State(tmp_path / "app.sqlite"), {"stall-demo": scenario})
+    workshop = rooms.open(scenario, None)
+    _, blue = rooms.join(workshop.code, "Blue")
+    built = build(workshop.current(), "bolt_on", {}, {})
+    first = run_plain(built.key)
+    rooms.record(workshop, blue, built, first)
+    rooms.predict(workshop, blue, 50, 1000)
+    rooms.reveal(workshop, True)
+    with pytest.raises(ScenarioError, match="shock 'meteor' is not one of"):
+        rooms.next_round(workshop, "meteor")
+    assert workshop.round == 1  # a refused shock changes nothing
+    rooms.next_round(workshop, "accuracy")
+    assert workshop.round == 2 and not workshop.revealed and workshop.shocks == ["accuracy"]
+    assert workshop.current().production.accuracy == pytest.approx(scenario.production.accuracy - 0.10)
+    assert workshop.shock_words() == ["the model's accuracy drops by 10 points (accuracy: 0.88 -> 0.78)"]
+    assert blue.result is None and blue.prediction is None and blue.rounds[0]["round"] == 1
+    again = build(workshop.current(), "bolt_on", {}, {})
+    assert again.key != built.key  # a new world: not the first round's answer
+    second = run_plain(again.key)
+    rooms.record(workshop, blue, again, second)
+    shocked_retention = second["summary"]["designs"][CUSTOM]["retention"]
+    assert shocked_retention < first["summary"]["designs"][CUSTOM]["retention"]  # a worse model keeps less
+    row = workshop.export().iloc[0]
+    assert row["round"] == 2 and row["round_1_retention"] == blue.rounds[0]["retention"]
+    resumed = Rooms(State(tmp_path / "app.sqlite"), {"stall-demo": scenario}).find(workshop.code)
+    assert resumed.round == 2 and resumed.shocks == ["accuracy"] and resumed.tables["Blue"].rounds == blue.rounds
+    rooms.next_round(workshop, "key_person")
+    team = scenario.production.handoffs[-1].team
+    assert workshop.current().production.teams[team].staff == scenario.production.teams[team].staff - 1

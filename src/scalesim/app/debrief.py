@@ -74,6 +74,7 @@ def rows(workshop: Workshop) -> list[dict[str, Any]]:
             "npv": t.result["money"]["npv"],  # type: ignore[index]
             "why": reason(t),
             "guess": _guess(t, cur),
+            "earlier": "; ".join(f"round {r['round']}: {_percent(r['retention'])}" for r in t.rounds) or "",
         }
         for i, t in enumerate(ranked(workshop), 1)
     ]
@@ -84,18 +85,18 @@ def slide(workshop: Workshop) -> str:
     cur = workshop.scenario.currency
     head = (
         "<tr><th>#</th><th>table</th><th class='num'>value kept</th><th>verdict</th>"
-        f"<th class='num'>NPV ({cur})</th><th>why</th><th>guessed before the reveal</th></tr>"
+        f"<th class='num'>NPV ({cur})</th><th>why</th><th>guessed before the reveal</th><th>earlier rounds</th></tr>"
     )
     lines = [
         "<tr class='pilot'><td></td><td>the pilot</td><td class='num'>100%</td><td>the demo</td><td></td>"
-        "<td>clean data, no handoffs, approvals waived, a dedicated team</td><td></td></tr>"
+        "<td>clean data, no handoffs, approvals waived, a dedicated team</td><td></td><td></td></tr>"
     ]
     for row in rows(workshop):
         lines.append(
             f"<tr><td>{row['rank']}</td><td>{html.escape(row['table'])}</td>"
             f"<td class='num'>{_percent(row['retention'])}</td><td>{_mark(row['verdict'])}</td>"
             f"<td class='num'>{row['npv']:,.0f}</td><td>{html.escape(row['why'])}</td>"
-            f"<td>{html.escape(row['guess'])}</td></tr>"
+            f"<td>{html.escape(row['guess'])}</td><td>{html.escape(row['earlier'])}</td></tr>"
         )
     return f"<table class='debrief'>{head}{''.join(lines)}</table>"
 

@@ -29,6 +29,7 @@ from scalesim.app.explore import (
     verdict,
 )
 from scalesim.app.levers import CUSTOM, Built, build, closest
+from scalesim.app.shocks import SHOCKS
 from scalesim.app.workshop import Rooms, Table, Workshop, running_per_year
 from scalesim.errors import ScenarioError
 from scalesim.labels import LEVERS as LEVERS_WORDS
@@ -84,7 +85,7 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
             ui.output_text("facilitator_error"),
             ui.h2(ui.output_text("code")),
             ui.output_ui("join_box"),
-            ui.output_data_frame("board"),
+            ui.output_ui("board_box"),
             ui.output_ui("debrief"),
             ui.output_ui("side_by_side"),
             ui.output_ui("replay_box"),
@@ -123,6 +124,10 @@ def join_address(clientdata: Any, workshop: Workshop) -> str:
 
 
 def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) -> None:
+    @reactive.poll(lambda: rooms.version, POLL_SECONDS)
+    def version() -> int:
+        return rooms.version
+
     problem = reactive.value("")
     waiting = reactive.value("")
     joined = reactive.value[tuple[Workshop, Table] | None](None)
@@ -159,8 +164,9 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
 
     def current() -> Built:
         workshop, table = joined()  # type: ignore[misc]
-        choices = choices_made(input, workshop.scenario, "table_lever_")
-        built = build(workshop.scenario, closest(workshop.scenario, choices), choices, {})
+        played = workshop.current()  # this round's world, with the shocks brought in
+        choices = choices_made(input, played, "table_lever_")
+        built = build(played, closest(played, choices), choices, {})
         try:
             workshop.check_budget(built)
         except ScenarioError as exc:  # a refused attempt is part of the session's story: it is logged
@@ -180,6 +186,7 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         if joined() is None:
             return None
         workshop, table = joined()  # type: ignore[misc]
+        version()
         if workshop.revealed:
             return None
         saved = table.prediction
@@ -241,10 +248,12 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         if joined() is None:
             return "Type the code the facilitator shows, and your table's name."
         workshop, table = joined()  # type: ignore[misc]
+        version()
+        shocks = f" · this round: {'; '.join(workshop.shock_words())}" if workshop.shocks else ""
         return (
             f"table {table.name} (key {table.key}, to rejoin after a reload) · workshop {workshop.code} · "
-            f"{workshop.scenario.name} · "
-            f"budget {workshop.budget:,.0f} {workshop.scenario.currency} up front"
+            f"{workshop.scenario.name} · round {workshop.round} · "
+            f"budget {workshop.budget:,.0f} {workshop.scenario.currency} up front{shocks}"
         )
 
     @render.text
@@ -253,8 +262,9 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
             return ""
         workshop, _ = joined()  # type: ignore[misc]
         try:
-            choices = choices_made(input, workshop.scenario, "table_lever_")
-            built = build(workshop.scenario, closest(workshop.scenario, choices), choices, {})
+            played = workshop.current()
+            choices = choices_made(input, played, "table_lever_")
+            built = build(played, closest(played, choices), choices, {})
         except (ScenarioError, KeyError, TypeError):
             return ""
         assert built.costs is not None
@@ -273,13 +283,17 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
             f"running costs {running_per_year(design):,.0f} a year · {shown.seconds:.1f} s.{why}"
         )
         workshop, _ = joined()  # type: ignore[misc]
+        version()
         try:
-            now = choices_made(input, workshop.scenario, "table_lever_")
-        except (KeyError, TypeError):
-            now = {}
-        if now == {k: v for k, v in shown.built.choices.items() if k in now}:
+            played = workshop.current()
+            now = choices_made(input, played, "table_lever_")
+            current = build(played, closest(played, now), now, {}).key
+        except (ScenarioError, KeyError, TypeError):
+            current = ""
+        if current == shown.built.key:
             return ui.tags.span(*glossed(text))
-        note = ui.tags.div("out of date: your levers have changed since this run; press run", class_="stale")
+        why = "your levers have changed" if workshop.current() == shown.built.scenario else "a new round has begun"
+        note = ui.tags.div(f"out of date: {why} since this run; press run", class_="stale")
         return [ui.tags.span(*glossed(text), style="opacity: 0.45"), note]
 
     @render.ui
@@ -350,6 +364,10 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         return [
             ui.tags.hr(),
             ui.input_switch("reveal", "reveal the dynamics", workshop.revealed),
+            ui.input_select(
+                "shock", "next round brings", choices={"": "no shock", **{x.name: x.words for x in SHOCKS}}
+            ),
+            ui.input_action_button("next_round", "start the next round"),
             ui.input_action_button("presenter", "presenter view (for the projector)"),
             ui.tags.details(
                 ui.tags.summary("your facilitator link (keep it off the projector)"),
@@ -481,6 +499,20 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
             rooms.reveal(workshop, bool(input.reveal()))
 
     @reactive.effect
+    @reactive.event(input.next_round)
+    def _next_round() -> None:
+        workshop = mine()
+        if workshop is None:
+            return
+        try:
+            rooms.next_round(workshop, input.shock() or None)
+        except ScenarioError as exc:
+            problem.set(first_line(exc))
+            return
+        problem.set("")
+        ui.update_switch("reveal", value=False)
+
+    @reactive.effect
     @reactive.event(input.rename)
     def _rename() -> None:
         workshop = mine()
@@ -515,10 +547,25 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         if workshop is None:
             return "Open a workshop: the tables join with its code."
         version()
+        shocks = f" · {'; '.join(workshop.shock_words())}" if workshop.shocks else ""
         return (
-            f"code {workshop.code} · {workshop.scenario.name} · budget {workshop.budget:,.0f} "
-            f"{workshop.scenario.currency} · {len(workshop.tables)} tables"
+            f"code {workshop.code} · {workshop.scenario.name} · round {workshop.round} · budget "
+            f"{workshop.budget:,.0f} {workshop.scenario.currency} · {len(workshop.tables)} tables{shocks}"
         )
+
+    board_shown = reactive.value(False)
+
+    @reactive.effect
+    def _board_shown() -> None:
+        """Whether the board has a place: set only when it changes, so the grid is not rebuilt every second."""
+        workshop = mine()
+        version()
+        board_shown.set(workshop is not None and not workshop.revealed)
+
+    @render.ui
+    def board_box() -> Any:
+        """The board's place: empty once revealed (an empty data grid would still take its height)."""
+        return ui.output_data_frame("board") if board_shown() else ui.TagList()
 
     @render.data_frame
     def board() -> Any:

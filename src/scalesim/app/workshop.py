@@ -23,6 +23,7 @@ import pandas as pd
 
 from scalesim.about import VERSION
 from scalesim.app.levers import CUSTOM, Built
+from scalesim.app.shocks import shocked
 from scalesim.app.state import State, digest
 from scalesim.errors import ScenarioError
 from scalesim.scenario.levers import LEVERS, check_prices, up_front
@@ -61,6 +62,7 @@ class Table:
     events: list[dict[str, Any]] = field(default_factory=list)
     runs: int = 0
     prediction: dict[str, float] | None = None  # the table's guess before the reveal: retention (0-1) and NPV
+    rounds: list[dict[str, Any]] = field(default_factory=list)  # what it kept in each earlier round
 
 
 @dataclass
@@ -74,6 +76,15 @@ class Workshop:
     revealed: bool = False
     facilitator_key: str = field(default_factory=lambda: new_key(FACILITATOR_KEY_LENGTH))
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    round: int = 1
+    shocks: list[str] = field(default_factory=list)
+
+    def current(self) -> Scenario:
+        """The scenario the tables play this round: the workshop's, with every shock brought in so far."""
+        return shocked(self.scenario, self.shocks)[0]
+
+    def shock_words(self) -> list[str]:
+        return shocked(self.scenario, self.shocks)[1]
 
     def spend(self, built: Built) -> float:
         if built.costs is None:
@@ -96,7 +107,8 @@ class Workshop:
         """One row a table: its options, costs and results (what the facilitator downloads)."""
         rows = []
         for table in self.tables.values():
-            row: dict[str, Any] = {"table": table.name, "runs": table.runs}
+            row: dict[str, Any] = {"table": table.name, "round": self.round, "runs": table.runs}
+            row.update({f"round_{r['round']}_retention": r["retention"] for r in table.rounds})
             if table.prediction is not None:
                 row.update(guess_retention=table.prediction["retention"], guess_npv=table.prediction["npv"])
             row.update({f"lever_{lever}": table.choices.get(lever) for lever in LEVERS})
@@ -132,7 +144,7 @@ class Workshop:
     def export_attempts(self) -> pd.DataFrame:
         """Every attempt of every table, in order: what it chose, what that committed, and what came of it (a run,
         or the refusal and why) — a refused over-budget design is part of the session's story."""
-        columns = ["at", "table", "outcome", "up_front", "retention", "verdict", "npv", "message"]
+        columns = ["at", "table", "round", "outcome", "up_front", "retention", "verdict", "npv", "message"]
         rows = [
             {**{c: a.get(c) for c in columns}, **{f"lever_{k}": v for k, v in a["choices"].items()}}
             for a in self.attempts
@@ -152,6 +164,8 @@ class Workshop:
             "opened": self.opened,
             "revealed": self.revealed,
             "facilitator_key": self.facilitator_key,
+            "round": self.round,
+            "shocks": self.shocks,
         }
 
 
@@ -181,6 +195,7 @@ class Rooms:
             try:
                 workshop = Workshop(code, scenario, data["base"], data["budget"], data["opened"])
                 workshop.revealed, workshop.facilitator_key = data["revealed"], data["facilitator_key"]
+                workshop.round, workshop.shocks = data.get("round", 1), list(data.get("shocks", []))
                 for stored in state.tables(code):
                     table = Table(**stored)
                     workshop.tables[table.name] = table
@@ -306,6 +321,7 @@ class Rooms:
         entry: dict[str, Any] = {
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "table": table.name,
+            "round": workshop.round,
             "outcome": outcome,
             "choices": dict(choices),
             "up_front": spend,
@@ -340,6 +356,30 @@ class Rooms:
 
     def reveal(self, workshop: Workshop, shown: bool) -> None:
         workshop.revealed = shown
+        self._save(workshop)
+
+    def next_round(self, workshop: Workshop, shock: str | None) -> None:
+        """The facilitator starts the next round, bringing in ``shock`` (or none): every table's result is kept
+        as its earlier round's, the board is hidden again, and guesses reopen."""
+        shocks = [*workshop.shocks, *([shock] if shock else [])]
+        shocked(workshop.scenario, shocks)  # a shock the scenario cannot take is refused before anything changes
+        for table in workshop.tables.values():
+            if table.result is not None:
+                table.rounds.append(
+                    {
+                        "round": workshop.round,
+                        "retention": table.result["retention"],
+                        "verdict": table.result["stall"]["verdict"],
+                        "npv": table.result["money"]["npv"],
+                        "choices": dict(table.choices),
+                    }
+                )
+            table.result, table.weekly, table.events, table.prediction = None, [], [], None
+            if self.state is not None:
+                self.state.save_table(workshop.code, table.key, dataclasses.asdict(table))
+        workshop.round += 1
+        workshop.shocks = shocks
+        workshop.revealed = False
         self._save(workshop)
 
     def predict(self, workshop: Workshop, table: Table, retention_percent: Any, npv: Any) -> None:
