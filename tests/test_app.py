@@ -104,6 +104,8 @@ def test_a_lever_changes_the_retention_and_the_chart(server, browser, shots: Pat
     retention, stall = _canonical("bolt_on")  # the first design, as in the canonical results
     assert before.startswith(f"{retention} · {stall}")
     assert "costs: 30,000 EUR up front" in page.inner_text("#costs")
+    titles = page.locator("#headline abbr").evaluate_all("els => els.map(e => e.title)")
+    assert any("share of the pilot's" in t for t in titles)  # a glossary on hover: what retention means
     chart_before = page.locator("#waterfall img").get_attribute("src")
     page.select_option("#lever_monitoring", "with")
     page.click("#run")
@@ -136,6 +138,8 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(
     facilitator = browser.new_page(viewport={"width": 1920, "height": 1080})  # a projector
     code = _open_workshop(facilitator, server[0])
     assert "budget 100,000 EUR" in facilitator.inner_text("#code")
+    assert f"?join={code}" in _text(facilitator, "#join_address", "join")  # the room joins here ...
+    assert facilitator.locator("#join_qr").get_attribute("src").startswith("data:image/svg+xml")  # ... or scans
 
     def join(name: str) -> object:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # another person
@@ -190,6 +194,10 @@ def test_tables_join_a_workshop_and_the_facilitator_sees_them_side_by_side(
     assert "retention" not in board and "value kept" not in board  # hidden until revealed
     facilitator.click("#reveal", force=True)
     debrief = _text(facilitator, "#debrief", "value kept")
+    facilitator.set_viewport_size({"width": 1280, "height": 800})
+    facilitator.wait_for_timeout(800)
+    assert facilitator.evaluate("document.documentElement.scrollWidth") <= 1280  # nothing wider than a laptop
+    facilitator.set_viewport_size({"width": 1920, "height": 1080})
     day = stall.split("day ")[1].rstrip(")")
     assert f"{retention.split()[1]}" in debrief and f"stalled on day {day}: adoption stayed under" in debrief
     assert "60.0%, NPV 50,000 EUR" in debrief and "no guess" in debrief  # guesses against results
@@ -243,6 +251,11 @@ def test_a_malformed_upload_shows_its_error_and_the_server_carries_on(server, br
     page.wait_for_selector("#upload")
     page.set_input_files("#upload", str(bad))
     assert "1.7" in _text(page, "#error", "accuracy")
+    huge = tmp_path / "huge.yaml"  # a valid file too big to run: refused as the command line refuses it
+    huge.write_text((SCENARIOS / "stall-demo.yaml").read_text().replace("name: stall-demo", "name: huge", 1))
+    huge.write_text(huge.read_text().replace("arrival_rate: 80 ", "arrival_rate: 80000 ", 1))
+    page.set_input_files("#upload", str(huge))
+    assert "huge.yaml: too big for the app: about 29,120,000 cases" in _text(page, "#error", "too big")
     other = browser.new_page()
     other.goto(server[0])
     _ready(other)
@@ -306,7 +319,7 @@ def test_a_table_cannot_reopen_reveal_or_export_the_facilitators_workshop(server
     assert link.split("key=")[1] not in facilitator.inner_text("#code")  # the projected line never shows the key
 
 
-def test_a_restart_mid_workshop_resumes_it_from_the_facilitators_link(browser, tmp_path: Path):
+def test_a_restart_mid_workshop_resumes_it_and_the_open_pages_reconnect(browser, tmp_path: Path):
     port, state = _free_port(), tmp_path / "app.sqlite"
     process = _start(port, state)
     address = f"http://127.0.0.1:{port}"
@@ -329,6 +342,9 @@ def test_a_restart_mid_workshop_resumes_it_from_the_facilitators_link(browser, t
     process = _start(port, state)  # at once, on the same port
     try:
         assert process.poll() is None, "an immediate restart on the same port failed"
+        # the pages that were open reconnect by themselves, and carry on where they were
+        assert f"code {code}" in _text(facilitator, "#code", "1 tables")
+        assert f"table Blue (key {key}" in _text(table, "#table_status", "table Blue")
         resumed = browser.new_page(viewport={"width": 1400, "height": 1000})
         resumed.goto(link)
         assert f"code {code}" in _text(resumed, "#code", "1 tables")

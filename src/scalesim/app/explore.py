@@ -19,7 +19,8 @@ from scalesim.app.levers import ASSUMPTIONS, CUSTOM, Built, build, slider_range
 from scalesim.app.workshop import running_per_year
 from scalesim.errors import ScenarioError
 from scalesim.labels import FIELDS, OPTIONS, REASONS, REASONS_SHORT, VERDICTS, field_words
-from scalesim.ops.check import check_size
+from scalesim.limits import DEFAULT_MAX_CASES
+from scalesim.ops.check import estimate
 from scalesim.scenario.levers import Lever, check_prices, chosen, levers, up_front
 from scalesim.scenario.load import load_scenario
 from scalesim.scenario.schema import Scenario
@@ -208,9 +209,15 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
             try:
                 uploaded = load_scenario(file["datapath"])
                 check_prices(uploaded, file["name"])
-                check_size(uploaded, list(uploaded.designs))  # as the command line refuses a run too big to serve
             except ScenarioError as exc:
                 problem.set(f"{file['name']}: {first_line(exc).split(': ', 1)[-1]}")
+                return
+            size = estimate(uploaded, list(uploaded.designs))
+            if size.cases > DEFAULT_MAX_CASES:  # as the command line refuses a run too big to serve
+                problem.set(
+                    f"{file['name']}: too big for the app: {size.describe()} (the limit is {DEFAULT_MAX_CASES:,} "
+                    "cases a run); shorten run.horizon_days or lower workload.arrival_rate"
+                )
                 return
             name = f"{uploaded.name} (uploaded)"
             mine.set({**mine(), name: uploaded})

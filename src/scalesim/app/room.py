@@ -8,6 +8,7 @@ The facilitator's page polls the workshop's version once a second, so it follows
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -140,16 +141,39 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
             ui.update_text("join_code", value=query["join"][0])
             ui.update_navset("tabs", selected="join")
 
+    async def sit(place: tuple[Workshop, Table]) -> None:
+        """This page is the table: the browser tab remembers it, so a reload (or a server restart) rejoins."""
+        problem.set("")
+        joined.set(place)
+        workshop, table = place
+        await session.send_custom_message(
+            "scalesim-remember", {"kind": "table", "code": workshop.code, "table": table.name, "key": table.key}
+        )
+
     @reactive.effect
     @reactive.event(input.join)
-    def _join() -> None:
+    async def _join() -> None:
         try:
             place = rooms.join(input.join_code(), input.join_table(), input.join_key())
         except ScenarioError as exc:
             problem.set(first_line(exc))
             return
-        problem.set("")
-        joined.set(place)
+        await sit(place)
+
+    @reactive.effect
+    @reactive.event(input.resume_table)
+    async def _resume() -> None:
+        """A reloaded page of a table that had joined: rejoin with the key it kept (a removed table is told)."""
+        try:
+            saved = json.loads(input.resume_table())
+            place = rooms.join(saved["code"], saved["table"], saved["key"])
+        except (ScenarioError, ValueError, KeyError, TypeError) as exc:
+            problem.set(f"could not rejoin: {first_line(exc) if isinstance(exc, ScenarioError) else 'join again'}")
+            return
+        ui.update_text("join_code", value=place[0].code)
+        ui.update_text("join_table", value=place[1].name)
+        ui.update_navset("tabs", selected="join")
+        await sit(place)
 
     @render.ui
     def table_levers() -> Any:
@@ -320,38 +344,60 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
     def version() -> int:
         return rooms.version
 
-    def take(workshop: Workshop) -> None:
+    async def take(workshop: Workshop) -> None:
+        """This page is the workshop's facilitator: the browser tab remembers it (not on the page, not in the
+        address), so a reload or a server restart reopens it."""
         problem.set("")
         mine.set(workshop)
+        remember: dict[str, object] = {"kind": "facilitator", "code": workshop.code, "key": workshop.facilitator_key}
+        await session.send_custom_message("scalesim-remember", remember)
 
     @reactive.effect
-    def _from_link() -> None:
+    @reactive.event(input.resume_facilitator)
+    async def _resume_facilitator() -> None:
+        """A reloaded facilitator page: reopen with the key this browser tab kept (never shown on the page)."""
+        try:
+            saved = json.loads(input.resume_facilitator())
+            workshop = rooms.facilitate(saved["code"], saved["key"])
+        except (ScenarioError, ValueError, KeyError, TypeError):
+            return  # nothing to resume: the facilitator opens or reopens as usual
+        await take(workshop)
+        ui.update_navset("tabs", selected="facilitate")
+
+    @reactive.effect
+    async def _from_link() -> None:
         """The facilitator's link (``?workshop=CODE&key=KEY``) reopens the workshop on the facilitate tab."""
         query = parse_qs(session.clientdata.url_search().lstrip("?"))
         if "workshop" not in query:
             return
         with reactive.isolate():
             try:
-                take(rooms.facilitate(query["workshop"][0], query.get("key", [""])[0]))
+                workshop = rooms.facilitate(query["workshop"][0], query.get("key", [""])[0])
             except ScenarioError as exc:
                 problem.set(first_line(exc))
+                return
+        await take(workshop)
         ui.update_navset("tabs", selected="facilitate")
 
     @reactive.effect
     @reactive.event(input.open)
-    def _open() -> None:
+    async def _open() -> None:
         try:
-            take(rooms.open(loaded[input.open_scenario()], input.open_budget()))
+            workshop = rooms.open(loaded[input.open_scenario()], input.open_budget())
         except ScenarioError as exc:
             problem.set(first_line(exc))
+            return
+        await take(workshop)
 
     @reactive.effect
     @reactive.event(input.reopen)
-    def _reopen() -> None:
+    async def _reopen() -> None:
         try:
-            take(rooms.facilitate(input.reopen_code(), input.reopen_key()))
+            workshop = rooms.facilitate(input.reopen_code(), input.reopen_key())
         except ScenarioError as exc:
             problem.set(first_line(exc))
+            return
+        await take(workshop)
 
     @render.ui
     def facilitator_tools() -> Any:

@@ -41,6 +41,29 @@ def bundled() -> list[Path]:
     raise ScenarioError("no bundled scenarios found (scalesim is not run from its source tree): give --scenario FILE")
 
 
+RECONNECT_JS = """
+// A page that loses its server (a restart) waits for it and reloads itself; a reloaded page gives back what this
+// browser tab had joined (sessionStorage: per tab, never shown), so a table or facilitator carries on by itself.
+$(document).on('shiny:connected', function () {
+  Shiny.addCustomMessageHandler('scalesim-remember', function (m) {
+    sessionStorage.setItem('scalesim-' + m.kind, JSON.stringify(m));
+  });
+  for (const kind of ['table', 'facilitator']) {
+    const saved = sessionStorage.getItem('scalesim-' + kind);
+    if (saved) Shiny.setInputValue('resume_' + kind, saved, {priority: 'event'});
+  }
+});
+$(document).on('shiny:disconnected', function () {
+  const retry = function () {
+    fetch(location.href, {cache: 'no-store'})
+      .then(function (r) { if (r.ok) location.reload(); else setTimeout(retry, 2000); })
+      .catch(function () { setTimeout(retry, 2000); });
+  };
+  setTimeout(retry, 2000);
+});
+"""
+
+
 def make_app(loaded: dict[str, Scenario], runner: Runner, rooms: Rooms) -> App:
     """The app over these scenarios (the first is shown first): explore, join a workshop, facilitate."""
     budgets = {
@@ -53,6 +76,7 @@ def make_app(loaded: dict[str, Scenario], runner: Runner, rooms: Rooms) -> App:
         title=TITLE,
         window_title="scalesim",
         id="tabs",
+        header=ui.tags.script(RECONNECT_JS),
     )
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
