@@ -166,10 +166,14 @@ def table_server(input: Inputs, session: Session, rooms: Rooms, runner: Runner) 
         """A reloaded page of a table that had joined: rejoin with the key it kept (a removed table is told)."""
         try:
             saved = json.loads(input.resume_table())
-            place = rooms.join(saved["code"], saved["table"], saved["key"])
-        except (ScenarioError, ValueError, KeyError, TypeError) as exc:
-            problem.set(f"could not rejoin: {first_line(exc) if isinstance(exc, ScenarioError) else 'join again'}")
+            workshop = rooms.find(saved["code"])
+        except (ScenarioError, ValueError, KeyError, TypeError):
+            return  # nothing this page can rejoin: the table joins as usual
+        table = next((t for t in workshop.tables.values() if t.key == saved.get("key")), None)  # renamed: still it
+        if table is None:
+            problem.set(f"your table is no longer in workshop {workshop.code} (the facilitator removed it): join again")
             return
+        place = (workshop, table)
         ui.update_text("join_code", value=place[0].code)
         ui.update_text("join_table", value=place[1].name)
         ui.update_navset("tabs", selected="join")
