@@ -183,7 +183,7 @@ def changes(scenario: Scenario, design: Design, name: str) -> list[str]:
         out.append(f"{staff} more people in {team}")
     if design.handoffs is not None:
         out.append(
-            f"the route changes: today {_route(scenario.production.handoffs)}; with {name} {_route(design.handoffs)}"
+            f"the route changes: today {_route(scenario.production.handoffs)}; with {name}, {_route(design.handoffs)}"
         )
     if design.approval.policy != "none":
         who = _the(design.approval.team) if design.approval.team else "a committee"
