@@ -101,3 +101,10 @@ def test_the_board_sentence_names_the_best_measurement_and_where_more_stops_payi
         "value, costs 8k); beyond 800 cases adds under 5%."
     )
     assert evsi.pilot_headline(study, 0.0, "EUR", str).startswith("No pilot is worth running")
+
+
+def test_an_input_that_cannot_change_the_choice_makes_a_pilot_worth_exactly_nothing() -> None:
+    _, u, theta = _worlds(1000)
+    dominated = np.column_stack([np.zeros(1000), 5.0 + 0.0 * theta])  # the design wins whatever theta is
+    ceiling, points = evsi.curve(dominated, u, theta, MEAN, SIZES, quantile=NORMAL)
+    assert ceiling == 0.0 and all(p.evsi == 0.0 for p in points)

@@ -88,3 +88,13 @@ def test_the_plan_is_written_in_three_formats_with_its_measurements(tmp_path: Pa
     assert "Who owns the process" in page and "the head of claims operations" in page
     text = (folder / "plan.txt").read_text()
     assert "4. What the pilot must measure, and on how many cases" in text
+
+
+def test_naming_the_owner_changes_no_number() -> None:
+    """The owner is a role's name for the plan: the model never reads it."""
+    from scalesim.ops.run import simulate
+
+    named = load_scenario(CLAIMS, ["run.horizon_days=30", "designs.redesigned.owner=someone else entirely"])
+    unnamed = load_scenario(CLAIMS, ["run.horizon_days=30", "designs.redesigned.owner="])
+    first, second = simulate(named).summary(), simulate(unnamed).summary()
+    assert first["designs"]["redesigned"] == second["designs"]["redesigned"]

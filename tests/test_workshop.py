@@ -392,3 +392,11 @@ def test_a_shock_changes_the_next_rounds_world_and_earlier_rounds_are_kept(tmp_p
     rooms.next_round(workshop, "key_person")
     team = scenario.production.handoffs[-1].team
     assert workshop.current().production.teams[team].staff == scenario.production.teams[team].staff - 1
+
+
+def test_a_round_without_a_shock_plays_exactly_the_same_world():
+    rooms, scenario = Rooms(), short()
+    workshop = rooms.open(scenario, None)
+    rooms.next_round(workshop, None)
+    assert workshop.round == 2 and workshop.shocks == [] and workshop.current() == scenario
+    assert build(workshop.current(), "bolt_on", {}, {}).key == build(scenario, "bolt_on", {}, {}).key

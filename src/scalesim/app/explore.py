@@ -54,6 +54,18 @@ class Shown:
     built: Built
 
 
+def answer_task(runner: Runner) -> Any:
+    """A task that answers a built design from the runner without blocking the page (its result: :class:`Shown`)."""
+
+    @reactive.extended_task
+    async def task(built: Built) -> Shown:
+        started, cached = time.perf_counter(), runner.cached(built.key)
+        answer = await runner.run(built.key)
+        return Shown(answer, time.perf_counter() - started, cached, built)
+
+    return task
+
+
 def answer_on_click(
     click: Callable[[], Any],
     make: Callable[[], Built],
@@ -67,12 +79,7 @@ def answer_on_click(
     coming, and ``waiting`` says how many runs are ahead of this one. Returns the task whose ``result()`` is the
     :class:`Shown`."""
 
-    @ui.bind_task_button(button_id=button)
-    @reactive.extended_task
-    async def task(built: Built) -> Shown:
-        started, cached = time.perf_counter(), runner.cached(built.key)
-        answer = await runner.run(built.key)
-        return Shown(answer, time.perf_counter() - started, cached, built)
+    task: Any = ui.bind_task_button(answer_task(runner), button_id=button)
 
     @reactive.effect
     @reactive.event(click)
@@ -265,11 +272,7 @@ def explore_server(input: Inputs, session: Session, loaded: dict[str, Scenario],
         first.set(False)
         simulate_task(built)
 
-    @reactive.extended_task
-    async def other_task(built: Built) -> Shown:
-        started, cached = time.perf_counter(), runner.cached(built.key)
-        answer = await runner.run(built.key)
-        return Shown(answer, time.perf_counter() - started, cached, built)
+    other_task = answer_task(runner)
 
     def comparing() -> bool:
         return input.other() not in (ALONE, None, "")
@@ -405,8 +408,12 @@ MONEY_COLUMNS = ("costs_per_year", "net_value_per_year", "npv", "net_value_run",
 
 def figure(answer: dict[str, Any], name: str) -> Any:
     """One of the figures the worker drew for this answer (:func:`scalesim.app.compute.run_plain`)."""
-    drawn = answer["figures"][name]
-    return ui.img(src=drawn["src"], alt=name, style=f"width: {drawn['width']}px; max-width: 100%; height: auto;")
+    return image(answer["figures"][name], name)
+
+
+def image(drawn: dict[str, Any], alt: str) -> Any:
+    """A drawn figure (:func:`scalesim.app.compute.png`) at its own width, never wider than the page."""
+    return ui.img(src=drawn["src"], alt=alt, style=f"width: {drawn['width']}px; max-width: 100%; height: auto;")
 
 
 def _slider_id(path: str) -> str:

@@ -9,6 +9,7 @@ The facilitator's page polls the workshop's version once a second, so it follows
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -25,6 +26,7 @@ from scalesim.app.explore import (
     figure,
     first_line,
     glossed,
+    image,
     lever_selects,
     percent,
     verdict,
@@ -94,6 +96,34 @@ def facilitator_panel(budgets: dict[str, float]) -> Any:
         ),
         value="facilitate",
     )
+
+
+EXPORTS: dict[str, tuple[str, str, str, Callable[[Workshop], str]]] = {
+    "export_csv": ("export results (CSV)", "", "csv", lambda w: w.export().to_csv(index=False)),
+    "export_json": ("export results (JSON)", "", "json", Workshop.export_json),
+    "export_attempts": (
+        "export every attempt (CSV)",
+        "-attempts",
+        "csv",
+        lambda w: w.export_attempts().to_csv(index=False),
+    ),
+    "export_debrief": ("debrief slide (HTML, prints)", "-debrief", "html", debrief_html),
+    "export_handouts": ("a handout per table (HTML, prints)", "-handouts", "html", handouts_html),
+}
+"""The facilitator's downloads: output id -> (button label, file name suffix, extension, content)."""
+
+
+def _source(workshop: Workshop) -> str:
+    return f"{workshop.scenario.name} · workshop {workshop.code} · seed {workshop.scenario.run.seed}"
+
+
+def _frames(tables: list[Table]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables' weekly rows and events, together (an empty events table still has its columns)."""
+    weekly = pd.DataFrame([row for table in tables for row in table.weekly])
+    events = pd.DataFrame([row for table in tables for row in table.events])
+    if events.empty:
+        events = pd.DataFrame(columns=["design", "day", "event", "value"])
+    return weekly, events
 
 
 PRESENTER_CSS = """
@@ -429,11 +459,7 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
             ui.input_action_button("rename", "rename"),
             ui.input_action_button("remove", "remove it"),
             ui.tags.hr(),
-            ui.download_button("export_csv", "export results (CSV)"),
-            ui.download_button("export_json", "export results (JSON)"),
-            ui.download_button("export_attempts", "export every attempt (CSV)"),
-            ui.download_button("export_debrief", "debrief slide (HTML, prints)"),
-            ui.download_button("export_handouts", "a handout per table (HTML, prints)"),
+            *(ui.download_button(output, label) for output, (label, *_) in EXPORTS.items()),
         ]
 
     presenting = reactive.value(False)
@@ -518,13 +544,10 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         table = workshop.tables.get(input.replay_table())  # waits (silently) until the replay's controls exist
         if table is None or table.result is None:
             return None
-        weekly, events = pd.DataFrame(table.weekly), pd.DataFrame(table.events)
-        if events.empty:
-            events = pd.DataFrame(columns=["design", "day", "event", "value"])
+        weekly, events = _frames([table])
         commitment = workshop.scenario.production.dynamics.reversion.commitment_threshold
-        source = f"{workshop.scenario.name} · workshop {workshop.code} · seed {workshop.scenario.run.seed}"
-        drawn = png(F.replay(weekly, events, table.name, float(input.replay_week()), commitment, source))
-        return ui.img(src=drawn["src"], alt="replay", style=f"width: {drawn['width']}px; max-width: 100%;")
+        week = float(input.replay_week())
+        return image(png(F.replay(weekly, events, table.name, week, commitment, _source(workshop))), "replay")
 
     @reactive.effect
     def _follow() -> None:
@@ -648,41 +671,19 @@ def facilitator_server(input: Inputs, session: Session, loaded: dict[str, Scenar
         ran = {name: table for name, table in workshop.tables.items() if table.result is not None}
         if not workshop.revealed or not ran:
             return None
-        weekly = pd.DataFrame([row for table in ran.values() for row in table.weekly])
-        events = pd.DataFrame([row for table in ran.values() for row in table.events])
-        if events.empty:
-            events = pd.DataFrame(columns=["design", "day", "event", "value"])
-        source = f"{workshop.scenario.name} · workshop {workshop.code} · seed {workshop.scenario.run.seed}"
+        weekly, events = _frames(list(ran.values()))
         results = {name: table.result for name, table in ran.items()}
-        drawn = png(F.side_by_side(weekly, events, results, workshop.scenario.currency, source))  # type: ignore[arg-type]
-        return ui.img(src=drawn["src"], alt="side by side", style=f"width: {drawn['width']}px; max-width: 100%;")
+        drawn = F.side_by_side(weekly, events, results, workshop.scenario.currency, _source(workshop))  # type: ignore[arg-type]
+        return image(png(drawn), "side by side")
 
-    @render.download_button(filename=lambda: export_name("", "csv"))
-    def export_csv() -> Any:
-        workshop = mine()
-        if workshop is not None:
-            yield workshop.export().to_csv(index=False)
+    def download(output: str, kind: str, ext: str, content: Callable[[Workshop], str]) -> None:
+        def handler() -> Any:
+            workshop = mine()
+            if workshop is not None:
+                yield content(workshop)
 
-    @render.download_button(filename=lambda: export_name("", "json"))
-    def export_json() -> Any:
-        workshop = mine()
-        if workshop is not None:
-            yield workshop.export_json()
+        handler.__name__ = output  # the output id Shiny binds the handler to
+        render.download_button(filename=lambda: export_name(kind, ext))(handler)
 
-    @render.download_button(filename=lambda: export_name("-attempts", "csv"))
-    def export_attempts() -> Any:
-        workshop = mine()
-        if workshop is not None:
-            yield workshop.export_attempts().to_csv(index=False)
-
-    @render.download_button(filename=lambda: export_name("-debrief", "html"))
-    def export_debrief() -> Any:
-        workshop = mine()
-        if workshop is not None:
-            yield debrief_html(workshop)
-
-    @render.download_button(filename=lambda: export_name("-handouts", "html"))
-    def export_handouts() -> Any:
-        workshop = mine()
-        if workshop is not None:
-            yield handouts_html(workshop)
+    for output, (_, kind, ext, content) in EXPORTS.items():
+        download(output, kind, ext, content)

@@ -79,12 +79,20 @@ class Workshop:
     round: int = 1
     shocks: list[str] = field(default_factory=list)
 
+    _played: tuple[tuple[str, ...], Scenario, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def _shocked(self) -> tuple[Scenario, list[str]]:
+        """The shocked scenario, validated once per set of shocks (every page render asks for it)."""
+        if self._played is None or self._played[0] != tuple(self.shocks):
+            self._played = (tuple(self.shocks), *shocked(self.scenario, self.shocks))
+        return self._played[1], self._played[2]
+
     def current(self) -> Scenario:
         """The scenario the tables play this round: the workshop's, with every shock brought in so far."""
-        return shocked(self.scenario, self.shocks)[0]
+        return self._shocked()[0]
 
     def shock_words(self) -> list[str]:
-        return shocked(self.scenario, self.shocks)[1]
+        return self._shocked()[1]
 
     def spend(self, built: Built) -> float:
         if built.costs is None:
@@ -93,9 +101,7 @@ class Workshop:
 
     def check_budget(self, built: Built) -> None:
         """Refuse a design over the budget (or one the scenario cannot price), saying by how much."""
-        if built.costs is None:
-            raise ScenarioError(f"scenario {self.scenario.name!r} cannot price a design it does not name")
-        spend = up_front(built.costs)
+        spend = self.spend(built)
         if spend > self.budget:
             raise ScenarioError(
                 f"this design commits {spend:,.0f} {self.scenario.currency} up front, "

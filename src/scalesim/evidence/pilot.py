@@ -78,6 +78,8 @@ def read_pilot(path: str | Path, beliefs: Beliefs) -> PilotData:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such file (pilot data: a CSV with one row per case)")
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        raise ScenarioError(f"{path}: a YAML/JSON file, not pilot data; give a CSV with one row per case")
     if not beliefs.measurements:
         raise ScenarioError(
             "beliefs.measurements: the scenario names no measurement, so no pilot column can update a belief; add "

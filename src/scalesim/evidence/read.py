@@ -135,7 +135,7 @@ def _csv(data: bytes, path: Path) -> Reading:
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, ValueError) as error:
-        raise ScenarioError(f"{path}: not a readable CSV event log ({error})") from None
+        raise ScenarioError(f"{path}: not a readable CSV event log ({' '.join(str(error).split())})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if separator != ",":
         notes.append(f"read as {SEPARATOR_NAMES[separator]}-separated ({separator!r})")

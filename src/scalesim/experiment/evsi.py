@@ -106,10 +106,10 @@ def curve(
 
     ``u`` and ``theta`` are the input in the decision's worlds (probability scale and value); ``quantile`` is its
     belief's quantile function, whose ``PRIOR_POINTS`` quantiles carry the smoothed benefit."""
-    ceiling = voi.evppi(nb, u[:, None])
+    smoothed = voi.expected_given(nb, u[:, None])
+    ceiling = voi.value_of_knowing(nb, smoothed)
     if ceiling <= 0:
         return ceiling, [PilotSize(n, 0.0, measurement.cost(n)) for n in sizes]
-    smoothed = voi.expected_given(nb, u[:, None])
     order = np.argsort(theta, kind="stable")
     grid = np.asarray(quantile((np.arange(PRIOR_POINTS) + 0.5) / PRIOR_POINTS), dtype=float)
     g = np.column_stack([np.interp(grid, theta[order], smoothed[order, d]) for d in range(smoothed.shape[1])])

@@ -98,7 +98,11 @@ def evppi(nb: np.ndarray, x: np.ndarray) -> float:
     The mean of the best expected relative benefit given ``x`` less the best mean; never below zero (the fitted
     values keep the mean), and capped at EVPI, which it cannot exceed in truth but can in a small sample.
     """
-    expected = expected_given(nb, x)
+    return value_of_knowing(nb, expected_given(nb, x))
+
+
+def value_of_knowing(nb: np.ndarray, expected: np.ndarray) -> float:
+    """EVPPI from the expected relative benefit given the inputs (:func:`expected_given`), at most EVPI."""
     relative = nb[:, 1:] - nb[:, :1]
     value = float(np.mean(expected.max(axis=1)) - max(0.0, float(np.mean(relative, axis=0).max())))
     return min(max(value, 0.0), evpi(nb))
