@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 import scalesim
 from scalesim.portfolio import schema as portfolio_schema
-from scalesim.scenario import beliefs, schema
+from scalesim.scenario import beliefs, process, schema
 
 from conftest import ROOT, SCENARIOS, tiny
 
@@ -42,7 +42,8 @@ def _models(module) -> list[type[BaseModel]]:
 
 
 @pytest.mark.parametrize(
-    ("module", "page"), [(schema, "scenario.md"), (beliefs, "scenario.md"), (portfolio_schema, "portfolio.md")]
+    ("module", "page"),
+    [(schema, "scenario.md"), (beliefs, "scenario.md"), (process, "scenario.md"), (portfolio_schema, "portfolio.md")],
 )
 def test_reference_documents_every_field(module, page):
     text = (ROOT / "docs" / "reference" / page).read_text()

@@ -279,10 +279,10 @@ BROKEN: dict[str, tuple[str, bytes, str]] = {
         + b"".join(f"{i},a,2024-01-01T09:00,2024-01-01T09:10\n".encode() for i in range(20)),
         "single piece of work",
     ),
-    "empty start column": (
+    "empty end column": (
         "log.csv",
-        b"case_id,activity,start_time,end_time\n1,a,,2024-01-01T09:10\n1,b,,2024-01-01T09:20\n",
-        "present but every value is empty",
+        b"case_id,activity,start_time,end_time\n1,a,2024-01-01T09:10,\n1,b,2024-01-01T09:20,\n",
+        "is empty",
     ),
     "one column": ("log.csv", b"just one column\nvalue\n", "has one column"),
 }
@@ -319,8 +319,17 @@ def test_bpic_2012_calibrates_and_backtests_on_a_held_out_part(tmp_path, capsys)
     held = tmp_path / "bpic.holdout.csv"
     assert main(["backtest", str(scenario), str(held), "--out", str(tmp_path / "bt"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    measures = {(m["measure"], m["team"]) for m in data["measures"]}
-    assert ("cycle time", "mean (days)") in measures and ("log distance CEDD", "events by weekday and hour") in measures
+    measures = {(m["measure"], m["team"]): m for m in data["measures"]}
+    assert ("cycle time", "mean (days)") in measures and set(data["distances"]["model_mean"]) == {
+        "NGD",
+        "AEDD",
+        "CEDD",
+        "REDD",
+        "CTDD",
+    }
     teams = {team for kind, team in measures if kind == "utilisation"}
     assert len(teams) >= 3
+    # every team of the held-out log is worked in the simulation (before: 5 of 7 never were, the route had two)
+    assert all(measures[("utilisation", team)]["simulated"] > 0 for team in teams), teams
+    assert data["unseen"] == []
     shutil.rmtree(tmp_path / "bt")

@@ -157,9 +157,9 @@ def test_the_loan_log_with_a_mapping_has_parallel_checks_an_approval_and_exits()
     ("log", "mapping", "most_warnings"),
     [
         (LOAN_LOG, None, 0),
-        # approvals are simulated after the route, but the log approves before the applicant's step: the
-        # approvers' waiting time is the one warning (calibration says so)
-        (LOAN_LOG, LOANS / "mapping.yaml", 1),
+        # approvals are simulated after the process (the design's lever), but the log approves before the
+        # applicant's step (calibration says so): the applicant's wait and the cycle time's mean and median move
+        (LOAN_LOG, LOANS / "mapping.yaml", 3),
         (EXAMPLE, None, 1),  # the cycle times' KS distance (see docs/how-to/from-an-event-log.md)
     ],
     ids=["loan", "loan-with-approvals", "insurance"],
@@ -192,7 +192,6 @@ GOOD = (
         (GOOD.replace("2024-01-01T09:30", "2024-01-01T09:15"), None, "reversed timestamps"),
         ("", None, "empty"),
         ("case_id,activity,start_time,end_time\n1,a,2024-01-01T09:00,2024-01-01T09:10\n", None, "single piece of work"),
-        (GOOD + GOOD.splitlines()[1] + "\n", None, "duplicate events"),
         (GOOD, "columns: {case: caseid}\n", "no column 'caseid'"),
         (GOOD, "approvals: [approve]\n", "'approve' is not in the log"),
         ("\x00\x01binary", None, "not a readable CSV"),
@@ -204,7 +203,6 @@ GOOD = (
         "reversed",
         "empty",
         "one-event",
-        "duplicate",
         "bad-mapping",
         "no-activity",
         "binary",
@@ -228,8 +226,8 @@ def test_an_xes_written_by_pm4py_calibrates(tmp_path, simulated_log):
     pm4py = pytest.importorskip("pm4py")
     path = simulated_log
     table = pd.read_csv(path)
-    table["start_time"] = pd.to_datetime(table["start_time"], utc=True)
-    table["end_time"] = pd.to_datetime(table["end_time"], utc=True)
+    table["start_time"] = pd.to_datetime(table["start_time"], utc=True, format="ISO8601")
+    table["end_time"] = pd.to_datetime(table["end_time"], utc=True, format="ISO8601")
     frame = pm4py.format_dataframe(
         table.rename(columns={"team": "org:role"}), case_id="case_id", activity_key="activity", timestamp_key="end_time"
     )
@@ -241,6 +239,8 @@ def test_an_xes_written_by_pm4py_calibrates(tmp_path, simulated_log):
 
 
 def test_the_backtest_of_a_calibrated_log_passes_its_measures(simulated_log, tmp_path, capsys):
+    """Everything but the queue of the busiest team passes; at an offered load near 0.9 one log's queue is one
+    draw from a wide spread, so there the log's cycle time must lie within the spread of the simulated runs."""
     path = simulated_log
     scenario = tmp_path / "calibrated.yaml"
     assert main(["calibrate", str(path), "--out", str(scenario)]) == 0
@@ -248,12 +248,22 @@ def test_the_backtest_of_a_calibrated_log_passes_its_measures(simulated_log, tmp
     assert main(["backtest", str(scenario), str(path), "--out", str(tmp_path / "out"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     verdicts = {(m["measure"], m["team"]): m["verdict"] for m in data["measures"]}
-    warned = [k for k, v in verdicts.items() if v == "warn"]
-    assert not warned, warned
+    warned = {k for k, v in verdicts.items() if v == "warn"}
+    queue = {("cycle time", "mean (days)"), ("cycle time", "median (days)"), ("waiting days", "approvers")}
+    assert warned <= queue, warned
     (folder,) = (tmp_path / "out" / "known").iterdir()
     assert {"backtest.json", "measures.csv", "backtest.png", "cycle_times.csv", "manifest.json"} <= {
         p.name for p in folder.iterdir()
     }
+    runs = sorted((folder / "simulated").glob("run-*.csv.gz"))
+    assert len(runs) == 10
+    means = []
+    for run in runs:
+        log = pd.read_csv(run, parse_dates=["start_time", "end_time"])
+        grouped = log.groupby("case_id")
+        means.append(float((grouped["end_time"].max() - grouped["start_time"].min()).dt.total_seconds().mean()) / 86400)
+    real = next(m["real"] for m in data["measures"] if m["measure"] == "cycle time" and m["team"] == "mean (days)")
+    assert min(means) <= real <= max(means), (real, means)
 
 
 def test_a_backtest_with_a_wrong_design_or_a_foreign_log_is_refused(simulated_log, tmp_path, capsys):
@@ -263,7 +273,7 @@ def test_a_backtest_with_a_wrong_design_or_a_foreign_log_is_refused(simulated_lo
     assert main(["backtest", str(scenario), str(path), "--design", "as_si", "--out", str(tmp_path / "o")]) == 2
     assert "no such design" in capsys.readouterr().err
     assert main(["backtest", str(scenario), str(EXAMPLE), "--out", str(tmp_path / "o")]) == 2
-    assert "not a team of" in capsys.readouterr().err
+    assert "none of the log's work is the model's" in capsys.readouterr().err
     assert main(["backtest", str(path), str(scenario), "--out", str(tmp_path / "o")]) == 2  # swapped
     assert "this is an event log, not a scenario file" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -304,10 +314,64 @@ def test_the_log_distances_agree_with_scipy_and_do_not_depend_on_order(a, b, shu
     re-run back-test must write the same bytes, whatever layout its arrays get)."""
     from scipy import stats
 
-    from scalesim.evidence.backtest import _wasserstein
+    from scalesim.evidence.distances import wasserstein_distance as _wasserstein
 
     distance = _wasserstein(np.array(a), np.array(b))
     assert distance == pytest.approx(stats.wasserstein_distance(a, b), rel=1e-9, abs=1e-9)
     shuffle.shuffle(a)
     shuffle.shuffle(b)
     assert _wasserstein(np.array(a), np.array(b)) == distance
+
+
+def test_repeated_events_and_a_blank_start_column_are_read_as_what_they_are(tmp_path, capsys):
+    """The same piece logged twice is batched work (said with its count, not refused); an export that keeps an
+    empty start column is a completion-only log; Disco's column names are recognised without a mapping."""
+    frame = pd.read_csv(EXAMPLE)
+    repeated = tmp_path / "repeated.csv"
+    pd.concat([frame, frame.iloc[[7, 7, 9]]]).to_csv(repeated, index=False)
+    assert main(["calibrate", str(repeated), "--out", str(tmp_path / "r.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "3 pieces of work repeat another of the same case, activity, resource and times (in 2 cases)" in out
+    disco = tmp_path / "disco.csv"
+    frame.rename(
+        columns={
+            "case_id": "Case ID",
+            "activity": "Activity",
+            "start_time": "Start Timestamp",
+            "end_time": "Complete Timestamp",
+            "resource": "Resource",
+        }
+    ).assign(**{"Start Timestamp": ""}).to_csv(disco, index=False)
+    assert main(["calibrate", str(disco), "--out", str(tmp_path / "d.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "column 'Start Timestamp' (start) is empty everywhere: read as a log without start times" in out
+    assert "completion times only: its starts are estimated" in out
+
+
+def test_side_files_are_refused_before_any_work_without_force(simulated_log, tmp_path, capsys):
+    scenario = tmp_path / "c.yaml"
+    report = tmp_path / "c.fit.md"
+    report.write_text("mine")
+    assert main(["calibrate", str(simulated_log), "--out", str(scenario), "--report"]) == 2
+    assert "c.fit.md exists" in capsys.readouterr().err
+    assert report.read_text() == "mine" and not scenario.exists()
+    held = tmp_path / "c.holdout.csv"
+    report.unlink()
+    held.write_text("mine")
+    assert main(["calibrate", str(simulated_log), "--out", str(scenario), "--holdout", "0.3"]) == 2
+    assert held.read_text() == "mine" and not scenario.exists()
+
+
+def test_a_log_without_resources_in_lifecycle_pairs_calibrates(tmp_path, capsys):
+    """Before: KeyError 'resource' from a lifecycle log without a resource column."""
+    rows = []
+    for case in range(40):
+        for k, activity in enumerate("ABC"):
+            t0 = pd.Timestamp("2024-01-01 09:00") + pd.Timedelta(days=case % 20, hours=k, minutes=case)
+            rows += [(case, activity, "start", t0), (case, activity, "complete", t0 + pd.Timedelta(minutes=20))]
+    log = tmp_path / "lifecycle.csv"
+    pd.DataFrame(rows, columns=["case_id", "activity", "lifecycle:transition", "time:timestamp"]).to_csv(
+        log, index=False
+    )
+    assert main(["calibrate", str(log), "--out", str(tmp_path / "l.yaml")]) == 0
+    assert "the log names no resources" in capsys.readouterr().out

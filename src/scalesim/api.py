@@ -314,14 +314,21 @@ def sweep(
 
 
 def calibrate(
-    log: str | Path, *, mapping: str | Path | None = None, name: str | None = None, holdout: float | None = None
+    log: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    name: str | None = None,
+    holdout: float | None = None,
+    holdout_by: str = "cases",
 ) -> Calibration:
-    """A scenario whose production environment (arrivals, teams, shifts, service times, route, rework, approvals)
-    comes from an event log; the pilot, value and designs are left as a marked stub. With ``holdout``, the last
-    cases to begin (that share) are held out for a back-test (``Calibration.held_out``). See ``Calibration``."""
+    """A scenario whose production environment (arrivals, teams, shifts, the process graph with its choices, loops,
+    service times and delays, approvals) comes from an event log; the pilot, value and designs are left as a
+    marked stub. With ``holdout``, a share is held out for a back-test (``Calibration.held_out``): the last cases to
+    begin (``holdout_by="cases"``) or the last events to end, cases the split cuts dropped (``"events"``). See
+    ``Calibration``."""
     from scalesim.evidence.calibrate import calibrate as calibrate_log
 
-    return calibrate_log(log, mapping, name, holdout)
+    return calibrate_log(log, mapping, name, holdout, holdout_by)
 
 
 def update(scenario: str | Path, pilot: str | Path) -> PilotUpdate:
@@ -354,15 +361,33 @@ def backtest(
     mapping: str | Path | None = None,
     design: str = "as_is",
     seed: int | None = None,
+    runs: int = 10,
+    train: str | Path | None = None,
+    split: str = "disjoint",
+    window: str = "auto",
 ) -> Backtest:
-    """Simulate ``design`` (the as-is process ``calibrate`` writes) and compare it with the event log it should
-    reproduce: cycle times, throughput, and per team processing, waiting and utilisation, each with a verdict."""
+    """Simulate ``design`` (the as-is process ``calibrate`` writes) and compare it with an event log read through
+    the model: cycle times, throughput, per team processing, waiting and utilisation, each with a verdict, and the
+    five log distances over ``runs`` simulated logs of the log's size, with the floor ``train`` (the log the model
+    was calibrated from) sets and the skill scores. ``split`` says how the two logs were split (``disjoint``
+    windows, or the last ``events``); ``window`` how the simulated logs are seen: ``cut`` at the log's last event
+    (as a log extract is), ``complete`` (every case to its end) or ``auto`` (by whether the log holds cases
+    unfinished at its end)."""
     from scalesim.evidence.backtest import backtest as backtest_log
+    from scalesim.evidence.heldout import CHOICES, SPLITS
     from scalesim.evidence.log import Mapping, read_log
 
+    if split not in SPLITS:
+        raise ScenarioError(f"--split {split!r}: one of {', '.join(SPLITS)}")
+    if window not in CHOICES:
+        raise ScenarioError(f"--window {window!r}: one of {', '.join(CHOICES)}")
+    if not 1 <= runs <= 1000:
+        raise ScenarioError(f"--runs {runs}: a whole number of simulated logs from 1 to 1000 (the field uses 10)")
     resolved = resolve(scenario, seed=seed)
     rules = Mapping.read(mapping)
-    found = backtest_log(resolved, read_log(log, rules), design)
+    real = read_log(log, rules)
+    trained = read_log(train, rules).events if train is not None else None
+    found = backtest_log(resolved, real, design, runs, trained, split, window)
     return replace(found, mapping=str(mapping) if mapping is not None else None, sources=_sources(scenario, seed))
 
 

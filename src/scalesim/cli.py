@@ -459,8 +459,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--holdout",
         type=SHARE,
         metavar="SHARE",
-        help="hold out the last cases to begin (this share) for a back-test on evidence the calibration did not see; "
-        "written next to the scenario as SCENARIO.holdout.csv",
+        help="hold out this share for a back-test on evidence the calibration did not see (see --holdout-by); "
+        "written next to the scenario as SCENARIO.holdout.csv, the part calibrated from as SCENARIO.train.csv",
+    )
+    calibrate.add_argument(
+        "--holdout-by",
+        choices=("cases", "events"),
+        default="cases",
+        help="cases: the last cases to begin (whole); events: the last events to end, cases the split cuts dropped "
+        "(the split of the published comparisons; default cases)",
     )
     calibrate.add_argument("--report", action="store_true", help="also write the fits behind it to SCENARIO.fit.md")
     calibrate.add_argument("--force", action="store_true", help="replace SCENARIO.yaml if it exists")
@@ -491,6 +498,30 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--mapping", type=Path, help="the mapping used to calibrate")
     back.add_argument("--design", default="as_is", help="the design that is the as-is process (default as_is)")
     back.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
+    back.add_argument(
+        "--runs", type=COUNT, default=10, metavar="N", help="simulated logs the distances average over (default 10)"
+    )
+    back.add_argument(
+        "--train",
+        type=Path,
+        metavar="LOG",
+        help="the log the model was calibrated from (SCENARIO.train.csv after --holdout): the distances' floor",
+    )
+    back.add_argument(
+        "--split",
+        choices=("disjoint", "events"),
+        default="disjoint",
+        help="how LOG and --train were split: disjoint windows, or the last events (the floor then keeps the "
+        "training log's most recent cases, as many as LOG holds)",
+    )
+    back.add_argument(
+        "--window",
+        choices=("auto", "cut", "complete"),
+        default="auto",
+        help="cut: the simulated logs lose their events after LOG's last one, as LOG (an extract of a window) holds "
+        "none; complete: every simulated case to its end; auto (default): cut where LOG holds cases unfinished at "
+        "its end",
+    )
     back.set_defaults(handler=cmd_backtest)
 
     schema = sub.add_parser("schema", help="print the scenario JSON Schema (for editor autocompletion)")
@@ -782,18 +813,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Calibrate, check the scenario validates, then write it (and the fit report) atomically."""
+    """Calibrate, check the scenario validates, then write it (and the fit report, the hold-out) atomically."""
+    from scalesim.ops.route import describe, route_of
+    from scalesim.scenario.schema import TODAYS_PROCESS
+
     target: Path = args.target
     report = target.with_suffix(".fit.md")
+    held, trained = target.with_suffix(".holdout.csv"), target.with_suffix(".train.csv")
     _new_file(target, args.force)
-    calibration = api.calibrate(args.log, mapping=args.mapping, name=args.name, holdout=args.holdout)
-    held = target.with_suffix(".holdout.csv")
+    for side, wanted in ((report, args.report), (held, args.holdout), (trained, args.holdout)):
+        if wanted and side.exists() and not args.force:  # refused before any work, as --out is
+            raise ScenarioError(f"{side} exists (calibrate would replace it); choose another --out or add --force")
+    calibration = api.calibrate(
+        args.log, mapping=args.mapping, name=args.name, holdout=args.holdout, holdout_by=args.holdout_by
+    )
     write_text(target, calibration.text)
     written = [str(target)]
     if calibration.held_out is not None:
         write_text(held, calibration.held_out_csv())
+        write_text(trained, calibration.training_csv())
+        split = "events" if args.holdout_by == "events" else "disjoint"
         written.append(
-            f"{held} ({calibration.held_out['case'].nunique():,} held-out cases: scalesim backtest {target} {held})"
+            f"{held} ({calibration.held_out['case'].nunique():,} held-out cases), {trained} (the part calibrated "
+            f"from): scalesim backtest {target} {held} --train {trained} --split {split}"
         )
     if args.report:
         write_text(report, calibration.report())
@@ -801,8 +843,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     found = calibration.found
     print(
         f"{args.log}: {found.cases:,} cases, {found.events:,} events -> scenario {calibration.scenario.name!r}: "
-        f"{len(found.teams)} teams, route {' -> '.join(s.label for s in found.route)}, "
-        f"{found.arrival_rate:.4g} cases a day"
+        f"{len(found.teams)} teams, {describe(route_of(calibration.scenario.production, TODAYS_PROCESS))}; "
+        f"most often {' -> '.join(s.label for s in found.route)}; {found.arrival_rate:.4g} cases a day"
     )
     for line in found.reading:
         print(f"read: {line}" if not line.startswith("  ") else f"      {line.strip()}")
@@ -831,7 +873,17 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    result = api.backtest(args.scenario, args.log, mapping=args.mapping, design=args.design, seed=args.seed)
+    result = api.backtest(
+        args.scenario,
+        args.log,
+        mapping=args.mapping,
+        design=args.design,
+        seed=args.seed,
+        runs=args.runs,
+        train=args.train,
+        split=args.split,
+        window=args.window,
+    )
     folder = api.write_backtest(result, args.out, args.command_line, report=args.report, workbook=args.xlsx)
     if args.format == "json":
         print(store.dumps(result.to_dict()))
@@ -842,12 +894,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(
         f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"
     )
-    width = max(len(f"{m.measure} {m.team}".strip()) for m in result.measures)
+    measures = [m for m in result.measures if not m.measure.startswith("log distance")]
+    width = max(len(f"{m.measure} {m.team}".strip()) for m in measures)
     print(f"{'measure':<{width}}  {'log':>10}  {'simulated':>10}  {'tolerance':<28} verdict")
-    for m in result.measures:
+    for m in measures:
         label = f"{m.measure} {m.team}".strip()
         print(f"{label:<{width}}  {_cell(m.real)}  {_cell(m.simulated)}  {m.tolerance:<28} {m.verdict}")
-    info = len(result.measures) - result.passed - result.warnings
+    print(text.distance_table(result.heldout))
+    for line in result.unseen:
+        print(f"not in the model: {line} (left out of the team measures, kept in the distances)")
+    info = len(measures) - result.passed - result.warnings
     print(
         f"\n{result.passed} pass, {result.warnings} warn, {info} reported; Wasserstein distance of the cycle times: "
         f"{result.wasserstein_share:.0%} of the log's mean\nresults: {folder}{_with_report(args, folder)}"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from scalesim.errors import ScenarioError
-from scalesim.evidence.backtest import Backtest, simulated_cycle_times
+from scalesim.evidence.backtest import Backtest, simulated_cycle_times, simulated_log_csv
 from scalesim.experiment import atomic
 from scalesim.experiment.breakeven import BREAKEVEN, evaluation
 from scalesim.experiment.decide import DECISION, Decision
@@ -236,7 +236,11 @@ def _rerun_breakeven(stored: StoredBreakeven, replications: Sequence[int]) -> li
 def _rerun_backtest(stored: StoredBacktest, replications: Sequence[int]) -> list[str]:
     """The simulated side: what the scenario and seed determine (the log is the user's data, kept elsewhere)."""
     scenario = validate(stored.manifest["resolved_scenario"], source=str(stored.folder / MANIFEST))
-    fresh = simulated_cycle_times(scenario, stored.data["design"])
+    data = stored.data
+    first, last = pd.Timestamp(data["first_start"]), pd.Timestamp(data["last_end"])
+    window = data["distances"]["window"]
+    runs = int(data["distances"]["runs"])
+    fresh = simulated_cycle_times(scenario, data["design"], first, last, int(data["cases"]), window, runs)
     kept = stored.cycle_times("simulated")
     if fresh.shape != kept.shape or not np.allclose(fresh, kept, rtol=1e-12, atol=0):
         return [f"{stored.folder}: the simulated cycle times differ from the stored ones"]
@@ -311,7 +315,16 @@ def write_backtest(
     (the figure, the report), and the manifest last."""
     scenario = result.simulated_scenario
     resolved = scenario.model_dump(mode="json", by_alias=True)
-    identity = {"scenario": resolved, "log": result.log, "design": result.design, "days": result.days}
+    identity = {
+        "scenario": resolved,
+        "log": result.log,
+        "design": result.design,
+        "first": result.first,
+        "cases": result.heldout.cases,
+        "runs": result.heldout.runs,
+        "window": result.heldout.window,
+        "floor": result.heldout.floor,
+    }
     folder = result_folder(out, scenario.name, "backtest", identity)
     manifest = new_manifest(
         "backtest",
@@ -319,10 +332,18 @@ def write_backtest(
         scenario.name,
         resolved,
         seed=result.seed,
-        replications=1,
+        replications=result.heldout.runs,
         designs=[result.design],
         command=command or library_call("write_backtest", _backtest_call(result, scenario), str(out)),
-        details={"log": result.log, "simulated_days": result.days, "sources": result.sources},
+        details={
+            "log": result.log,
+            "simulated_days": result.days,
+            "first_start": result.first,
+            "cases": result.heldout.cases,
+            "runs": result.heldout.runs,
+            "split": result.heldout.split,
+            "sources": result.sources,
+        },
     )
 
     def fill(temporary: Path) -> None:
@@ -335,6 +356,11 @@ def write_backtest(
             ]
         )
         cycles.to_csv(temporary / "cycle_times.csv", index=False)
+        logs = temporary / "simulated"
+        logs.mkdir()
+        for run, log in enumerate(result.simulated_logs, 1):  # every simulated log, for anyone to check with any tool
+            path = logs / f"run-{run:02d}.csv.gz"  # gzip without a time stamp: a re-run writes the same bytes
+            simulated_log_csv(log).to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
         finish(temporary, manifest, writers, final=folder)
 
     return atomic.write_folder(folder, fill)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalesim.errors import ScenarioError
+from scalesim.ops.route import acting_team, route_of
 from scalesim.scenario.load import validate
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.schema import TODAYS_PROCESS, Scenario
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Shock:
 
 
 def _acting(scenario: Scenario) -> str:
-    return f"production.teams.{scenario.production.handoffs[-1].team}.staff"
+    return f"production.teams.{acting_team(route_of(scenario.production, TODAYS_PROCESS))}.staff"
 
 
 SHOCKS = (

@@ -14,22 +14,24 @@ Both sides are measured from events in the same way, so a difference is the mode
   wait from the work before the split); **utilisation**: working hours over staff x open hours across the days
   observed (within 0.10, and within 25 % of the log's where that is tighter: +55 % of a small utilisation is no
   match);
-- the **log distances** of business process simulation (Chapela-Campa et al. 2023, *Can I trust my simulation
-  model?*; as Simod reports them): the cycle-time distribution distance (CTDD), and the absolute and circadian
-  event distribution distances (AEDD: every start and end, in hours from the first Monday, over the log's own
-  stretch of time; CEDD: per weekday, by hour of day), each the earth mover's distance in hours between the two
-  logs' hourly histograms.
-  They have no agreed pass mark, so they are reported (verdict ``info``), not judged.
+- the **five log distances** of business process simulation (NGD, AEDD, CEDD, REDD, CTDD: Chapela-Campa et al.
+  2023, computed as their reference package computes them, :mod:`scalesim.evidence.distances`), as the field
+  reports them: the mean and standard deviation over ``runs`` simulated logs, beside the floor (the training log
+  against this log, where one is given) and the skill score (:mod:`scalesim.evidence.heldout`). They have no
+  agreed pass mark, so they are reported (verdict ``info``), not judged.
 
+**The log is read through the model**: each piece of work is the model's by its activity (a process's step, or
+for a route of teams the team the log's pools and roles name), so a log the model never saw — a later window, a
+held-out part — is measured in the model's own teams. Activities (or teams) the model does not have are named
+with their share of the log's work, left out of the team measures, and kept in the distances (the real log is
+what it is).
+
+The simulation works as many cases as the log holds, arriving from its first case's start on (the protocol of the
+published comparisons), ``runs`` times; each measure's simulated side is over all runs (cycle times pooled, the
+rest the mean of the runs: one run's arrivals alone move a busy team's queue), as are the distances.
 Cases cut at the log's edges are left out of the log's cycle times (a cut case looks short).
 
-Parallel work (teams whose visits to a case overlap) is simulated as parallel steps of the route when
-``calibrate`` found them; a process whose order varies from case to case shows here as longer cycle times and
-waits, with warnings.
-
-The simulation runs the scenario's production environment under the design (``as_is`` from ``calibrate``) for at
-least four weeks, with its simulated event log on; pieces of work that belong to no case (training, reviews)
-are left out, since a log of cases has none.
+Pieces of simulated work that belong to no case (training, reviews) are left out, since a log of cases has none.
 """
 
 from __future__ import annotations
@@ -43,12 +45,18 @@ import pandas as pd
 from scipy import stats
 
 from scalesim.errors import ScenarioError
-from scalesim.evidence.discover import case_slices, ticks, visits, week_start, working_hours
+from scalesim.evidence.discover import case_slices, ticks, visits
+from scalesim.evidence.distances import NAMES, WORDS, wasserstein_distance
+from scalesim.evidence.heldout import AUTO, DISJOINT, RUNS, HeldOut, evaluate, observed, simulated_log
+from scalesim.evidence.hours import week_start, working_hours
 from scalesim.evidence.log import Log
-from scalesim.evidence.write import team_name
-from scalesim.ops.calendar import WorkCalendar
-from scalesim.ops.run import simulate
-from scalesim.scenario.schema import Scenario
+from scalesim.evidence.names import team_name
+from scalesim.ops.calendar import Calendars, calendar_of
+from scalesim.ops.rota import capacity_hours
+from scalesim.ops.route import route_of
+from scalesim.ops.run import design_of
+from scalesim.scenario.process import Process
+from scalesim.scenario.schema import Scenario, Team
 
 MIN_DAYS = 28
 TOLERANCE = {
@@ -86,6 +94,11 @@ class Backtest:
     simulated_cycle: np.ndarray
     wasserstein_share: float
     simulated_scenario: Scenario
+    heldout: HeldOut
+    first: str  # the log's first start (ISO 8601): where the simulated cases begin
+    last: str  # the log's last end (ISO 8601): where its window ends
+    unseen: tuple[str, ...] = ()  # what of the log the model does not have, with its share of the work
+    simulated_logs: tuple[pd.DataFrame, ...] = ()
     mapping: str | None = None  # the mapping file the log was read with, to record the back-test's call
     sources: dict[str, str] = field(default_factory=dict)  # what the scenario file cites for each field
 
@@ -107,86 +120,126 @@ class Backtest:
             "log": self.log,
             "simulated_days": self.days,
             "seed": self.seed,
+            "first_start": self.first,
+            "last_end": self.last,
+            "cases": self.heldout.cases,
             "passed": self.passed,
             "warned": self.warnings,
             "wasserstein_share_of_mean_cycle_time": self.wasserstein_share,
+            "unseen": list(self.unseen),
+            "distances": self.heldout.to_dict(),
             "measures": [asdict(m) for m in self.measures],
         }
 
 
-def simulated_work(scenario: Scenario, design: str) -> pd.DataFrame:
-    """Every piece of case work ``design`` does in the production environment, in the log's columns."""
-    events = simulate(scenario, [design], event_log=True).event_log_table()
-    events = events[(events["environment"] == "production") & (events["case_id"] >= 0)]
-    return pd.DataFrame(
-        {
-            "case": events["case_id"].astype(str),
-            "activity": events["activity"],
-            "enable": events["enable_time"],
-            "start": events["start_time"],
-            "end": events["end_time"],
-            "resource": events["resource"],
-            "team": events["team"],
-        }
+def through_model(scenario: Scenario, design: str, log: Log) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The log's events with the model's team for each piece (module docstring), and what the model does not
+    have, each with its share of the log's work."""
+    events = log.events
+    route = route_of(scenario.production, design_of(scenario, design))
+    if isinstance(route, Process):
+        teams = {}
+        for name, step in route.steps.items():
+            teams[route.activity(name)] = step.team
+            teams.update({work.activity: work.team for work in step.parallel})
+        approval = design_of(scenario, design).approval
+        if approval.team is not None:  # the approval lever's work, by the name the log gives it
+            teams[approval.activity or "approval"] = approval.team
+        team = events["activity"].map(teams)
+        kind = "activity"
+        missing = events.loc[team.isna(), "activity"]
+    else:
+        team = events["team"].map(team_name)
+        team = team.where(team.isin(set(scenario.production.teams)))
+        kind = "team"
+        missing = events.loc[team.isna(), "team"]
+    unseen = tuple(
+        f"{kind} {name!r}: {share:.1%} of the log's work"
+        for name, share in missing.value_counts(normalize=False).div(len(events)).items()
     )
+    return events.assign(team=team), unseen
 
 
-def simulated_cycle_times(scenario: Scenario, design: str) -> np.ndarray:
-    """The cycle time of each simulated case, in days (what a back-test compares with the log's)."""
-    return _cycle_times(simulated_work(scenario, design))
+def simulated_cycle_times(
+    scenario: Scenario, design: str, first: pd.Timestamp, last: pd.Timestamp, cases: int, window: str, runs: int
+) -> np.ndarray:
+    """The cycle times of the back-test's simulated logs, run after run, as seen through the log's window (its
+    first start to its ``last`` end), in days (what it stores)."""
+    seen = pd.DataFrame({"end": [last]})
+    made = (simulated_log(scenario, design, first, cases, r) for r in range(runs))
+    return np.concatenate([_cycle_times(observed(log, seen, window)) for log in made])
 
 
-def backtest(scenario: Scenario, log: Log, design: str) -> Backtest:
-    """Simulate ``design`` in the scenario's production environment and compare it with ``log``."""
+def backtest(
+    scenario: Scenario,
+    log: Log,
+    design: str,
+    runs: int = RUNS,
+    train: pd.DataFrame | None = None,
+    split: str = DISJOINT,
+    window: str = AUTO,
+) -> Backtest:
+    """Simulate ``design`` in the scenario's production environment and compare it with ``log``, read through the
+    model; ``train`` (the log the model was calibrated from, in normal form) gives the distances' floor."""
     if design not in scenario.designs:
         raise ScenarioError(
             f"--design {design!r}: no such design in {scenario.name!r}; designs: {', '.join(scenario.designs)} "
             "(calibrate writes the as-is process as 'as_is')"
         )
-    real = log.without_cut()
-    real = real.assign(team=real["team"].map(team_name))
-    unknown = sorted(set(real["team"]) - set(scenario.production.teams))
-    if unknown:
+    events, unseen = through_model(scenario, design, log)
+    if events["team"].isna().all():
         raise ScenarioError(
-            f"{log.source}: team {unknown[0]!r} of the log is not a team of {scenario.name!r} "
-            f"(teams: {', '.join(scenario.production.teams)}); was the scenario calibrated from this log?"
+            f"{log.source}: none of the log's work is the model's ({'; '.join(unseen[:3])}); was {scenario.name!r} "
+            "calibrated from this process?"
         )
-    span = (real["end"].max() - real["start"].min()).total_seconds() / 86400.0
-    days = float(max(MIN_DAYS, math.ceil(span)))
-    run = scenario.run.model_copy(update={"horizon_days": days, "warmup_days": 0.0})
-    simulated_scenario = scenario.model_copy(update={"run": run})
-    simulated = simulated_work(simulated_scenario, design)
-    calendars = {name: WorkCalendar(team.calendar) for name, team in scenario.production.teams.items()}
+    cases = int(events["case"].nunique())
+    first = events["start"].min()
+    made = [simulated_log(scenario, design, first, cases, r) for r in range(runs)]
+    heldout, simulated_logs = evaluate(scenario, design, events, train, split, logs=made, window=window)
+    known = events[events["team"].notna()]
+    real = known[~known["case"].isin(log.cut)] if log.cut else known
+    calendars = {name: calendar_of(team) for name, team in scenario.production.teams.items()}
     staff = {
         name: team.staff + scenario.designs[design].added_staff.get(name, 0)
         for name, team in scenario.production.teams.items()
     }
-    real_cycle, sim_cycle = _cycle_times(real), _cycle_times(simulated)
+    # the model's side of each measure over all its runs (one run's arrivals alone move a busy team's queue)
+    real_cycle = _cycle_times(real)
+    sim_cycle = np.concatenate([_cycle_times(run) for run in simulated_logs])
     measures = _compare_cycle(real_cycle, sim_cycle)
-    measures.append(_relative("throughput per day", "", _throughput(real), _throughput(simulated)))
+    throughput = float(np.mean([_throughput(run) for run in simulated_logs]))
+    measures.append(_relative("throughput per day", "", _throughput(real), throughput))
     enable = log.has_enable
-    real_teams, sim_teams = _teams(real, calendars, staff, enable), _teams(simulated, calendars, staff, enable)
+    teams = scenario.production.teams
+    real_teams = _teams(real, calendars, teams, staff, enable)
+    span = (real["start"].min(), real["end"].max())
+    per_run = [_teams(run, calendars, teams, staff, enable, span) for run in simulated_logs]
+    nothing = {"processing": math.nan, "waiting": math.nan, "utilisation": math.nan}
     for team in sorted(real_teams):
-        r, s = (
-            real_teams[team],
-            sim_teams.get(team, {"processing": math.nan, "waiting": math.nan, "utilisation": math.nan}),
-        )
+        r = real_teams[team]
+        s = {key: float(np.mean([run.get(team, nothing)[key] for run in per_run])) for key in nothing}
         measures.append(_relative("processing hours", team, r["processing"], s["processing"]))
         measures.append(_waiting(team, r["waiting"], s["waiting"]))
         measures.append(_utilisation(team, r["utilisation"], s["utilisation"]))
-    measures += _log_distances(real, simulated, real_cycle, sim_cycle)
-    wasserstein = _wasserstein(real_cycle, sim_cycle) / max(float(real_cycle.mean()), 1e-12)
+    measures += _distance_measures(heldout)
+    wasserstein = wasserstein_distance(real_cycle, sim_cycle) / max(float(real_cycle.mean()), 1e-12)
+    days = float(np.mean([(run["end"].max() - run["start"].min()).total_seconds() / 86400.0 for run in simulated_logs]))
     return Backtest(
         scenario.name,
         design,
         log.source,
-        days,
+        round(days, 6),
         scenario.run.seed,
         measures,
         real_cycle,
         sim_cycle,
         wasserstein,
-        simulated_scenario,
+        scenario,
+        heldout,
+        first.isoformat(),
+        events["end"].max().isoformat(),
+        unseen,
+        tuple(simulated_logs),
     )
 
 
@@ -196,27 +249,41 @@ def _cycle_times(events: pd.DataFrame) -> np.ndarray:
 
 
 def _throughput(events: pd.DataFrame) -> float:
-    finished = events.groupby("case")["end"].max().dt.normalize()
-    return float(finished.value_counts().mean())
+    """Cases finished on the day a case finished, averaged over the cases: each day weighs as many cases as it
+    holds, so a sliver of a day at either end of a log (a few cases past midnight, a window that ends at noon)
+    does not pass for a day's work, on either side."""
+    per_day = events.groupby("case")["end"].max().dt.normalize().value_counts().to_numpy(dtype=float)
+    return float((per_day**2).sum() / per_day.sum())
 
 
 def _teams(
-    events: pd.DataFrame, calendars: dict[str, WorkCalendar], staff: dict[str, int], enable: bool
+    events: pd.DataFrame,
+    calendars: dict[str, Calendars],
+    teams: dict[str, Team],
+    staff: dict[str, int],
+    enable: bool,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Each team's processing, waiting and utilisation; ``enable``: wait from when work became available."""
+    """Each team's processing, waiting and utilisation; ``enable``: wait from when work became available.
+    Utilisation is the work begun over the staff time of the whole days of ``span`` (the log's first start to its
+    last end; default these events' own), so a simulated run is measured over the days the log covers."""
     ordered = visits(events.assign(hours=working_hours(events, calendars)))
     waiting = _days(ordered["start"] - ordered["enable"]) if enable else _waits(ordered)
-    monday = week_start(ordered["start"].min())
-    first = math.floor((ordered["start"].min() - monday).total_seconds() / 86400.0)
-    last = math.ceil((ordered["end"].max() - monday).total_seconds() / 86400.0)
+    begin, finish = span if span is not None else (ordered["start"].min(), ordered["end"].max())
+    monday = week_start(begin)
+    first = math.floor((begin - monday).total_seconds() / 86400.0)
+    last = math.ceil((finish - monday).total_seconds() / 86400.0)
+    inside = (ordered["start"] >= monday + pd.Timedelta(days=first)) & (
+        ordered["start"] < monday + pd.Timedelta(days=last)
+    )
     out = {}
-    for team, rows in ordered.assign(waiting=waiting).groupby("team"):
-        calendar = calendars[str(team)]
-        capacity = staff[str(team)] * calendar.open_hours(first, last)
+    for team, rows in ordered.assign(waiting=waiting, inside=inside).groupby("team"):
+        capacity = capacity_hours(teams[str(team)], staff[str(team)], first, last)
+        worked = float(rows.loc[rows["inside"], "hours"].sum())
         out[str(team)] = {
             "processing": float(rows["hours"].mean()),
             "waiting": float(rows["waiting"].mean()) if rows["waiting"].notna().any() else math.nan,
-            "utilisation": float(rows["hours"].sum() / capacity) if capacity > 0 else math.nan,
+            "utilisation": worked / capacity if capacity > 0 else math.nan,
         }
     return out
 
@@ -272,54 +339,34 @@ def _utilisation(team: str, real: float, simulated: float) -> Measure:
     return Measure("utilisation", team, real, simulated, said, "pass" if ok else "warn")
 
 
-def _hours_since_monday(times: pd.Series) -> np.ndarray:
-    monday = week_start(times.min())
-    return ((times - monday).dt.total_seconds() / 3600.0).to_numpy(dtype=float)
+def _distance_measures(heldout: HeldOut) -> list[Measure]:
+    """The five distances as measures: the model's mean over the runs (its sd in the tolerance column) against the
+    floor (the training log's distance, where one was given), reported."""
+    floor = heldout.floor or {}
+    skill = heldout.skill()
+    out = []
+    for name in NAMES:
+        said = f"mean of {heldout.runs}, sd {heldout.model_sd[name]:.3g}"
+        if math.isfinite(skill[name]):
+            said += f"; skill {skill[name]:.2f}"
+        out.append(
+            Measure(
+                f"log distance {name}", WORDS[name], floor.get(name, math.nan), heldout.model_mean[name], said, INFO
+            )
+        )
+    return out
 
 
-def _wasserstein(a: np.ndarray, b: np.ndarray) -> float:
-    """The first Wasserstein distance between the samples ``a`` and ``b``: the area between their empirical
-    distribution functions.
-
-    Summed with ``math.fsum`` (correctly rounded), so the distance does not depend on the values' order or memory
-    layout: numpy's vectorised sum can differ in the last bit between two processes, and a back-test must re-run
-    to the byte.
-    """
-    values = np.sort(np.concatenate([a, b]), kind="mergesort")
-    below_a = np.searchsorted(np.sort(a), values[:-1], side="right") / len(a)
-    below_b = np.searchsorted(np.sort(b), values[:-1], side="right") / len(b)
-    return math.fsum(np.abs(below_a - below_b) * np.diff(values))
-
-
-def _emd(a: np.ndarray, b: np.ndarray) -> float:
-    """Earth mover's distance between the hourly histograms of ``a`` and ``b`` (hours): the values binned to the
-    hour, then the first Wasserstein distance (equal to the EMD in one dimension)."""
-    if not len(a) or not len(b):
-        return math.nan
-    return _wasserstein(np.floor(a), np.floor(b))
-
-
-def _log_distances(
-    real: pd.DataFrame, simulated: pd.DataFrame, real_cycle: np.ndarray, sim_cycle: np.ndarray
-) -> list[Measure]:
-    """CTDD, AEDD and CEDD (module docstring), in hours, reported."""
-    source = "reported, hours (Chapela-Campa et al. 2023)"
-    ctdd = _emd(real_cycle * 24.0, sim_cycle * 24.0)
-    moments = [
-        np.concatenate([_hours_since_monday(frame["start"]), _hours_since_monday(frame["end"])])
-        for frame in (real, simulated)
-    ]
-    inside = (moments[1] >= moments[0].min()) & (moments[1] <= moments[0].max())
-    moments[1] = moments[1][inside]  # the same stretch of the week-aligned clock as the log's
-    aedd = _emd(*moments)
-    per_day = []
-    for day in range(7):
-        hours = [m[(np.floor(m / 24.0) % 7) == day] % 24.0 for m in moments]
-        if len(hours[0]) and len(hours[1]):
-            per_day.append(_emd(*hours))
-    cedd = float(np.mean(per_day)) if per_day else math.nan
-    return [
-        Measure("log distance CTDD", "cycle times", math.nan, ctdd, source, INFO),
-        Measure("log distance AEDD", "events in time", math.nan, aedd, source, INFO),
-        Measure("log distance CEDD", "events by weekday and hour", math.nan, cedd, source, INFO),
-    ]
+def simulated_log_csv(log: pd.DataFrame) -> pd.DataFrame:
+    """A simulated log in the event-log columns of Simod and Prosimos (times ISO 8601, the log's clock), as any
+    process-mining tool and ``log-distance-measures`` read it."""
+    return pd.DataFrame(
+        {
+            "case_id": log["case"],
+            "activity": log["activity"],
+            "resource": log["resource"],
+            "start_time": log["start"].dt.tz_localize(None).dt.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "end_time": log["end"].dt.tz_localize(None).dt.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "team": log["team"],
+        }
+    )

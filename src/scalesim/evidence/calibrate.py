@@ -12,7 +12,7 @@ import yaml
 
 from scalesim.errors import ScenarioError
 from scalesim.evidence.discover import Discovery, discover
-from scalesim.evidence.log import Mapping, read_log, split_log
+from scalesim.evidence.log import Mapping, read_log, split_log, split_log_by_events
 from scalesim.evidence.write import scenario_text, team_name
 from scalesim.ops.capacity import team_loads
 from scalesim.ops.check import check_pilot
@@ -29,25 +29,19 @@ class Calibration:
     scenario: Scenario
     found: Discovery
     held_out: pd.DataFrame | None = None
+    training: pd.DataFrame | None = None  # with a hold-out: the events calibrated from
 
     def held_out_csv(self) -> str:
-        """The held-out events as a CSV that ``backtest`` reads back as it was (Simod's column names; the team as
-        the role, so the teams are the calibrated ones; times in the log's local clock, ISO 8601)."""
+        """The held-out events as a CSV that ``backtest`` reads back as it was (:func:`events_csv`)."""
         if self.held_out is None:
             raise ValueError("this calibration held nothing out (calibrate with holdout=...)")
-        frame = self.held_out.rename(
-            columns={
-                "case": "case_id",
-                "enable": "enable_time",
-                "start": "start_time",
-                "end": "end_time",
-                "team": "role",
-            }
-        )
-        for column in ("enable_time", "start_time", "end_time"):
-            if column in frame:
-                frame[column] = frame[column].dt.tz_localize(None).dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
-        return str(frame.to_csv(index=False))
+        return events_csv(self.held_out)
+
+    def training_csv(self) -> str:
+        """The events calibrated from, as :meth:`held_out_csv` writes the held-out ones (the back-test's floor)."""
+        if self.training is None:
+            raise ValueError("this calibration held nothing out (calibrate with holdout=...)")
+        return events_csv(self.training)
 
     def report(self) -> str:
         """The fits behind each number, as Markdown."""
@@ -111,13 +105,20 @@ class Calibration:
 
 
 def calibrate(
-    log: str | Path, mapping: str | Path | None = None, name: str | None = None, holdout: float | None = None
+    log: str | Path,
+    mapping: str | Path | None = None,
+    name: str | None = None,
+    holdout: float | None = None,
+    holdout_by: str = "cases",
 ) -> Calibration:
     """Read the log, discover its production environment, and check the scenario it gives validates and runs.
 
-    With ``holdout``, the last cases to begin (that share of them) are held out for a back-test on evidence the
-    calibration did not see: a chronological split (each part's cases whole).
+    With ``holdout``, that share is held out for a back-test on evidence the calibration did not see: the last cases
+    to begin, each whole (``holdout_by="cases"``), or the last events to end, cases the split cuts dropped from both
+    parts (``"events"``: the split of the published comparisons).
     """
+    if holdout_by not in ("cases", "events"):
+        raise ScenarioError(f"--holdout-by {holdout_by!r}: cases or events")
     if name is not None and not (re.fullmatch(NAME_PATTERN, name) and len(name) <= NAME_LENGTH):
         raise ScenarioError(
             f"--name {name[:80]!r}: a scenario's name is a file and folder name: letters, digits and _ . -, starting "
@@ -128,8 +129,10 @@ def calibrate(
     rules = Mapping.read(mapping)
     read = read_log(log, rules)
     held_out = None
+    training = None
     if holdout is not None:
-        read, held_out = split_log(read, holdout)
+        read, held_out = split_log(read, holdout) if holdout_by == "cases" else split_log_by_events(read, holdout)
+        training = read.events
     found = discover(read, rules)
     name = name or team_name(Path(log).name.split(".")[0])
     scenario = _validated(scenario_text(found, name), log)
@@ -139,7 +142,19 @@ def calibrate(
     text = scenario_text(found, name, short) if short else scenario_text(found, name)
     scenario = _validated(text, log)
     check_pilot(scenario)
-    return Calibration(text, scenario, found, held_out)
+    return Calibration(text, scenario, found, held_out, training)
+
+
+def events_csv(events: pd.DataFrame) -> str:
+    """Events in normal form as a CSV that ``read_log`` reads back as they were (Simod's column names; the team as
+    the role, so the teams are the calibrated ones; times in the log's local clock, ISO 8601)."""
+    frame = events.rename(
+        columns={"case": "case_id", "enable": "enable_time", "start": "start_time", "end": "end_time", "team": "role"}
+    )
+    for column in ("enable_time", "start_time", "end_time"):
+        if column in frame:
+            frame[column] = frame[column].dt.tz_localize(None).dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return str(frame.to_csv(index=False))
 
 
 def _validated(text: str, log: str | Path) -> Scenario:

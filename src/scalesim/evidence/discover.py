@@ -41,9 +41,11 @@ import numpy as np
 import pandas as pd
 
 from scalesim.evidence.fit import Fit, fit_durations
+from scalesim.evidence.graph import ProcessFound, discover_process
+from scalesim.evidence.hours import week_start, working_hours
 from scalesim.evidence.log import Log, Mapping
-from scalesim.ops.calendar import WorkCalendar
-from scalesim.scenario.schema import Calendar
+from scalesim.ops.calendar import Calendars, WeekCalendar, WorkCalendar
+from scalesim.scenario.schema import HOURS_OF_WEEK, Calendar
 
 MIN_WEEKS = 14  # days of arrivals before weekdays mean anything
 WORKDAY_SHARE = 0.02
@@ -64,6 +66,16 @@ class TeamFound:
     service: Fit
     visits: int
     people: int
+    rota: list[float] | None = None  # people at work on average per hour of the week (a log of two weeks or more)
+    weeks: float = 0.0  # weeks of the log the rota averages over
+
+    def work_calendar(self) -> Calendars:
+        """The calendar its work keeps: its shift, or the hours its rota has anybody at work (``calendar_of``)."""
+        if self.rota is not None:
+            return WeekCalendar([people > 0.0 for people in self.rota])
+        return WorkCalendar(
+            Calendar(start_hour=self.start_hour, hours_per_day=self.hours_per_day, days_per_week=self.days_per_week)
+        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class Discovery:
     exception_rate: float
     mean_bounces: float
     approval: dict[str, float | str] | None
+    process: ProcessFound
     lead_times_days: np.ndarray
     estimated_starts: bool
     notes: list[str] = field(default_factory=list)
@@ -150,6 +163,14 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
             "which one route does not represent (their extra visits become rework); back-test before trusting "
             "the times"
         )
+    calendars = {team: t.work_calendar() for team, t in teams.items()}
+    process = discover_process(
+        events.drop(index=events.index[events["activity"].isin(set(mapping.approvals))]),
+        set(whole["case"]),
+        calendars,
+        {team: t.rota if t.rota is not None else [float(t.staff)] * HOURS_OF_WEEK for team, t in teams.items()},
+        log.has_enable,
+    )
     early = _approved_before(approvals, paths, route)
     if early:
         notes.append(
@@ -181,6 +202,7 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         exception_rate=exception_rate,
         mean_bounces=bounces,
         approval=approval,
+        process=process,
         lead_times_days=_days(lasts - firsts),
         estimated_starts=log.estimated_starts,
         notes=notes,
@@ -218,41 +240,26 @@ def visits(events: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def week_start(first: pd.Timestamp) -> pd.Timestamp:
-    """Monday 00:00 of the week of ``first``: day 0 of a working calendar (``WorkCalendar``: weekday = day % 7)."""
-    return first.normalize() - pd.Timedelta(days=int(first.weekday()))
-
-
-def working_hours(events: pd.DataFrame, calendars: dict[str, WorkCalendar]) -> np.ndarray:
-    """Each event's duration in its team's working hours: work that runs past the end of a shift pauses until the
-    next one, as in the simulation (``WorkCalendar``), so the night is not counted as work."""
-    monday = week_start(events["start"].min())
-    start = _days(events["start"] - monday)
-    end = _days(events["end"] - monday)
-    hours = (end - start) * 24.0
-    teams = events["team"].to_numpy()
-    for team, calendar in calendars.items():
-        if calendar.always_open:
-            continue
-        lo, hi = calendar.shift_start, calendar.shift_start + calendar.shift_len
-        day = np.floor(start)
-        inside = (np.floor(end) == day) & (start - day >= lo) & (end - day <= hi) & (day % 7 < calendar.days_per_week)
-        for i in np.flatnonzero((teams == team) & ~inside):
-            hours[i] = calendar.open_hours(start[i], end[i])
-    return hours
-
-
 def _teams(events: pd.DataFrame, short: bool) -> dict[str, TeamFound]:
+    """Each team's staff, time (a shift, or a rota where the log spans two weeks or more) and service time."""
     shifts = {team: _shift(rows, short) for team, rows in events.groupby("team", sort=True)}
-    calendars = {
-        str(team): WorkCalendar(Calendar(start_hour=a, hours_per_day=b, days_per_week=c))
+    first, last = events["start"].min(), events["end"].max()
+    rotas = {} if short else {str(team): _rota(rows, first, last) for team, rows in events.groupby("team", sort=True)}
+    calendars: dict[str, Calendars] = {
+        str(team): WeekCalendar([people > 0.0 for people in rotas[str(team)]])
+        if str(team) in rotas
+        else WorkCalendar(Calendar(start_hour=a, hours_per_day=b, days_per_week=c))
         for team, (a, b, c) in shifts.items()
     }
     all_visits = visits(events.assign(hours=working_hours(events, calendars)))
+    weeks = (last - first).total_seconds() / (7 * 86400.0)
     found = {}
     for team, rows in events.groupby("team", sort=True):
         day = rows["start"].dt.normalize()
         staff = int(max(1, round(float(rows.groupby(day)["resource"].nunique().median()))))
+        rota = rotas.get(str(team))
+        if rota is not None:
+            staff = max(staff, math.ceil(max(rota) - 1e-9))
         start, hours_per_day, days_per_week = shifts[team]
         hours = all_visits.loc[all_visits["team"] == team, "hours"].to_numpy()
         found[str(team)] = TeamFound(
@@ -263,8 +270,41 @@ def _teams(events: pd.DataFrame, short: bool) -> dict[str, TeamFound]:
             service=fit_durations(hours),
             visits=len(hours),
             people=int(rows["resource"].nunique()),
+            rota=rota,
+            weeks=weeks,
         )
     return found
+
+
+def _rota(rows: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> list[float]:
+    """People of the team at work on average in each hour of the week, from each person's own calendar
+    (probabilistic availability calendars, López-Pintado & Dumas 2022): a person's working hours are from the 1st
+    percentile of the hours their pieces start to the 99th of the hours they end (a piece still open at midnight
+    counts by its start: a work item left open overnight is nobody at work at night), and they are at work on a
+    weekday with the share of that weekday's dates in the log's span on which they worked at all. Hours are read
+    from whole days, not from when work happened to be there: a person with little to do is still at work. The
+    team's rota adds its people up."""
+    monday = week_start(first)
+    start = ((rows["start"] - monday).dt.total_seconds() / 3600.0).to_numpy()
+    end = ((rows["end"] - monday).dt.total_seconds() / 3600.0).to_numpy()
+    day = np.floor(start / 24.0)
+    end = np.where(np.floor(end / 24.0) == day, end, start)  # a piece open past midnight: its start only
+    weeks = np.array(  # how often each weekday comes round in the log's span
+        [
+            math.floor((last - monday).total_seconds() / 86400.0 - d) // 7
+            - math.ceil((first - monday).total_seconds() / 86400.0 - d - 1) // 7
+            for d in range(7)
+        ],
+        dtype=float,
+    )
+    frame = pd.DataFrame({"person": rows["resource"].to_numpy(), "day": day, "s": start % 24.0, "e": end % 24.0})
+    present = np.zeros((7, 24))
+    for _, mine in frame.groupby("person", sort=True):
+        lo = math.floor(float(np.quantile(mine["s"], 0.01)))
+        hi = math.floor(float(np.quantile(np.maximum(mine["e"], mine["s"]), 0.99)))
+        worked = np.bincount((mine["day"].drop_duplicates() % 7).astype(int), minlength=7)
+        present[:, lo : hi + 1] += (worked / np.maximum(weeks, 1.0))[:, None]
+    return [round(float(v), 4) for v in np.minimum(present, len(frame["person"].unique())).ravel()]
 
 
 def _shift(rows: pd.DataFrame, short: bool) -> tuple[float, float, int]:
@@ -485,4 +525,11 @@ def _approval(
     joined = pd.concat([first.rename("approval"), rejected.rename("rejection")], axis=1, join="inner")
     rate = float((joined["rejection"] >= joined["approval"]).sum() / len(first)) if len(first) else 0.0
     share = len(completed & set(first.index)) / max(len(completed), 1)
-    return {"team": team, "cases": float(len(first)), "rejection_rate": round(rate, 4), "share": round(share, 4)}
+    activity = str(approvals["activity"].mode().iloc[0])
+    return {
+        "team": team,
+        "activity": activity,
+        "cases": float(len(first)),
+        "rejection_rate": round(rate, 4),
+        "share": round(share, 4),
+    }

@@ -67,7 +67,7 @@ def pair(events: pd.DataFrame) -> Paired:
     activities = order["activity"].tolist()
     times = order["time"].tolist()
     transitions = order["lifecycle"].tolist()
-    resources = order["resource"].tolist()
+    resources = order["resource"].tolist() if "resource" in order else [None] * len(order)
     roles = order["role"].tolist() if "role" in order else [None] * len(order)
     instances = order["instance"].tolist() if "instance" in order else [None] * len(order)
     open_: dict[tuple[object, ...], deque[list[object]]] = {}

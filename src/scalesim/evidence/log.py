@@ -38,8 +38,17 @@ FIELDS = ("case", "activity", "enable", "start", "end", "resource", "role", "lif
 REQUIRED = ("case", "activity", "end")
 TIMES = ("enable", "start", "end")
 CONVENTIONS: dict[str, tuple[str, ...]] = {
-    "case": ("case_id", "case:concept:name", "case", "caseid", "case id", "case_key", "case key"),
-    "activity": ("activity", "concept:name", "activity_name", "task", "event", "activity name"),
+    "case": ("case_id", "case:concept:name", "case", "caseid", "case id", "case_key", "case key", "_case_key"),
+    "activity": (
+        "activity",
+        "concept:name",
+        "activity_name",
+        "task",
+        "event",
+        "activity name",
+        "activity_en",
+        "activity_de",
+    ),
     "enable": ("enable_time", "enabled_time", "enable_timestamp", "time:enable", "arrival_time", "schedule_time"),
     "start": (
         "start_time",
@@ -52,13 +61,29 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
         "begin_time",
         "started",
     ),
-    "end": ("end_time", "time:timestamp", "end", "complete_time", "endtime", "end timestamp", "timestamp"),
-    "resource": ("resource", "org:resource", "user", "agent", "performer"),
+    "end": (
+        "end_time",
+        "time:timestamp",
+        "end",
+        "complete_time",
+        "endtime",
+        "end timestamp",
+        "complete timestamp",
+        "completetime",
+        "complete_timestamp",
+        "end_timestamp",
+        "eventtime",
+        "timestamp",
+    ),
+    "resource": ("resource", "org:resource", "user", "agent", "performer", "user_name"),
     "role": ("role", "org:role", "org:group", "team", "department"),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "lifecycle_transition", "event_type"),
     "instance": ("concept:instance", "activity_instance", "instance_id", "activity_instance_id"),
 }
-"""Column names recognised without a mapping, per field, in order of preference."""
+"""Column names recognised without a mapping, per field, in order of preference (case and spacing aside): Simod and
+Prosimos, XES and pm4py, Disco (``Case ID``, ``Activity``, ``Start Timestamp``, ``Complete Timestamp``,
+``Resource``), ProM's CSV export (``startTime``, ``completeTime``) and Celonis' activity table (``_CASE_KEY``,
+``ACTIVITY_EN``, ``EVENTTIME``, ``USER_NAME``). A mapping that names a column always wins."""
 MIN_CASES = 10
 """Fewer cases than this are no evidence for any fitted number: refused."""
 FEW_CASES = 100
@@ -168,11 +193,13 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
         frame[f] = frame[f].astype(str).str.strip()
     for f in TIMES:
         if f in frame:
-            if frame[f].isna().all():
-                raise ScenarioError(
-                    f"{path}: column {columns[f]!r} ({f}) is present but every value is empty: fill it, or remove "
-                    f"the column{' to estimate starts from completions' if f == 'start' else ''}"
-                )
+            empty = frame[f].isna() | (frame[f].astype("string").str.strip() == "")
+            if empty.all() and f != "end":  # an export that keeps an empty column: the log has no such times
+                notes.append(f"column {columns[f]!r} ({f}) is empty everywhere: read as a log without {f} times")
+                frame = frame.drop(columns=f)
+                continue
+            if empty.all():
+                raise ScenarioError(f"{path}: column {columns[f]!r} ({f}) is present but every value is empty")
             parsed = parse_column(frame[f], columns[f], str(path), mapping.formats.get(f))
             frame[f] = parsed.values
             notes.append(f"timestamps {parsed.reading}; times are the log's local clock time")
@@ -188,6 +215,13 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
             "of the case's and the resource's previous completion (upper bounds: idle time counts as work)"
         )
     _check(frame, path, mapping)
+    repeated = frame.duplicated(subset=["case", "activity", "start", "end", "resource"])
+    if repeated.any():
+        cases = frame.loc[repeated, "case"].nunique()
+        notes.append(
+            f"{int(repeated.sum()):,} pieces of work repeat another of the same case, activity, resource and times "
+            f"(in {cases:,} cases): read as repeated or batched work, each a piece of its own"
+        )
     has_enable = "enable" in frame and bool(frame["enable"].notna().any())
     frame["enable"] = frame["enable"].fillna(frame["start"]) if "enable" in frame else frame["start"]
     frame["enable"] = frame["enable"].where(frame["enable"] <= frame["start"], frame["start"])
@@ -249,13 +283,6 @@ def _check(frame: pd.DataFrame, path: Path, mapping: Mapping) -> None:
             f"{path}: case {first['case']!r}, activity {first['activity']!r} ends ({first['end']}) before it starts "
             f"({first['start']}): reversed timestamps"
         )
-    duplicated = frame.duplicated(subset=["case", "activity", "start", "end", "resource"])
-    if duplicated.any():
-        twice = frame[duplicated].iloc[0]
-        raise ScenarioError(
-            f"{path}: case {twice['case']!r}, activity {twice['activity']!r} at {twice['start']} is in the log "
-            f"{int(duplicated.sum()) + 1} times or more: duplicate events (remove them, or give them distinct times)"
-        )
     sizes = frame.groupby("case").size()
     if (sizes == 1).all():
         raise ScenarioError(
@@ -306,7 +333,9 @@ def _teams(frame: pd.DataFrame, mapping: Mapping, notes: list[str]) -> pd.Series
     if "role" in frame:
         team = frame["role"].astype("string").str.strip()
         team = team.where(team != "", pd.NA)
-    if team.isna().any():
+    if team.isna().any() and frame["resource"].isna().all():
+        notes.append("the log names no resources: each activity is worked by a team of its own")
+    elif team.isna().any():
         pools = discover_pools(frame["resource"], frame["activity"])
         from_pools = frame["resource"].map(pools.of_resource).astype("string")
         from_pools = from_pools.fillna(activity.map(pools.of_activity).astype("string"))
@@ -331,9 +360,20 @@ def _estimated_starts(frame: pd.DataFrame) -> pd.Series:
 
 
 def _cut_cases(events: pd.DataFrame) -> set[str]:
-    """Cases cut at the log's edges: those whose first activity is not a usual first one and that begin in the
-    log's first stretch (as long as the 90th percentile case), or whose last activity is not a usual last one and
-    that end in its last stretch: they began before the log, or were unfinished when it was taken."""
+    """Cases cut at the log's edges (:func:`edge_cases`: begun before the log, or unfinished when it was taken)."""
+    early, late = edge_cases(events)
+    return early | late
+
+
+def unfinished_at_end(events: pd.DataFrame) -> set[str]:
+    """Cases a log cut at its end (unfinished when it was taken): a log with none holds its cases whole."""
+    return edge_cases(events)[1]
+
+
+def edge_cases(events: pd.DataFrame) -> tuple[set[str], set[str]]:
+    """Cases whose first activity is not a usual first one and that begin in the log's first stretch (as long as
+    the 90th percentile case), and cases whose last activity is not a usual last one and that end in its last
+    stretch: those began before the log, these were unfinished when it was taken."""
     grouped = events.groupby("case", sort=False)
     first = grouped["activity"].first()
     last = grouped["activity"].last()
@@ -343,7 +383,7 @@ def _cut_cases(events: pd.DataFrame) -> set[str]:
     usual_last = set(last.value_counts(normalize=True).loc[lambda s: s >= EDGE_SHARE].index)
     early = (~first.isin(usual_first)) & (begin <= begin.min() + stretch)
     late = (~last.isin(usual_last)) & (end >= end.max() - stretch)
-    return set(first.index[early | late].astype(str))
+    return set(first.index[early].astype(str)), set(first.index[late].astype(str))
 
 
 def split_log(log: Log, holdout: float) -> tuple[Log, pd.DataFrame]:
@@ -377,3 +417,42 @@ def split_log(log: Log, holdout: float) -> tuple[Log, pd.DataFrame]:
     if not log.has_enable:  # the enable times are the starts: writing them would claim waits of zero
         held = held.drop(columns="enable")
     return calibration, held
+
+
+def split_log_by_events(log: Log, share: float) -> tuple[Log, pd.DataFrame]:
+    """The split of the published comparisons (AgentSimulator, Kirchdorfer et al. 2024): order the events by end
+    time; the last ``share`` of them are the test log, the rest the training log; a case the split cuts (events on
+    both sides) is dropped from both. Returns the training part as a log and the test part's events."""
+    if not 0.0 < share < 1.0:
+        raise ScenarioError(f"--holdout {share:g}: a share of the events between 0 and 1, e.g. 0.2")
+    events = log.events
+    order = events.sort_values(["end", "start"], kind="stable")
+    cut = order["end"].iloc[min(round(len(order) * (1.0 - share)), len(order) - 1)]
+    test_side = events["end"] >= cut
+    sides = test_side.groupby(events["case"]).agg(["min", "max"])
+    cut_cases = set(sides.index[sides["min"] != sides["max"]])
+    kept = ~events["case"].isin(cut_cases)
+    train, test = events[kept & ~test_side], events[kept & test_side]
+    for name, part in (("training", train), ("test", test)):
+        if part["case"].nunique() < MIN_CASES:
+            raise ScenarioError(
+                f"--holdout {share:g} by events: the {name} part holds {part['case'].nunique()} whole cases "
+                f"({len(cut_cases)} cut by the split dropped); each part needs at least {MIN_CASES}"
+            )
+    notes = (
+        *log.notes,
+        f"held out: the last {share:.0%} of the events by end time ({test['case'].nunique():,} whole cases); "
+        f"{len(cut_cases):,} cases the split cuts dropped from both parts",
+    )
+    training = Log(
+        train.reset_index(drop=True),
+        log.source,
+        log.estimated,
+        log.has_enable,
+        frozenset(c for c in log.cut if c in set(train["case"])),
+        notes,
+    )
+    held = test.reset_index(drop=True)
+    if not log.has_enable:
+        held = held.drop(columns="enable")
+    return training, held

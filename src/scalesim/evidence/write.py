@@ -8,20 +8,14 @@ file validates and runs at once (``scalesim validate``, ``scalesim backtest``) b
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from scalesim.about import VERSION
 from scalesim.evidence.discover import ALL_APPROVED, Discovery, StepFound
 from scalesim.evidence.fit import Fit
+from scalesim.evidence.names import team_name
 
 STUB = "STUB: not in the log; replace with your own figure"
-
-
-def team_name(team: str) -> str:
-    """A scenario name for a team (letters, digits, ``_ . -``): ``Claims Handler`` -> ``Claims_Handler``."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", team.strip()).strip("_.-")[:64]
-    return name or "team"
 
 
 def _flow(value: Any) -> str:
@@ -75,22 +69,14 @@ def scenario_text(found: Discovery, name: str, pilot_staff: dict[str, int] | Non
         "",
         "production:",
         "  data_quality: 1.0   # assumption: the log does not say which cases a model could not score",
-        f"  exception_rate: {found.exception_rate:g}   # cases that return to a team they had left (rework)",
+        "  exception_rate: 0.0   # assumption: the log's returns and loops are steps of the process below, not "
+        "exceptions; set the share of cases the model cannot cover",
         "  accuracy: 0.8   # " + STUB,
         "  adoption: {with_owner: 0.85, without_owner: 0.5}   # " + STUB,
         "  teams:",
     ]
     lines += _teams(found, names)
-    lines.append(f"  handoffs:   # the most frequent order of stages, followed by {found.route_share:.0%} of the cases")
-    previous = None
-    for step in found.route:
-        together = "; its teams' work overlaps (parallel)" if step.parallel_with else ""
-        lines.append(f"    - {_step(step, names, f'completed by {step.reached:,} cases{together}')}")
-        if step.transfer is not None:
-            lines.append(f"      transfer_delay_days: {_fit(step.transfer)} (gaps where a person was free)")
-        if step.loss_probability:
-            lines.append(f"      loss_probability: {step.loss_probability:g}   # left the process after {previous}")
-        previous = " + ".join(names[team] for team in step.teams)
+    lines += _process(found, names)
     lines += [
         "",
         "designs:",
@@ -100,7 +86,7 @@ def scenario_text(found: Discovery, name: str, pilot_staff: dict[str, int] | Non
         "    process_owner: true",
         "    exception_handling:",
         "      mode: ad_hoc",
-        f"      mean_bounces: {found.mean_bounces:g}   # mean returns of a reworked case",
+        "      mean_bounces: 0   # the log's returns are loops of the process, not bounces",
         "      drop_probability: 0.0",
     ]
     if found.approval is not None:
@@ -117,8 +103,23 @@ def scenario_text(found: Discovery, name: str, pilot_staff: dict[str, int] | Non
             ]
         lines += [
             f"      team: {approvers}   # the team of the approval activities named in the mapping",
+            f"      activity: {_flow(str(found.approval['activity']))}   # the approval's name in the log",
             f"      rejection_rate: {found.approval['rejection_rate']:g}   # approved cases later rejected",
         ]
+    lines += [
+        "  with_model:   # " + STUB + ": a design to start from",
+        "    description: the model's output in the acting team's own work queue, a named owner",
+        "    integration_point: embedded",
+        "    process_owner: true",
+        "    costs: {one_off: 100000, recurring_per_year: 20000, build_days: 90}   # " + STUB,
+        "",
+        "beliefs:   # " + STUB + ": what is not known about the inputs (for `scalesim decide` and `plan`)",
+        "  metric: npv",
+        "  inputs:",
+        "    production.accuracy: {dist: beta, mean: 0.8, sd: 0.05, label: field accuracy, source: STUB}",
+        "    production.adoption.with_owner: {dist: beta, mean: 0.85, sd: 0.05, label: adoption with an owner, "
+        "source: STUB}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -145,7 +146,60 @@ def _teams(found: Discovery, names: dict[str, str], staff: dict[str, int] | None
             f"    {names[team]}:   # '{team}' in the log: {t.people} people, {t.visits:,} visits",
             staffed,
             f"      service_hours: {_fit(t.service)}",
-            f"      calendar: {{start_hour: {t.start_hour:g}, hours_per_day: {t.hours_per_day:g}, "
-            f"days_per_week: {t.days_per_week}}}   # when its work starts and ends (1st-99th percentile)",
         ]
+        if t.rota is not None:
+            lines.append(
+                f"      rota: {_flow(t.rota)}   # people at work on average each hour of the week (Monday 0:00 "
+                f"first): each person's own days at work over {t.weeks:.1f} weeks, added up"
+            )
+        else:
+            lines.append(
+                f"      calendar: {{start_hour: {t.start_hour:g}, hours_per_day: {t.hours_per_day:g}, "
+                f"days_per_week: {t.days_per_week}}}   # when its work starts and ends (1st-99th percentile)"
+            )
+    return lines
+
+
+def _process(found: Discovery, names: dict[str, str]) -> list[str]:
+    """The production route as the log's process graph (:mod:`scalesim.evidence.graph`), each number with its
+    evidence."""
+    graph = found.process
+    lines = [
+        f"  process:   # the log's process: {len(graph.steps)} steps, the paths of {graph.cases:,} whole cases; "
+        "choices by visit (row k: after the k-th visit, the last row for every later one)",
+        f"    start: {_flow(graph.start)}   # the first step of each whole case",
+        "    steps:",
+    ]
+    for name, step in graph.steps.items():
+        lines += [
+            f"      {name}:   # {_flow(step.activity)} in the log: {step.visits:,} pieces in {step.cases:,} cases",
+            f"        activity: {_flow(step.activity)}",
+            f"        team: {names[step.team]}   # the team that did most of its pieces",
+        ]
+        if step.shared:
+            shared = {names[team]: share for team, share in step.shared.items()}
+            lines.append(f"        shared: {_flow(shared)}   # the share of its pieces other teams did")
+        lines.append(f"        service_hours: {_fit(step.service)}")
+        if step.delay.mean > 0:
+            lines.append(
+                f"        delay_hours: {_fit(step.delay)}; waited with a person free in {step.delayed:.0%} of "
+                "the visits (extraneous delay)"
+            )
+        if step.delay_after:
+            lines.append(
+                "        delay_after:   # the delay after these steps (transitions the log shows 30 times or more)"
+            )
+            lines += [f"          {before}: {_fit(fit)}" for before, fit in step.delay_after.items()]
+        if step.parallel:
+            lines.append("        parallel:   # worked at the same time, as a rule (overlapping pieces)")
+            for work in step.parallel:
+                lines += [
+                    f"          - activity: {_flow(work.activity)}",
+                    f"            team: {names[work.team]}",
+                    f"            service_hours: {_fit(work.service)}",
+                ]
+        lines.append("        next:")
+        for k, (row, n) in enumerate(zip(step.rows, step.row_visits, strict=True), 1):
+            which = f"visit {k}" if k < len(step.rows) else (f"visits {k}+" if k > 1 else "every visit")
+            lines.append(f"          - {_flow(row)}   # {which}: {n:,} seen")
     return lines

@@ -18,7 +18,8 @@ import numpy as np
 from scalesim.experiment import voi
 from scalesim.experiment.decide import Decision
 from scalesim.labels import short_money
-from scalesim.scenario.schema import TODAY, Design, Scenario
+from scalesim.ops.route import acting_team, describe, route_of, route_teams
+from scalesim.scenario.schema import TODAY, TODAYS_PROCESS, Design, Scenario
 
 
 def default_design(decision: Decision, data: dict[str, Any]) -> str:
@@ -26,10 +27,6 @@ def default_design(decision: Decision, data: dict[str, Any]) -> str:
     design that comes closest (the plan then says that not scaling is the better bet)."""
     real = [d for d in decision.designs if d != TODAY]
     return max(real, key=lambda d: data["designs"][d]["net_value"]["mean"] or -np.inf)
-
-
-def _route(handoffs: list[Any]) -> str:
-    return " -> ".join(h.team + (f" (with {', '.join(h.parallel_with)})" if h.parallel_with else "") for h in handoffs)
 
 
 def _the(team: str) -> str:
@@ -42,8 +39,7 @@ def _staff(scenario: Scenario, team: str) -> str:
 
 
 def ownership(scenario: Scenario, design: Design) -> dict[str, Any]:
-    route = design.handoffs or scenario.production.handoffs
-    acting = route[-1].team
+    acting = acting_team(route_of(scenario.production, design))
     if not design.process_owner:
         owner, gap = "nobody", "no process owner: nobody is answerable for acting on the output; name one"
     elif design.owner:
@@ -54,9 +50,9 @@ def ownership(scenario: Scenario, design: Design) -> dict[str, Any]:
 
 
 def daily_decisions(scenario: Scenario, design: Design) -> dict[str, Any]:
-    today = _route(scenario.production.handoffs)
-    route = design.handoffs or scenario.production.handoffs
-    acting = route[-1].team
+    today = describe(route_of(scenario.production, TODAYS_PROCESS))
+    route = route_of(scenario.production, design)
+    acting = acting_team(route)
     if design.integration_point == "embedded":
         where = f"embedded: the output arrives with the case in {_the(acting)}'s queue, where the decision is made"
     else:
@@ -85,7 +81,7 @@ def daily_decisions(scenario: Scenario, design: Design) -> dict[str, Any]:
         "integration_point": where,
         "who_acts": acts,
         "today": f"today: cases go {today} with no model output; the decision is made as it is now",
-        "route": _route(route),
+        "route": describe(route),
         "exceptions": handled,
         "gap": None if exceptions.mode == "defined" else "exceptions have no defined owner: they bounce and get lost",
     }
@@ -169,7 +165,7 @@ def go_no_go(decision: Decision, design: str) -> list[dict[str, Any]]:
 def changes(scenario: Scenario, design: Design, name: str) -> list[str]:
     """What the organisation must do differently to run the design, against today's process."""
     out = []
-    teams = {h.team for h in design.handoffs or scenario.production.handoffs}
+    teams = set(route_teams(route_of(scenario.production, design)))
     for lever in (design.approval, design.exception_handling, design.monitoring, design.accountability):
         team = getattr(lever, "team", None) if lever is not None else None
         if team:
@@ -181,16 +177,15 @@ def changes(scenario: Scenario, design: Design, name: str) -> list[str]:
             out.append(f"a new team: {_staff(scenario, team)}, staffed before go-live")
     for team, staff in design.added_staff.items():
         out.append(f"{staff} more people in {team}")
-    if design.handoffs is not None:
-        out.append(
-            f"the route changes: today {_route(scenario.production.handoffs)}; with {name}, {_route(design.handoffs)}"
-        )
+    if design.handoffs or design.process is not None:
+        today, theirs = route_of(scenario.production, TODAYS_PROCESS), route_of(scenario.production, design)
+        out.append(f"the route changes: today {describe(today)}; with {name}, {describe(theirs)}")
     if design.approval.policy != "none":
         who = _the(design.approval.team) if design.approval.team else "a committee"
         out.append(f"{who} takes on approvals (a new queue for them)")
     live = design.go_live
     if live is not None:
-        acting = (design.handoffs or scenario.production.handoffs)[-1].team
+        acting = acting_team(route_of(scenario.production, design))
         people = scenario.production.teams[acting].staff
         if live.training_hours:
             out.append(

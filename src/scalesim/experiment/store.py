@@ -99,7 +99,21 @@ def now_utc() -> str:
 def scenario_identity(scenario: Scenario) -> dict[str, Any]:
     """The scenario as it goes into a result's identity: all of it but the ``workshop`` block (the app's lever
     prices), which changes no number of a stored run, so adding one must not move the folders already stored."""
-    return scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"})
+    return _without_unset(scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}))
+
+
+ADDED_OPTIONAL = frozenset({"process", "activity"})
+"""Optional fields added after results were stored, whose absence (``None``) means what the scenario meant before:
+left out of an identity when unset, so adding them moved no stored folder."""
+
+
+def _without_unset(value: Any) -> Any:
+    """``value`` without the :data:`ADDED_OPTIONAL` keys that are ``None``, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_unset(v) for k, v in value.items() if not (k in ADDED_OPTIONAL and v is None)}
+    if isinstance(value, list):
+        return [_without_unset(v) for v in value]
+    return value
 
 
 def result_folder(out: str | Path, scenario: str, label: str, identity: dict[str, Any]) -> Path:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from scalesim.scenario.schema import Calendar
+from scalesim.scenario.schema import Calendar, Team
 
 
 class WorkCalendar:
@@ -84,3 +84,72 @@ def next_tick(now: float, every: float, offset: float = 0.0) -> float:
         return offset
     # the tolerance keeps a tick that float rounding put a hair before ``now`` from being skipped; it is then now
     return max(now, offset + math.ceil((now - offset) / every - 1e-12) * every)
+
+
+class WeekCalendar:
+    """The hours of the week a team with a rota can work: every hour in which any of its people is ever at work
+    (the rota above 0). Work pauses in the others — the nights and days nobody of the team works — as it pauses
+    outside a shift (:class:`WorkCalendar`); a rota decides, within these hours, how many work. Same interface as
+    :class:`WorkCalendar`, in constant time per call (open hours are counted by a running sum over the week)."""
+
+    __slots__ = ("always_open", "next_hour", "open", "prefix", "weekly")
+
+    HOURS = 168
+
+    def __init__(self, open_hours: list[bool]) -> None:
+        self.open = np.asarray(open_hours, dtype=bool)
+        self.prefix = np.concatenate(([0.0], np.cumsum(self.open, dtype=float)))  # open hours before each hour
+        self.weekly = float(self.prefix[-1])
+        self.always_open = bool(self.open.all())
+        # hours from the start of each hour of the week to the start of the next open hour (0 where it is open)
+        ahead = np.zeros(self.HOURS)
+        for h in range(self.HOURS):
+            k = 0
+            while not self.open[(h + k) % self.HOURS]:
+                k += 1
+            ahead[h] = k
+        self.next_hour = ahead
+
+    def _counted(self, t: float) -> float:
+        """Open hours from time 0 to ``t`` (hours)."""
+        hour = math.floor(t)
+        slot = hour % self.HOURS
+        inside = (t - hour) if self.open[slot] else 0.0
+        return (hour // self.HOURS) * self.weekly + float(self.prefix[slot]) + inside
+
+    def open_hours(self, start: float, end: float) -> float:
+        """Working hours available to one person between two calendar times (days)."""
+        return self._counted(end * 24.0) - self._counted(start * 24.0)
+
+    def finish(self, now: float, hours: float) -> float:
+        """Calendar time (days) at which ``hours`` of work begun (or queued) at ``now`` are done."""
+        if self.always_open:
+            return now + hours / 24.0
+        if hours <= 0.0:
+            return float(self.next_open(np.array([now]))[0])
+        target = self._counted(now * 24.0) + hours
+        week, rest = divmod(target, self.weekly)
+        if rest <= 0.0:  # done exactly at the end of a week's last open hour
+            week, rest = week - 1, self.weekly
+        slot = int(np.searchsorted(self.prefix, rest, side="left")) - 1
+        done = (week * self.HOURS + slot + (rest - float(self.prefix[slot]))) / 24.0
+        if done < now:  # work too small to move the running sum: done when the team next can work
+            return max(now, float(self.next_open(np.array([now]))[0]))
+        return done
+
+    def next_open(self, times: np.ndarray) -> np.ndarray:
+        """For each time (days), the first moment at or after it when the team can work."""
+        days = np.asarray(times, dtype=float)
+        hour = np.floor(days * 24.0)
+        slot = (hour % self.HOURS).astype(int)
+        return np.where(self.open[slot], days, (hour + self.next_hour[slot]) / 24.0)  # open: the time itself
+
+
+Calendars = WorkCalendar | WeekCalendar
+
+
+def calendar_of(team: Team) -> Calendars:
+    """The calendar a team's work keeps: its shift, or the hours its rota has anybody at work."""
+    if team.rota is None:
+        return WorkCalendar(team.calendar)
+    return WeekCalendar([people > 0.0 for people in team.rota])

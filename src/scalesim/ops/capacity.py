@@ -19,8 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from scalesim.ops.calendar import WorkCalendar
+from scalesim.ops.rota import capacity_hours
+from scalesim.ops.route import Route, profile, route_of
 from scalesim.ops.summary import TeamLoad
+from scalesim.scenario.process import Process
 from scalesim.scenario.schema import TODAYS_PROCESS, Design, OperatingEnvironment, Scenario, Team
 
 WEEK_DAYS = 7.0
@@ -70,8 +72,7 @@ def staff_of(environment: OperatingEnvironment, design: Design) -> dict[str, int
 
 def staff_hours_per_day(team: Team, staff: int) -> float:
     """Working hours a team has per calendar day, averaged over its week."""
-    calendar = WorkCalendar(team.calendar)
-    return staff * calendar.open_hours(0.0, WEEK_DAYS) / WEEK_DAYS
+    return capacity_hours(team, staff, 0.0, WEEK_DAYS) / WEEK_DAYS
 
 
 def below_confidence(scenario: Scenario, environment: OperatingEnvironment, level: float) -> float:
@@ -138,6 +139,14 @@ def outcome_variance(scenario: Scenario, environment: OperatingEnvironment) -> f
     return (1.0 - hard) * ordinary * (1.0 - ordinary) + hard * difficult * (1.0 - difficult)
 
 
+def rework_teams(route: Route) -> list[str]:
+    """The teams an ad-hoc rework bounce may land on, one uniformly (as :meth:`Operation.exception_path` draws):
+    every team of every step, a parallel branch or a team visited twice counted each time."""
+    if isinstance(route, Process):
+        return route.teams()
+    return [team for step in route for team in step.teams]
+
+
 def expected_flow(scenario: Scenario, environment: OperatingEnvironment, design: Design) -> Flow:
     """Each step of :mod:`scalesim.ops.flow` with the expected share of cases reaching it."""
     teams = environment.teams
@@ -151,13 +160,13 @@ def expected_flow(scenario: Scenario, environment: OperatingEnvironment, design:
     if handling.mode == "defined" and handling.team is not None:
         triaged = no_score + scored * environment.exception_rate
         work[handling.team] += triaged * teams[handling.team].service_hours.mean
-    route = design.handoffs or environment.handoffs
+    route = route_of(environment, design)
     if handling.mode == "ad_hoc" and exceptions > 0:
         stay = 1.0 - 1.0 / (1.0 + handling.mean_bounces)  # a bounce follows with this probability
         reworks = stay / (1.0 - stay * (1.0 - handling.drop_probability))
-        route_teams = [team for step in route for team in step.teams]
-        for team in route_teams:  # each rework lands on a route team chosen uniformly
-            work[team] += exceptions * reworks / len(route_teams) * teams[team].service_hours.mean
+        stations = rework_teams(route)
+        for team in stations:  # each rework lands on a route team chosen uniformly
+            work[team] += exceptions * reworks / len(stations) * teams[team].service_hours.mean
 
     reach = scored * (1.0 - environment.exception_rate)
     scored_share = reach
@@ -169,10 +178,20 @@ def expected_flow(scenario: Scenario, environment: OperatingEnvironment, design:
         right = right * (1.0 - reviewed) + review.accuracy * reviewed
     if design.integration_point == "side_channel" and design.side_channel is not None:
         reach *= design.side_channel.pickup_probability
-    for step in route:
-        reach *= 1.0 - step.loss_probability
-        for team in step.teams:  # every parallel branch works every case that reaches the step
-            work[team] += reach * teams[team].service_hours.mean
+    if isinstance(route, Process):  # each step's expected visits per case that enters the process
+        seen = profile(route)
+        for name, graph_step in route.steps.items():
+            own = graph_step.service_hours or teams[graph_step.team].service_hours  # whoever works it
+            pieces = [(team, share, own) for team, share in graph_step.team_shares()]
+            pieces += [(w.team, 1.0, w.service_hours or teams[w.team].service_hours) for w in graph_step.parallel]
+            for team, share, service in pieces:
+                work[team] += reach * seen.visits[name] * share * service.mean
+        reach *= 1.0 - seen.lost
+    else:
+        for step in route:
+            reach *= 1.0 - step.loss_probability
+            for team in step.teams:  # every parallel branch works every case that reaches the step
+                work[team] += reach * teams[team].service_hours.mean
     approval = design.approval
     if approval.policy in ("all", "risk_based") and approval.team is not None:
         needing = 1.0

@@ -50,12 +50,30 @@ def arrival_times(workload: Workload, horizon: float, rng: np.random.Generator) 
     return (slot + (cumulative - knots[slot]) / rate[slot]) / per_day
 
 
-class Cases:
-    """Arrival times, values and per-case random draws, keyed by stream name and memoised."""
+def window_arrivals(workload: Workload, start: float, count: int, rng: np.random.Generator) -> np.ndarray:
+    """The first ``count`` arrivals at or after day ``start`` (a back-test's window: as many cases as the real log
+    holds, from its first arrival), from the same Poisson process as :func:`arrival_times`."""
+    horizon = start + max(7.0, 1.5 * count / max(workload.arrival_rate, 1e-9))
+    while True:
+        times = arrival_times(workload, horizon, rng)
+        times = times[times >= start]
+        if len(times) >= count:
+            return times[:count]
+        horizon = start + 2.0 * (horizon - start)
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+
+class Cases:
+    """Arrival times, values and per-case random draws, keyed by stream name and memoised.
+
+    With ``window`` (start day, count), the cases are the first ``count`` arrivals from that day on (a back-test
+    against a log of that many cases), not the run's horizon of arrivals."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, window: tuple[float, int] | None = None) -> None:
         self.streams = streams
-        self.arrival = arrival_times(scenario.workload, scenario.run.horizon_days, streams.generator("arrivals"))
+        if window is None:
+            self.arrival = arrival_times(scenario.workload, scenario.run.horizon_days, streams.generator("arrivals"))
+        else:
+            self.arrival = window_arrivals(scenario.workload, *window, streams.generator("arrivals"))
         self.count = len(self.arrival)
         self.value = scenario.value.uplift.sample(streams.generator("case:value"), self.count)
         self.hard = streams.generator("case:difficulty").random(self.count) < scenario.workload.hard_case_share

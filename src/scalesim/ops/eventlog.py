@@ -22,7 +22,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from scalesim.ops.calendar import WorkCalendar
+from scalesim.ops.calendar import Calendars
 
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 """Day 0 of every simulation, 00:00 UTC: a Monday, so weekdays and shifts line up with the calendars."""
@@ -46,7 +46,7 @@ class EventLog:
 
     __slots__ = ("activity", "calendars", "case", "enable", "end", "free", "person", "start", "team")
 
-    def __init__(self, staff: dict[str, int], calendars: dict[str, WorkCalendar]) -> None:
+    def __init__(self, staff: dict[str, int], calendars: dict[str, Calendars]) -> None:
         self.free = {team: list(range(n, 0, -1)) for team, n in staff.items()}  # pop() hands out person 1 first
         self.calendars = calendars
         self.case = array("q")

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scalesim.ops.calendar import WorkCalendar, next_tick
+from scalesim.ops.calendar import calendar_of, next_tick
 from scalesim.ops.capacity import base_adoption, staff_of
 from scalesim.ops.cases import Cases
 from scalesim.ops.dynamics import Dynamics, OperatingState, pilot_experience
 from scalesim.ops.eventlog import EventLog
 from scalesim.ops.ledger import CaseFate, Ledger
+from scalesim.ops.route import acting_team, route_of
 from scalesim.ops.teams import Station
+from scalesim.ops.walk import ProcessWalk
+from scalesim.scenario.process import Process as ProcessGraph
 from scalesim.scenario.schema import Committee, Decay, Design, GoLive, Handoff, OperatingEnvironment, Scenario
 
 Process = Generator[simpy.Event, object, None]
@@ -151,13 +154,21 @@ class Operation:
             adoption=base_adoption(environment, design),
         )
         staff = staff_of(environment, design)
-        calendars = {name: WorkCalendar(team.calendar) for name, team in environment.teams.items()}
+        calendars = {name: calendar_of(team) for name, team in environment.teams.items()}
         self.log = EventLog(staff, calendars) if event_log else None
         self.stations = {
-            name: Station(env, name, team, staff[name], self.log) for name, team in environment.teams.items()
+            name: Station(env, name, team, staff[name], self.log, cases.streams)
+            for name, team in environment.teams.items()
         }
         self.sample = sample
-        self.route = self._resolve_route(design.handoffs or environment.handoffs)
+        route = route_of(environment, design)
+        if isinstance(route, ProcessGraph):
+            self.walker: ProcessWalk | None = ProcessWalk(env, route, self.stations, environment.teams, cases)
+            self.route: list[RouteStep] = []
+        else:
+            self.walker = None
+            self.route = self._resolve_route(route)
+        self.acting = self.stations[acting_team(route)]
         self.separation = environment.confidence.separation
         review = design.human_review
         self._reviewers = self._staffed_step(review.team) if review is not None else None
@@ -195,9 +206,7 @@ class Operation:
         self._exception_draws = self._exception_streams()
         self._parallel_until = design.go_live.parallel_run_days if design.go_live is not None else 0.0
         self._parallel_run = (
-            cases.draws("service:parallel_run", self.route[-1].station.spec.service_hours)
-            if self._parallel_until > 0
-            else None
+            cases.draws("service:parallel_run", self.acting.spec.service_hours) if self._parallel_until > 0 else None
         )
         if design.go_live is not None:
             self._go_live(design.go_live)
@@ -250,6 +259,8 @@ class Operation:
 
     def _route_stations(self) -> list[Station]:
         """Every team the route sends work to, branches included, in route order (rework lands on one of them)."""
+        if self.walker is not None:
+            return self.walker.stations()
         return [branch.station for step in self.route for branch in step.branches]
 
     def _staffed_step(self, team: str | None) -> tuple[Station, Sequence[float]] | None:
@@ -351,7 +362,12 @@ class Operation:
             if u["pickup"][i] >= side.pickup_probability:
                 self.ledger.close(i, CaseFate.ORPHANED, 0.0, env.now)
                 return
-        # 5. handoffs
+        # 5. handoffs: the route's steps in order, or a walk through the process graph
+        if self.walker is not None:
+            ended = yield from self.walker.walk(i)
+            if not ended:
+                self.ledger.close(i, CaseFate.LOST_IN_HANDOFF, 0.0, env.now)
+                return
         for step in self.route:
             delay = step.transfer[i]
             if delay:
@@ -364,7 +380,7 @@ class Operation:
             else:  # AND-split: every branch queues at once; the case goes on when the last is done
                 yield env.all_of([env.process(b.station.work(b.service[i], i)) for b in step.branches])
         if self._parallel_run is not None and arrival < self._parallel_until:
-            yield from self.route[-1].station.work(self._parallel_run[i], i, "old process (parallel run)")
+            yield from self.acting.work(self._parallel_run[i], i, "old process (parallel run)")
         # 6. approval: a control that stops wrong outputs (caught) and sometimes right ones (rejected)
         approval = self.design.approval
         if approval.policy != "none":
@@ -381,7 +397,7 @@ class Operation:
                         self.log.done("committee", 0, i, "committee approval", asked, env.now, env.now)
                 elif self._approvers is not None:
                     approvers, service = self._approvers
-                    yield from approvers.work(service[i] * approval.effort, i, "approval")
+                    yield from approvers.work(service[i] * approval.effort, i, approval.activity or "approval")
                 if correct and u["reject"][i] < approval.rejection_rate:
                     self.ledger.close(i, CaseFate.REJECTED, 0.0, env.now)
                     return

@@ -135,3 +135,23 @@ def run_environment(
         trace=operation.dynamics.trace,
         events=operation.log,
     )
+
+
+def run_window(
+    scenario: Scenario, design: str, start_day: float, count: int, seed: int | np.random.SeedSequence
+) -> EnvironmentRun:
+    """``count`` cases arriving from ``start_day`` on, through the production environment under ``design``, with
+    the event log kept, until every case is done (or a year after the last arrival): what a back-test compares with
+    a real log of that many cases."""
+    cases = Cases(scenario, Streams(seed), window=(start_day, count))
+    last = float(cases.arrival[-1]) if count else start_day
+    run = scenario.run.model_copy(
+        update={"horizon_days": math.ceil(last) + 1.0, "warmup_days": 0.0, "drain_days": 365.0}
+    )
+    return run_environment(
+        scenario.model_copy(update={"run": run}),
+        scenario.production,
+        design_of(scenario, design),
+        cases,
+        event_log=True,
+    )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from scalesim.ops.calendar import WorkCalendar
 from scalesim.ops.ledger import Ledger
+from scalesim.ops.rota import capacity_hours
 from scalesim.scenario.schema import Team
 
 WEEK = 7.0
@@ -63,11 +64,14 @@ def weekly_teams(daily: pd.DataFrame, teams: dict[str, Team], staff: dict[str, i
     whole = week < int(days[-1] // WEEK)  # the last, partial week is left out
     rows = []
     for name, team in teams.items():
-        calendar = WorkCalendar(team.calendar)
         busy = np.diff(daily[f"busy_hours:{name}"].to_numpy())
-        open_hours = np.array([calendar.open_hours(a, b) for a, b in itertools.pairwise(days)])
+        if team.rota is None:
+            calendar = WorkCalendar(team.calendar)
+            open_hours = np.array([calendar.open_hours(a, b) for a, b in itertools.pairwise(days)]) * staff[name]
+        else:
+            open_hours = np.array([capacity_hours(team, staff[name], a, b) for a, b in itertools.pairwise(days)])
         backlog = daily[f"backlog:{name}"].to_numpy()[:-1]
-        frame = pd.DataFrame({"week": week, "busy": busy, "open": open_hours * staff[name], "backlog": backlog})[whole]
+        frame = pd.DataFrame({"week": week, "busy": busy, "open": open_hours, "backlog": backlog})[whole]
         grouped = frame.groupby("week").agg(busy=("busy", "sum"), open=("open", "sum"), backlog=("backlog", "mean"))
         utilisation = (grouped["busy"] / grouped["open"].where(grouped["open"] > 0)).to_numpy()
         rows.append(

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import simpy
 
-from scalesim.ops.calendar import WorkCalendar
+from scalesim.ops.calendar import calendar_of
 from scalesim.ops.eventlog import EventLog
+from scalesim.ops.rota import capacity_hours, presence
+from scalesim.ops.streams import Streams
 from scalesim.scenario.schema import Team
 
 
@@ -47,6 +49,7 @@ class Station:
     __slots__ = (
         "area",
         "arrived",
+        "at_work",
         "busy_hours",
         "calendar",
         "env",
@@ -73,18 +76,25 @@ class Station:
     )
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: Team, staff: int | None = None, log: EventLog | None = None
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: Team,
+        staff: int | None = None,
+        log: EventLog | None = None,
+        streams: Streams | None = None,
     ) -> None:
         self.env = env
         self.log = log
         self.name = name
         self.spec = spec
         self.staff = spec.staff if staff is None else staff
-        self.free = self.staff  # people not working on a case right now
+        self.free = self.staff  # people at work and not working on a case right now (below 0: more busy than at work)
+        self.at_work = self.staff  # people at work now (a rota changes it by the hour)
         self.waiting: deque[simpy.Event] = deque()  # cases waiting for a person, first come first served
         self.in_service: dict[int, tuple[float, float]] = {}  # ticket -> (hours, started) of the work going on
         self.ticket = 0
-        self.calendar = WorkCalendar(spec.calendar)
+        self.calendar = calendar_of(spec)
         self.arrived = 0
         self.started = 0
         self.served = 0
@@ -100,6 +110,19 @@ class Station:
         self.excess = 0.0  # learning curve: extra time of the first case, as a share of the steady state
         self.learning_exponent = 0.0
         self.experience = 0  # cases worked in the new process (never cleared: people keep what they learned)
+        if spec.rota is not None:
+            if streams is None:
+                raise ValueError(f"team {name!r} has a rota: its station needs the run's streams to draw presence")
+            env.process(presence(env, spec, self.staff, streams, name, self.staff_at_work))
+
+    def staff_at_work(self, people: int) -> None:
+        """From now on ``people`` are at work (a rota's hour): cases waiting start on the places that opened; where
+        fewer are at work than busy, those busy finish their piece and nobody new starts."""
+        self.free += people - self.at_work
+        self.at_work = people
+        while self.free > 0 and self.waiting:
+            self.free -= 1
+            self.waiting.popleft().succeed()
 
     def learn(self, initial_time_factor: float, learning_rate: float) -> None:
         """From now on case work follows a learning curve (``GoLive``): the n-th case takes
@@ -107,9 +130,12 @@ class Station:
         self.excess = initial_time_factor - 1.0
         self.learning_exponent = math.log2(learning_rate)
 
-    def work(self, hours: float, case: int = -1, activity: str = "") -> Generator[simpy.Event, object, None]:
+    def work(
+        self, hours: float, case: int = -1, activity: str = "", enabled: float | None = None
+    ) -> Generator[simpy.Event, object, None]:
         """Queue for a person, then take ``hours`` of their working time (``case`` and ``activity`` name the work
-        in the event log, when the run keeps one)."""
+        in the event log, when the run keeps one; ``enabled``, when the work became possible if before it was
+        queued: a process step's delay)."""
         env = self.env
         queued = env.now
         self.area += self.present * (queued - self.last_change)
@@ -119,7 +145,7 @@ class Station:
         if self.excess and case >= 0:
             self.experience += 1
             hours *= 1.0 + self.excess * self.experience**self.learning_exponent
-        if self.free and not self.waiting:
+        if self.free > 0 and not self.waiting:
             self.free -= 1  # a person is free: the work starts now
         else:
             turn = env.event()
@@ -136,13 +162,15 @@ class Station:
             person = people.pop()
         yield env.timeout(self.calendar.finish(started, hours) - started)
         del self.in_service[ticket]
-        if self.waiting:
+        if self.waiting and self.free >= 0:
             self.waiting.popleft().succeed()  # the person goes straight on to the next case in line
         else:
-            self.free += 1
+            self.free += 1  # (with a rota, a person past the hour's presence leaves the place closed)
         if log is not None:
             people.append(person)
-            log.done(self.name, person, case, activity or self.name, queued, started, env.now)
+            log.done(
+                self.name, person, case, activity or self.name, queued if enabled is None else enabled, started, env.now
+            )
         self.busy_hours += hours
         self.served += 1
         now = env.now
@@ -179,7 +207,7 @@ class Station:
 
     def stats(self, until: float, horizon: float) -> TeamStats:
         """The team's statistics since the warm-up; utilisation up to the horizon, the rest up to ``until``."""
-        capacity = self.staff * self.calendar.open_hours(self.since, horizon)
+        capacity = capacity_hours(self.spec, self.staff, self.since, horizon)
         worked = self.work_at_horizon if self.work_at_horizon is not None else self.work_done(until)
         length = until - self.since
         return TeamStats(

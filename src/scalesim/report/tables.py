@@ -15,6 +15,8 @@ from typing import Any
 
 from scalesim.labels import CAUSES, COSTS, NEVER, NOT_APPLICABLE, REASONS, VERDICTS, number, percent
 from scalesim.ops.ledger import EROSION_CAUSES
+from scalesim.ops.route import acting_team as route_acting_team
+from scalesim.ops.route import describe, route_of
 from scalesim.ops.summary import DesignSummary, RunSummary
 from scalesim.scenario.schema import TODAY, Design, Scenario
 
@@ -129,8 +131,7 @@ def possessive(team: str) -> str:
 
 def acting_team(scenario: Scenario, design: Design) -> str:
     """The team at the end of the design's route: the one that acts on the output."""
-    route = design.handoffs or scenario.production.handoffs
-    return route[-1].team
+    return route_acting_team(route_of(scenario.production, design))
 
 
 def design_in_words(scenario: Scenario, name: str) -> list[str]:
@@ -180,6 +181,8 @@ def design_in_words(scenario: Scenario, name: str) -> list[str]:
         words.append(f"{staff} more staff in {team.replace('_', ' ')}")
     if design.handoffs:
         words.append("route: " + " → ".join(h.team.replace("_", " ") for h in design.handoffs))
+    if design.process is not None:
+        words.append("route: " + describe(design.process).replace("_", " "))
     return words
 
 

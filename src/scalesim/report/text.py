@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scalesim.evidence.distances import NAMES, WORDS
+from scalesim.evidence.heldout import SPLITS, WINDOWS, HeldOut
 from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
@@ -745,3 +747,25 @@ def _moved_lines(moved: dict[str, Any]) -> list[str]:
             "Few of the stored worlds are like what the pilot saw: trust the decision on the updated file, not this."
         )
     return lines
+
+
+def distance_table(heldout: HeldOut) -> str:
+    """The five log distances of a back-test: the model's mean and sd over its simulated logs, the floor (the
+    training log's distance) and the skill score, one line each."""
+    floor = heldout.floor or {}
+    skill = heldout.skill()
+    lines = [
+        "",
+        f"log distances to this log (Chapela-Campa et al. 2023), model: mean ± sd of {heldout.runs} simulated logs of "
+        f"{heldout.cases:,} cases, {WINDOWS[heldout.window]}; floor: the training log ({SPLITS[heldout.split]}); "
+        "skill: 1 - model / floor",
+        f"{'distance':<44}  {'model':>18}  {'floor':>9}  {'skill':>6}",
+    ]
+    for name in NAMES:
+        model = f"{heldout.model_mean[name]:.4g} ± {heldout.model_sd[name]:.2g}"
+        base = f"{floor[name]:>9.4g}" if name in floor else f"{'-':>9}"
+        score = f"{skill[name]:>6.2f}" if math.isfinite(skill[name]) else f"{'-':>6}"
+        lines.append(f"{name + ' ' + WORDS[name]:<44}  {model:>18}  {base}  {score}")
+    if heldout.floor is None:
+        lines.append("(no floor: give the log the model was calibrated from with --train)")
+    return "\n".join(lines)

@@ -12,8 +12,11 @@ import math
 from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
+from scalesim.scenario.base import NAME_LENGTH as NAME_LENGTH  # re-exported: names are the schema's
+from scalesim.scenario.base import NAME_PATTERN as NAME_PATTERN
+from scalesim.scenario.base import Currency, Model, Name, Text
 from scalesim.scenario.beliefs import Beliefs
 from scalesim.scenario.distributions import Distribution, Fixed
 from scalesim.scenario.numbers import (
@@ -27,21 +30,7 @@ from scalesim.scenario.numbers import (
     WholeNumber,
 )
 from scalesim.scenario.paths import suggest
-
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-NAME_LENGTH = 64
-Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=NAME_LENGTH)]
-"""A scenario, team or design name: letters, digits, ``_ . -``, at most 64 characters (a scenario's is a file and
-folder name, so no separators and no ``..``)."""
-Text = Annotated[str, StringConstraints(max_length=2000)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,8}$")]
-
-
-class Model(BaseModel):
-    """Every scenario model: frozen, unknown keys refused, and no NaN or infinity in any number."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
+from scalesim.scenario.process import Process
 
 # --------------------------------------------------------------------------- organisation (environments)
 
@@ -66,17 +55,53 @@ class Calendar(Model):
         return self.hours_per_day == 24 and self.days_per_week == 7
 
 
+HOURS_OF_WEEK = 168
+ALWAYS_OPEN = Calendar(start_hour=0.0, hours_per_day=24.0, days_per_week=7)
+
+
 class Team(Model):
-    """A staffed group that works cases one at a time per person (a SimPy resource of ``staff`` servers)."""
+    """A staffed group that works cases one at a time per person (a SimPy resource of ``staff`` servers).
+
+    When its people work is a ``calendar`` (one shift, the same on each working day: work pauses outside it), or a
+    **rota**: for each hour of the week (Monday 0:00 first), how many of the team's ``staff`` are at work on average.
+    The rota is the team's people's own probabilistic availability calendars added up (López-Pintado & Dumas
+    2022, *Discovery and simulation of business processes with probabilistic resource availability calendars*):
+    each hour the people at work are that mean's whole part plus one more with its fractional part as the
+    probability, new work starts only while fewer people are busy than are at work, and work in progress pauses
+    only in the hours nobody of the team is ever at work (as it pauses outside a shift). A rota scales with
+    ``staff`` (a design's added staff add presence in the same proportion).
+    """
 
     staff: Staff
     service_hours: Distribution = Field(description="working hours one person spends on one case")
     calendar: Calendar = Calendar()
+    rota: list[Annotated[float, NO_BOOLEAN, Field(ge=0.0)]] | None = Field(
+        None,
+        min_length=HOURS_OF_WEEK,
+        max_length=HOURS_OF_WEEK,
+        description="people at work on average in each hour of the week, Monday 0:00 first (instead of a calendar)",
+    )
     cost_per_staff_year: NonNegative = 0.0
     existing: bool = Field(
         True,
         description="the team works in today's operation; a team a design creates (false) is charged to it",
     )
+
+    @model_validator(mode="after")
+    def _rota_or_calendar(self) -> Team:
+        if self.rota is None:
+            return self
+        if self.calendar != Calendar():  # (a dumped scenario writes the default calendar back: that is no choice)
+            raise ValueError("a team's time is a 'calendar' or a 'rota', not both (a rota says every hour of the week)")
+        if max(self.rota) > self.staff + 1e-9:
+            hour = self.rota.index(max(self.rota))
+            raise ValueError(
+                f"rota.{hour}: {max(self.rota):g} people at work on average, more than the team's staff "
+                f"({self.staff}); raise staff or lower the rota"
+            )
+        if max(self.rota) <= 0.0:
+            raise ValueError("rota: nobody is ever at work; give at least one hour with people at work")
+        return self
 
 
 class Handoff(Model):
@@ -235,8 +260,22 @@ class OperatingEnvironment(Model):
     confidence: Confidence = Confidence()
     scoring: Scoring = Scoring()
     teams: dict[Name, Team] = Field(min_length=1)
-    handoffs: list[Handoff] = Field(min_length=1, description="the route to the acting team, in order")
+    handoffs: list[Handoff] = Field(
+        default_factory=list, description="the route to the acting team, in order (or a 'process' graph)"
+    )
+    process: Process | None = Field(
+        None, description="the route as a graph of steps with choices and loops (instead of 'handoffs')"
+    )
     dynamics: Dynamics = Dynamics()
+
+    @model_validator(mode="after")
+    def _one_route(self) -> OperatingEnvironment:
+        if bool(self.handoffs) == (self.process is not None):
+            raise ValueError(
+                "the route: give either 'handoffs' (a sequence of teams) or 'process' (a graph of steps), "
+                + ("not both" if self.handoffs else "one of them")
+            )
+        return self
 
     @property
     def accuracy_on_hard(self) -> float:
@@ -278,6 +317,9 @@ class Approval(Model):
 
     policy: Literal["none", "all", "risk_based", "committee"] = "none"
     team: Name | None = Field(default=None, description="approvers team for 'all' and 'risk_based'")
+    activity: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="the approval's name in an event log (default 'approval'; calibrate writes the log's)"
+    )
     threshold: NonNegative | None = Field(
         default=None, description="'risk_based': cases above this value need approval"
     )
@@ -430,6 +472,9 @@ class Design(Model):
     handoffs: list[Handoff] | None = Field(
         default=None, description="replaces the environment's route (e.g. a redesign that removes a handoff)"
     )
+    process: Process | None = Field(
+        default=None, description="replaces the environment's route by a graph of steps (e.g. one step less)"
+    )
     monitoring: Monitoring | None = None
     accountability: Accountability | None = None
     human_review: HumanReview | None = None
@@ -444,6 +489,8 @@ class Design(Model):
     def _side_channel_needs(self) -> Design:
         if self.integration_point == "side_channel" and self.side_channel is None:
             raise ValueError("integration_point 'side_channel' needs 'side_channel' (every_days, pickup_probability)")
+        if self.handoffs is not None and self.process is not None:
+            raise ValueError("a design replaces the route by 'handoffs' or by 'process', not both")
         if self.owner and not self.process_owner:
             raise ValueError(
                 f"owner {self.owner!r} is named but process_owner is false; set process_owner: true, or leave owner out"
@@ -627,6 +674,14 @@ class Scenario(Model):
                 for i, h in enumerate(handoffs or []):
                     refs.append((f"{route}.{i}.team", h.team))
                     refs += [(f"{route}.{i}.parallel_with.{j}", team) for j, team in enumerate(h.parallel_with)]
+            for route, process in ((f"{env_name}.process", env.process), (f"{design_path}.process", design.process)):
+                for step_name, step in (process.steps if process is not None else {}).items():
+                    refs.append((f"{route}.steps.{step_name}.team", step.team))
+                    refs += [(f"{route}.steps.{step_name}.shared.{team}", team) for team in step.shared]
+                    refs += [
+                        (f"{route}.steps.{step_name}.parallel.{j}.team", work.team)
+                        for j, work in enumerate(step.parallel)
+                    ]
             if design.approval.policy in ("all", "risk_based"):
                 refs.append((f"{design_path}.approval.team", design.approval.team))
             if design.exception_handling.mode == "defined":
