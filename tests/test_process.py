@@ -210,3 +210,19 @@ def test_a_week_calendar_of_a_shift_is_that_shift(start, length, days, now, hour
     assert week.finish(now, hours) == pytest.approx(shift.finish(now, hours), abs=1e-9)
     assert week.open_hours(now, now + hours / 10) == pytest.approx(shift.open_hours(now, now + hours / 10), abs=1e-9)
     assert week.next_open(np.array([now]))[0] == pytest.approx(shift.next_open(np.array([now]))[0], abs=1e-9)
+
+
+def test_a_design_that_removes_a_step_sends_no_work_to_its_team():
+    """A design's own process replaces the environment's: without the call-back step, nobody is called back."""
+    shorter = {
+        "start": {"intake": 1.0},
+        "steps": {
+            "intake": {"team": "desk", "next": [{"decide": 1.0}]},
+            "decide": {"team": "approvers", "next": [{"end": 0.9, "lost": 0.1}]},
+        },
+    }
+    scenario = graph(None, "run.horizon_days=40", designs={"plain": {}, "direct": {"process": shorter}})
+    table = simulate(scenario, event_log=True).event_log_table()
+    table = table[(table["environment"] == "production") & (table["case_id"] >= 0)]
+    calls = table[table["activity"] == "call the client back"].groupby("design", observed=True).size()
+    assert calls.get("plain", 0) > 0 and calls.get("direct", 0) == 0

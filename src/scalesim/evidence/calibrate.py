@@ -63,7 +63,8 @@ class Calibration:
             f"  ({f.weekly_note})",
             f"- route followed (as a prefix) by {f.route_share:.1%} of the cases",
             f"- rework: {f.exception_rate:.1%} of the cases return to a team, {f.mean_bounces:g} times on average",
-            f"- exit work: {f.exit_visits:,} visits after which a lost case ended (not simulated)",
+            f"- exit work: {f.exit_visits:,} visits after which a case left the most frequent route (steps of the "
+            "process, simulated like any other)",
             "",
             "## Teams: staff, shift and service time (hours of a visit)",
             "",
@@ -77,7 +78,7 @@ class Calibration:
             )
         lines += [
             "",
-            "## Route",
+            "## The most frequent route (printed; the pilot stub uses it)",
             "",
             "| step | team (teams in parallel) | cases completing it | loss before it | handoff delay (days) |",
         ]
@@ -86,6 +87,21 @@ class Calibration:
             delay = step.transfer.describe() if step.transfer is not None else "-"
             teams = " + ".join(team_name(team) for team in step.teams)
             lines.append(f"| {k} | {teams} | {step.reached:,} | {step.loss_probability:.2%} | {delay} |")
+        graph = f.process
+        lines += [
+            "",
+            f"## Process (what the simulation runs): {len(graph.steps)} steps from {graph.cases:,} whole cases",
+            "",
+            "| step | team | pieces | cases | visits in a case (cases) | rows | service fit | delay (mean h) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, shape in graph.steps.items():
+            counts = graph.visits_per_case.get(name, {})
+            shown = ", ".join(f"{k}: {n}" for k, n in list(counts.items())[:6]) + (", ..." if len(counts) > 6 else "")
+            lines.append(
+                f"| {name} | {team_name(shape.team)} | {shape.visits:,} | {shape.cases:,} | {shown} | "
+                f"{len(shape.rows)} | {shape.service.describe()} | {shape.delay.mean:.3g} |"
+            )
         q = np.quantile(f.lead_times_days, [0.1, 0.5, 0.9])
         lines += [
             "",

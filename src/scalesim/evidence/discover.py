@@ -177,11 +177,6 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
             f"{early}'s work follows the approval in most approved cases, but the simulation approves after the "
             "whole route: the approvers' waiting time in a back-test differs for that reason"
         )
-    if paths.exits:
-        notes.append(
-            f"{paths.exits:,} visits were how a lost case left the process (its last work, off the route: a "
-            "rejection, a cancellation); the simulation loses those cases without that work"
-        )
     for team, found in teams.items():
         if found.visits < FEW_VISITS:
             notes.append(f"team {team}: {found.visits} visits: its service-time fit is thin evidence")

@@ -313,9 +313,9 @@ def _extraneous_delays(
             previous_end = stage_end = -np.inf
         elif stage[i] != stage[i - 1]:
             previous_end, stage_end = max(previous_end, stage_end), -np.inf
-        if has_enable:
+        if has_enable and enable[i] < start[i]:  # the log says when it became possible
             ready[i] = enable[i]
-        elif previous_end > -np.inf:
+        elif previous_end > -np.inf:  # (a piece without an enable time of its own: its case's work before it)
             ready[i] = previous_end
         stage_end = max(stage_end, end[i])
     out = np.zeros(len(events))

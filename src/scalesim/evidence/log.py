@@ -208,6 +208,18 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
     frame["team"] = _teams(frame, mapping, notes)
     frame["resource"] = frame["resource"].fillna(frame["team"]).astype(str)
     estimated = frame["start"].isna()
+    never = estimated.groupby(frame["activity"]).transform("all")
+    if estimated.any() and not estimated.all() and never.any():
+        # in a log that records when work starts, an activity it never shows starting is an instant a system
+        # records (a state change), not work whose start was lost: estimating one would count its resource's idle
+        # time as work (a system user with thousands of such events would look busier than its hours)
+        frame.loc[never, "start"] = frame.loc[never, "end"]
+        instants = sorted(frame.loc[never, "activity"].unique())
+        notes.append(
+            f"{int(never.sum()):,} pieces of {len(instants)} activities the log never shows starting (e.g. "
+            f"{', '.join(instants[:3])}) are read as instants (state changes a system records), not estimated"
+        )
+        estimated = frame["start"].isna()
     if estimated.any():
         frame["start"] = _estimated_starts(frame)
         notes.append(

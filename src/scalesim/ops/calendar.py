@@ -129,9 +129,9 @@ class WeekCalendar:
             return float(self.next_open(np.array([now]))[0])
         target = self._counted(now * 24.0) + hours
         week, rest = divmod(target, self.weekly)
-        if rest <= 0.0:  # done exactly at the end of a week's last open hour
+        if rest <= 1e-9:  # done at the end of a week's last open hour (to rounding)
             week, rest = week - 1, self.weekly
-        slot = int(np.searchsorted(self.prefix, rest, side="left")) - 1
+        slot = int(np.searchsorted(self.prefix, rest - 1e-9, side="left")) - 1  # an hour's end, to rounding, is its
         done = (week * self.HOURS + slot + (rest - float(self.prefix[slot]))) / 24.0
         if done < now:  # work too small to move the running sum: done when the team next can work
             return max(now, float(self.next_open(np.array([now]))[0]))

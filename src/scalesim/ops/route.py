@@ -138,6 +138,8 @@ class Compiled:
 
         self.start = table(process.start)
         self.rows = [[table(row) for row in process.steps[name].next] for name in self.names]
+        # a row whose one way on has probability 1 needs no draw: its step number, else None
+        self.only = [[targets[0] if len(targets) == 1 else None for _, targets in rows] for rows in self.rows]
 
     @staticmethod
     def _pick(row: tuple[tuple[float, ...], tuple[int, ...]], u: float) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from scalesim.ops.cases import Cases
-from scalesim.ops.route import Compiled
+from scalesim.ops.route import MAX_VISITS, Compiled
 from scalesim.ops.teams import Station
 from scalesim.scenario.distributions import Distribution
 from scalesim.scenario.process import Process
@@ -147,9 +147,10 @@ class ProcessWalk:
             made += 1
             first = visit == 1
             own = step.work
-            station = own.station(i, first)
-            enabled = env.now
+            station = own.stations[0] if len(own.stations) == 1 else own.station(i, first)
+            enabled = None  # without a delay the work became possible when it queued
             if step.has_delay:
+                enabled = env.now
                 after = step.delay_after.get(before)  # the wait after that step, where it has its own
                 hours = next(after) if after is not None else step.delay_first[i] if first else next(step.delay_later)
                 if hours > 0:
@@ -163,6 +164,10 @@ class ProcessWalk:
                     more = w.first[i] if first else next(w.later)
                     pieces.append(env.process(w.station(i, first).work(more, i, w.activity, enabled)))
                 yield env.all_of(pieces)
+            only = graph.only[current][min(visit, len(graph.only[current])) - 1]
+            if only is not None and made < MAX_VISITS:  # a row with one way on draws nothing
+                before, current = current, only
+                continue
             u = step.choice_first[i] if first else next(step.choice_later)
             before, current = current, graph.choose(current, visit, u, made)
         return current == graph.END
