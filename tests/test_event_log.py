@@ -81,7 +81,8 @@ def test_cli_writes_csv_and_xes_that_pm4py_reads(tmp_path, capsys):
     (folder,) = (tmp_path / "claims-triage").iterdir()
     csv = pd.read_csv(folder / "event_log.csv")
     xes = pm4py.read_xes(str(folder / "event_log.xes"))
-    waited = int((pd.to_datetime(csv["enable_time"]) < pd.to_datetime(csv["start_time"])).sum())
+    enabled = pd.to_datetime(csv["enable_time"], format="ISO8601")
+    waited = int((enabled < pd.to_datetime(csv["start_time"], format="ISO8601")).sum())
     assert len(xes) == 2 * len(csv) + waited  # start and complete per activity, and schedule where it waited
     assert (xes["lifecycle:transition"] == "schedule").sum() == waited
     assert xes["case:concept:name"].nunique() == csv.groupby(["environment", "design", "case_id"]).ngroups

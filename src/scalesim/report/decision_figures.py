@@ -40,7 +40,9 @@ def paired_difference(table: pd.DataFrame, data: dict[str, Any], source: str) ->
     for i, design in enumerate(others):
         diff = (nb[design] - nb[baseline]).to_numpy(float)
         share = float(np.mean(diff > 0))
-        ax.hist(diff, bins=30, alpha=0.6, color=PALETTE[i % len(PALETTE)], label=f"{design}: better in {share:.0%}")
+        ax.hist(
+            diff, bins=_bins(diff), alpha=0.6, color=PALETTE[i % len(PALETTE)], label=f"{design}: better in {share:.0%}"
+        )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"{METRIC_AXIS[data['metric']]}, design minus {baseline} ({cur})")
     ax.xaxis.set_major_formatter(MONEY_TICKS)
@@ -49,6 +51,20 @@ def paired_difference(table: pd.DataFrame, data: dict[str, Any], source: str) ->
     ax.set_title(f"How much better than {baseline}, across {data['worlds']} plausible worlds")
     ax.legend(fontsize=8)
     return finish(fig, source)
+
+
+def _bins(values: np.ndarray) -> int | list[float]:
+    """30 bins, or one bar around the value where the worlds' differences are all alike (to float resolution):
+    numpy cannot cut a range narrower than its values' spacing into 30 finite bins (a design that differs from the
+    baseline by exactly the same cost in every world)."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 1
+    low, high = float(finite.min()), float(finite.max())
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
+        half = max(1.0, abs(low) * 0.01)
+        return [low - half, high + half]
+    return 30
 
 
 def acceptability(table: pd.DataFrame, data: dict[str, Any], source: str) -> Figure:

@@ -348,7 +348,16 @@ def backtest_narrative(data: dict[str, Any]) -> list[str]:
     text = f"The calibrated model reproduces {data['passed']} of {data['passed'] + data['warned']} judged measures"
     if warned:
         text += f"; it misses {', '.join(warned[:3])}" + (f" and {len(warned) - 3} more" if len(warned) > 3 else "")
-    return [text + "."]
+    out = [text + "."]
+    distances = data.get("distances") or {}
+    skill = {name: value for name, value in (distances.get("skill") or {}).items() if value is not None}
+    if skill:
+        closer = [name for name, value in skill.items() if value > 0]
+        out.append(
+            f"Its {distances['runs']} simulated logs are closer to this log than the training log is on "
+            f"{len(closer)} of {len(skill)} log distances" + (f" ({', '.join(closer)})." if closer else ".")
+        )
+    return out
 
 
 def _point_words(parameters: dict[str, Any]) -> str:
