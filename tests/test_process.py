@@ -226,3 +226,19 @@ def test_a_design_that_removes_a_step_sends_no_work_to_its_team():
     table = table[(table["environment"] == "production") & (table["case_id"] >= 0)]
     calls = table[table["activity"] == "call the client back"].groupby("design", observed=True).size()
     assert calls.get("plain", 0) > 0 and calls.get("direct", 0) == 0
+
+
+def test_a_step_shared_with_no_share_is_the_step_alone_and_a_share_moves_that_much_work():
+    """Null effect: another team with a share of 0 changes nothing; with 0.5 it works about half the visits."""
+
+    def shared(share: float) -> dict:
+        process = copy.deepcopy(CALLBACKS)
+        process["steps"]["decide"]["shared"] = {"triage": share}
+        return process
+
+    alone = simulate(graph(None, "run.horizon_days=40")).production["plain"]
+    none = simulate(graph(shared(0.0), "run.horizon_days=40")).production["plain"]
+    assert np.array_equal(alone.ledger.end, none.ledger.end) and np.array_equal(alone.ledger.value, none.ledger.value)
+    half = simulate(graph(shared(0.5), "run.horizon_days=40")).production["plain"]
+    served = {t.team: t.served for t in half.teams}
+    assert served["triage"] / (served["triage"] + served["approvers"]) == pytest.approx(0.5, abs=0.03)
