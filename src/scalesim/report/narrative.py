@@ -353,10 +353,16 @@ def backtest_narrative(data: dict[str, Any]) -> list[str]:
     skill = {name: value for name, value in (distances.get("skill") or {}).items() if value is not None}
     if skill:
         closer = [name for name, value in skill.items() if value > 0]
-        out.append(
-            f"Its {distances['runs']} simulated logs are closer to this log than the training log is on "
-            f"{len(closer)} of {len(skill)} log distances" + (f" ({', '.join(closer)})." if closer else ".")
-        )
+        if closer:
+            out.append(
+                f"Its {distances['runs']} simulated logs are closer to this log than the training log is on "
+                f"{len(closer)} of {len(skill)} log distances ({', '.join(closer)})."
+            )
+        else:
+            out.append(
+                f"On all {len(skill)} log distances the training log itself is closer to this log than the "
+                f"model's {distances['runs']} simulated logs."
+            )
     return out
 
 
