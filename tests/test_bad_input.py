@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from scalesim.cli import main
 
-from conftest import BASE, OPERATIONS, PORTFOLIOS, SCENARIOS
+from conftest import BASE, OPERATIONS, PORTFOLIOS, ROOT, SCENARIOS
 
 Path_ = tuple[str | int, ...]
 NUMERIC_MUTATIONS: tuple[Any, ...] = ("abc", True, math.nan, math.inf, -math.inf, -1, 1e300)
@@ -480,3 +480,14 @@ def test_every_broken_log_is_refused_in_one_line_naming_the_file(capsys, tmp_pat
     err = refused(capsys, ["calibrate", str(path), "--out", str(target)], tmp_path / "out")
     assert len(err.strip().splitlines()) == 1, f"{label}: {err}"
     assert str(path) in err or "mapping" in err, f"{label}: the message names no file: {err}"
+
+
+def test_a_results_table_given_as_a_scenario_is_called_one(capsys):
+    """Before: a results CSV was called an event log, and the advice would calibrate a summary table (issue 40,
+    row 8)."""
+    from scalesim.cli import main
+
+    (summary,) = sorted((ROOT / "results" / "canonical" / "claims-triage").glob("seed*/summary.csv"))
+    assert main(["run", str(summary)]) == 2
+    err = capsys.readouterr().err
+    assert "this is a scalesim results file" in err and "scalesim report" in err and "calibrate" not in err

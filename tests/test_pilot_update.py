@@ -164,3 +164,19 @@ def test_a_pilot_that_shows_the_truth_moves_the_decision_towards_it(tmp_path: Pa
     assert after["designs"]["today"]["probability_best"] >= before["designs"]["today"]["probability_best"]
     for design in ("bolt_on", "redesigned"):
         assert after["designs"][design]["net_value"]["mean"] < before["designs"][design]["net_value"]["mean"]
+
+
+def test_the_same_pilot_file_twice_is_refused_naming_the_earlier_evidence(tmp_path: Path, capsys) -> None:
+    """Before: a second `update` with the same file narrowed the beliefs again and recorded a second entry with the
+    same SHA-256 (issue 40, row 2). Now exit 2, one line naming the earlier entry, nothing written."""
+    from scalesim.cli import main
+
+    pilot = _pilot(tmp_path / "a.csv", _cases(20, followed=[1] * 20))
+    after = tmp_path / "after.yaml"
+    assert main(["update", str(CLAIMS), str(pilot), "--out", str(after)]) == 0
+    capsys.readouterr()
+    twice = tmp_path / "twice.yaml"
+    assert main(["update", str(after), str(pilot), "--out", str(twice)]) == 2
+    err = capsys.readouterr().err
+    assert "already evidence" in err and "a.csv, 20 cases of 'followed'" in err and len(err.strip().splitlines()) == 1
+    assert not twice.exists()

@@ -252,6 +252,14 @@ def update_scenario(path: str | Path, pilot: str | Path) -> PilotUpdate:
     if scenario.beliefs is None:
         raise ScenarioError(f"{path}: no 'beliefs' block, so there is nothing a pilot could update")
     data = read_pilot(pilot, scenario.beliefs)
+    already = [e for e in scenario.beliefs.evidence if e.sha256 == data.sha256]
+    if already:  # the same cases would count twice: beliefs narrowed again by evidence they already hold
+        seen = already[0]
+        raise ScenarioError(
+            f"{pilot}: this pilot file is already evidence in {path} (beliefs.evidence: {seen.file}, "
+            f"{seen.cases:,} cases of {seen.column!r}, SHA-256 {seen.sha256[:12]}...): updating again would count "
+            "the same cases twice; update the original scenario, or give new cases"
+        )
     updated, evidence = update(scenario.beliefs, data, Path(pilot).name)
     text = with_updated_beliefs(path, updated, evidence)
     source = f"{path} updated with {Path(pilot).name}"

@@ -93,6 +93,12 @@ EVENT_LOG_SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz")
 def read_yaml(path: str | Path, expect: FileKind | None = None) -> dict[str, Any]:
     """The file's top-level mapping (read strictly); with ``expect``, refuse a file of another kind."""
     if Path(path).name.lower().endswith(EVENT_LOG_SUFFIXES):
+        folder = Path(path).parent
+        if (folder / "manifest.json").is_file():  # a table scalesim wrote, not an organisation's log
+            raise ScenarioError(
+                f"{path}: this is a scalesim results file (a table in the results folder {folder}), not a scenario "
+                f"file; to read the results: scalesim report {folder}"
+            )
         raise ScenarioError(
             f"{path}: this is an event log, not a scenario file; `scalesim calibrate {path} --out SCENARIO.yaml` "
             "turns it into one"
