@@ -491,3 +491,20 @@ def test_a_results_table_given_as_a_scenario_is_called_one(capsys):
     assert main(["run", str(summary)]) == 2
     err = capsys.readouterr().err
     assert "this is a scalesim results file" in err and "scalesim report" in err and "calibrate" not in err
+
+
+def test_a_plan_of_todays_process_and_a_break_even_of_an_analysis_setting_are_refused_before_any_run(tmp_path, capsys):
+    """Before: `plan --design today` ran the whole decision, wrote 7 files, then failed with KeyError; a break-even
+    of `beliefs.threshold` printed progress under --quiet, ran, then blamed a field the file has (issue 37, row 8).
+    """
+    from scalesim.cli import main
+
+    claims = str(SCENARIOS / "claims-triage.yaml")
+    assert main(["plan", claims, "--design", "today", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "today's process (do not scale) has no pilot to plan" in err and "bolt_on, redesigned" in err
+    args = ["breakeven", claims, "--design", "redesigned", "--input", "beliefs.threshold", "--quiet"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "not a model input" in captured.err and captured.out == ""
+    assert not any(tmp_path.iterdir())

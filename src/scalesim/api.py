@@ -22,7 +22,7 @@ from scalesim.limits import DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS
 from scalesim.ops.check import ANNOUNCE_SECONDS, check_pilot, check_size, select_designs
 from scalesim.scenario.load import apply_override, check_analyses, is_portfolio, load_scenario, read_yaml
 from scalesim.scenario.load import validate as validate_raw
-from scalesim.scenario.schema import Scenario
+from scalesim.scenario.schema import TODAY, Scenario
 
 if TYPE_CHECKING:
     from scalesim.evidence.backtest import Backtest
@@ -623,12 +623,15 @@ def plan(
     from scalesim.report.plan_page import write_plan
 
     if design is not None:
-        select_designs(
-            resolve(
-                scenario, seed=options.get("seed"), days=options.get("days"), overrides=options.get("overrides", ())
-            ),
-            [design],
+        resolved = resolve(
+            scenario, seed=options.get("seed"), days=options.get("days"), overrides=options.get("overrides", ())
         )
+        if design == TODAY:  # refused before the decision runs: today's process has no pilot to plan
+            raise ScenarioError(
+                f"--design {TODAY}: today's process (do not scale) has no pilot to plan; plan one of the "
+                f"scenario's designs: {', '.join(resolved.designs)}"
+            )
+        select_designs(resolved, [design])
     decision = decide(scenario, baseline=True, **options)
     data = decision.to_dict()
     chosen = design or default_design(decision, data)

@@ -201,8 +201,18 @@ def headline(data: dict[str, Any]) -> str:
     )
 
 
+ANALYSIS_BLOCKS = ("beliefs", "sensitivity", "workshop")
+"""Top-level blocks that set up an analysis or its reading, not the world a run simulates: no break-even in them."""
+
+
 def _check_input(scenario: Scenario, path: str) -> float:
-    """The input's value in the scenario; refused unless it is one continuous number."""
+    """The input's value in the scenario; refused unless it is one continuous number of the simulated world."""
+    block = path.split(".", 1)[0]
+    if block in ANALYSIS_BLOCKS:
+        raise ScenarioError(
+            f"--input {path}: not a model input ('{block}' sets up the analysis, not the world a run simulates); "
+            "give a field of workload, value, pilot, production or designs, e.g. value.uplift.mean"
+        )
     raw = scenario.model_dump(mode="json", by_alias=True)
     kind = field_type(raw, path, Scenario)
     container, key = locate(raw, path, Scenario, create=False)
