@@ -133,3 +133,12 @@ def test_a_comparison_says_its_intervals_as_its_table_does():
         assert f.name in lead
         first, _ = f.stall_days
         assert f"{first:,.0f}" in lead
+
+
+def test_a_spread_below_float_resolution_is_shown_as_none():
+    """Before: `38,333.333333333328 ± 0.000000000005` for ten equal costs summed in another order (issue 40, row 9)."""
+    from scalesim.report.text import plus_minus
+
+    assert plus_minus(38333.333333333328, 5e-12, 0) == "38,333 ± 0"
+    assert plus_minus(38333.333333333328, 5e-12, 2) == "38,333.33 ± 0.00"
+    assert plus_minus(0.5, 0.0004, 2) == "0.5000 ± 0.0004"  # a real spread keeps its significant digit

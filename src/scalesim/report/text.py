@@ -69,6 +69,11 @@ def _verdict(stall: dict[str, Any]) -> str:
     return f"stalls on day {stall['day']:.0f}{where}: {reason}"
 
 
+NOISE = 1e-9
+"""A half-width below this share of its mean is float rounding of equal values (ten equal costs summed in another
+order), not a spread: shown as ± 0, not to twelve decimals."""
+
+
 def decimals_for(half_width: float, default: int) -> int:
     """Enough decimals that a nonzero half-width shows at least one significant digit (never "± 0.00")."""
     if half_width > 0 and math.isfinite(half_width):
@@ -82,6 +87,8 @@ def plus_minus(mean: float, half_width: float, default: int, sign: bool = False)
         return "undefined"
     if half_width is None or not math.isfinite(half_width):
         return f"{mean:{'+' if sign else ''},.{default}f} ± n/a"
+    if 0 < half_width <= NOISE * max(1.0, abs(mean)):  # the same in every replication, to float rounding
+        half_width = 0.0
     digits = decimals_for(half_width, default)
     return f"{mean:{'+' if sign else ''},.{digits}f} ± {half_width:,.{digits}f}"
 
