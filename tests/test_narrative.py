@@ -142,3 +142,27 @@ def test_a_spread_below_float_resolution_is_shown_as_none():
     assert plus_minus(38333.333333333328, 5e-12, 0) == "38,333 ± 0"
     assert plus_minus(38333.333333333328, 5e-12, 2) == "38,333.33 ± 0.00"
     assert plus_minus(0.5, 0.0004, 2) == "0.5000 ± 0.0004"  # a real spread keeps its significant digit
+
+
+def test_a_decision_reweighted_onto_a_handful_of_worlds_shows_no_shares():
+    """Before: "probability best after the pilot 100 % / 0 % / 0 %" from one effective world (issue 40, row 6)."""
+    from scalesim.report.text import FEW_WORLDS, _moved_lines
+
+    one = {"designs": ["today", "redesigned"], "currency": "EUR", "metric": "npv", "worlds": 200}
+    stats = {"today": {"probability_best": 1.0, "mean": 0.0}, "redesigned": {"probability_best": 0.0, "mean": -5.0}}
+    few = _moved_lines(
+        {**one, "effective_worlds": 1.0, "before": stats, "after": stats, "best_before": "today", "best_after": "today"}
+    )
+    text = "\n".join(few)
+    assert "%" not in text and "too few to say" in text and "run decide on the updated file" in text
+    many = _moved_lines(
+        {
+            **one,
+            "effective_worlds": FEW_WORLDS + 5.0,
+            "before": stats,
+            "after": stats,
+            "best_before": "today",
+            "best_after": "today",
+        }
+    )
+    assert "100%" in "\n".join(many) and "run decide on the updated file" in "\n".join(many)

@@ -729,8 +729,24 @@ def _moment(m: Any, kind: str) -> str:
     return f"{m.mean:.1%} ± {m.sd:.1%}" if kind == "share" else f"{m.mean:,.4g} ± {m.sd:,.3g}"
 
 
+FEW_WORLDS = 20
+"""Below this many effective worlds a reweighted decision is a handful of worlds, not a distribution: no shares or
+averages are shown for it, only the advice to decide on the updated file."""
+
+
 def _moved_lines(moved: dict[str, Any]) -> list[str]:
     cur, designs = moved["currency"], moved["designs"]
+    effective = moved["effective_worlds"]
+    head = (
+        f"the stored decision's {moved['worlds']} worlds reweighted by what the pilot saw "
+        f"(effective worlds: {effective:.0f})"
+    )
+    if effective < FEW_WORLDS:  # before: "probability best 100 % / 0 % / 0 %" from one effective world
+        return [
+            head,
+            f"only {effective:.0f} of them are like what the pilot saw (fewer than {FEW_WORLDS}): too few to say how "
+            "the choice moves; run decide on the updated file (below) for the decision on what the pilot showed.",
+        ]
     words = {"npv": "NPV", "net_value_per_year": "net value / year", "net_value_run": "net value"}[moved["metric"]]
     rows: list[Row] = [
         ("probability best, before", [f"{moved['before'][d]['probability_best']:.0%}" for d in designs]),
@@ -738,22 +754,17 @@ def _moved_lines(moved: dict[str, Any]) -> list[str]:
         (f"{words} ({cur}) on average, before", [_money(moved["before"][d]["mean"]) for d in designs]),
         (f"{words} ({cur}) on average, after", [_money(moved["after"][d]["mean"]) for d in designs]),
     ]
-    head = (
-        f"the stored decision's {moved['worlds']} worlds reweighted by what the pilot saw "
-        f"(effective worlds: {moved['effective_worlds']:.0f})"
-    )
     best_before, best_after = _design_name(moved["best_before"]), _design_name(moved["best_after"])
     verdict = (
         f"the choice stays {best_after}"
         if moved["best_before"] == moved["best_after"]
         else f"the choice moves from {best_before} to {best_after}"
     )
-    lines = [render(head, [_design_name(d) for d in designs], rows), "", verdict + "."]
-    if moved["effective_worlds"] < 20:
-        lines.append(
-            "Few of the stored worlds are like what the pilot saw: trust the decision on the updated file, not this."
-        )
-    return lines
+    return [
+        render(head, [_design_name(d) for d in designs], rows),
+        "",
+        verdict + " on these reweighted worlds; run decide on the updated file (below) to decide on it.",
+    ]
 
 
 def distance_table(heldout: HeldOut) -> str:
