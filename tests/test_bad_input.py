@@ -508,3 +508,21 @@ def test_a_plan_of_todays_process_and_a_break_even_of_an_analysis_setting_are_re
     captured = capsys.readouterr()
     assert "not a model input" in captured.err and captured.out == ""
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "production.exception_rate=15"], "--set production.exception_rate=15: "),
+        (["--set", "production.exception_rate=15"], "did you mean 0.15?"),
+        (["--set", "production.exception_rate=50%"], "did you mean 0.5?"),
+        (["--days", "3"], "--days 3: "),
+    ],
+)
+def test_a_bad_option_is_named_as_typed_with_a_fix_that_works(capsys, args, expected):
+    """Before: the error blamed the scenario file and said `run.horizon_days` for `--days 3` (issue 40, row 7)."""
+    from scalesim.cli import main
+
+    assert main(["run", str(SCENARIOS / "claims-triage.yaml"), *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "claims-triage.yaml" not in err, err

@@ -86,7 +86,8 @@ def resolve(
         for item in items:
             apply_override(raw, item)
         return validate_raw(raw, source=f"scenario {scenario.name!r}") if items else scenario
-    return load_scenario(scenario, items)
+    typed = {f"run.seed={seed}": f"--seed {seed}", f"run.horizon_days={days}": f"--days {days:g}" if days else ""}
+    return load_scenario(scenario, items, {k: v for k, v in typed.items() if v})
 
 
 def _items(seed: int | None, days: float | None, overrides: Iterable[str]) -> list[str]:

@@ -30,13 +30,18 @@ MAX_DETAIL_LINES = 4
 """An error message shows its headline and at most this many further problems, then a count of the rest."""
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), typed_as: Mapping[str, str] | None = None
+) -> Scenario:
     """Read a YAML scenario file, apply ``overrides`` (``"a.b.c=value"``) and validate it.
 
     The file's analysis blocks must fit the file as written (:func:`check_analyses`), whatever the command: a
     range end or a belief that the scenario itself refuses is a wrong file. They are not re-checked against the
     overrides, which are what-ifs for this run (``run --set production.adoption.with_owner=0.7`` stays valid
     although the beliefs were drawn around 0.85); the command that uses a block checks it against them.
+
+    A value an override makes invalid in a valid file is reported under the option the user typed: ``typed_as``
+    maps an override to it (``run.horizon_days=3`` -> ``--days 3``; default ``--set ITEM``).
     """
     raw = read_yaml(path, expect="operations")
     source = str(path)
@@ -51,7 +56,19 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         return as_written
     for item in items:
         apply_override(raw, item)
-    return validate(raw, source)
+    try:
+        return validate(raw, source)
+    except ScenarioError as error:
+        if as_written is None:
+            raise
+        # the file was valid: what broke it is an option the user typed, so name the option, not the file
+        text = str(error).removeprefix(f"{source}: ")
+        for item in reversed(items):
+            path = item.split("=", 1)[0].strip()
+            if text.startswith(f"{path}:"):
+                typed = (typed_as or {}).get(item, f"--set {item}")
+                raise ScenarioError(f"{typed}: {text.removeprefix(f'{path}: ')}") from None
+        raise
 
 
 def file_kind(raw: Mapping[str, Any]) -> FileKind | None:
@@ -254,7 +271,27 @@ def _explain(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if not err["loc"]:
         return msg
-    return f"{path}: {msg} (got {_show(err.get('input'))})"
+    return f"{path}: {msg} (got {_show(err.get('input'))}){_share_hint(kind, err.get('input'))}"
+
+
+def _share_hint(kind: str, value: Any) -> str:
+    """For a share given as a percentage (15, or '50%'), the share it probably means."""
+    number: float | None = None
+    if (
+        kind == "less_than_equal"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 1 < value <= 100
+    ):
+        number = float(value)
+    elif isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip().rstrip("%"))
+        except ValueError:
+            number = None
+    if number is None or not 0 <= number <= 100:
+        return ""
+    return f"; a share is between 0 and 1: did you mean {number / 100:g}?"
 
 
 def _show(value: Any) -> str:
