@@ -42,9 +42,9 @@ import pandas as pd
 
 from scalesim.evidence.fit import Fit, fit_durations
 from scalesim.evidence.graph import ProcessFound, discover_process
-from scalesim.evidence.hours import week_start, working_hours
+from scalesim.evidence.hours import as_days, week_start, working_hours
 from scalesim.evidence.log import Log, Mapping
-from scalesim.ops.calendar import Calendars, WeekCalendar, WorkCalendar
+from scalesim.ops.calendar import Calendars, WorkCalendar, rota_calendar
 from scalesim.scenario.schema import HOURS_OF_WEEK, Calendar
 
 MIN_WEEKS = 14  # days of arrivals before weekdays mean anything
@@ -72,7 +72,7 @@ class TeamFound:
     def work_calendar(self) -> Calendars:
         """The calendar its work keeps: its shift, or the hours its rota has anybody at work (``calendar_of``)."""
         if self.rota is not None:
-            return WeekCalendar([people > 0.0 for people in self.rota])
+            return rota_calendar(self.rota)
         return WorkCalendar(
             Calendar(start_hour=self.start_hour, hours_per_day=self.hours_per_day, days_per_week=self.days_per_week)
         )
@@ -199,16 +199,11 @@ def discover(log: Log, mapping: Mapping) -> Discovery:
         mean_bounces=bounces,
         approval=approval,
         process=process,
-        lead_times_days=_days(lasts - firsts),
+        lead_times_days=as_days(lasts - firsts),
         estimated_starts=log.estimated_starts,
         notes=notes,
         reading=log.notes,
     )
-
-
-def _days(durations: pd.Series) -> np.ndarray:
-    """Timedeltas as days (floats)."""
-    return durations.dt.total_seconds().to_numpy(dtype=float) / 86400.0
 
 
 def visits(events: pd.DataFrame) -> pd.DataFrame:
@@ -221,7 +216,7 @@ def visits(events: pd.DataFrame) -> pd.DataFrame:
         ordered = ordered.assign(enable=ordered["start"])
     branches = ordered.groupby(["case", "enable"], sort=False)["team"].transform("nunique") > 1
     new_visit = (ordered["team"] != ordered["team"].shift()) | (ordered["case"] != ordered["case"].shift()) | branches
-    hours = ordered["hours"] if "hours" in ordered else _days(ordered["end"] - ordered["start"]) * 24.0
+    hours = ordered["hours"] if "hours" in ordered else as_days(ordered["end"] - ordered["start"]) * 24.0
     ordered = ordered.assign(visit=new_visit.cumsum(), hours=hours)
     grouped = ordered.groupby("visit", sort=False)
     return pd.DataFrame(
@@ -242,7 +237,7 @@ def _teams(events: pd.DataFrame, short: bool) -> dict[str, TeamFound]:
     first, last = events["start"].min(), events["end"].max()
     rotas = {} if short else {str(team): _rota(rows, first, last) for team, rows in events.groupby("team", sort=True)}
     calendars: dict[str, Calendars] = {
-        str(team): WeekCalendar([people > 0.0 for people in rotas[str(team)]])
+        str(team): rota_calendar(rotas[str(team)])
         if str(team) in rotas
         else WorkCalendar(Calendar(start_hour=a, hours_per_day=b, days_per_week=c))
         for team, (a, b, c) in shifts.items()
@@ -481,7 +476,7 @@ def _transfer(paths: Paths, clocks: dict[str, _Clock], approvals: pd.DataFrame, 
     gaps = []
     for team, rows in both.groupby("team"):
         free = rows[clocks[str(team)].free(rows["left"].to_numpy())]
-        gaps.append(_days(free["start"] - free["left"]))
+        gaps.append(as_days(free["start"] - free["left"]))
     found = np.concatenate(gaps) if gaps else np.zeros(0)
     return fit_durations(found if len(found) else np.zeros(1))
 

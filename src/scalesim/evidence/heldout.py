@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scalesim.evidence.distances import NAMES, Distances, distances
+from scalesim.evidence.distances import NAMES, Distances, aedd, cedd, ctdd, distances, ngd, redd
 from scalesim.evidence.hours import week_start
 from scalesim.evidence.log import unfinished_at_end
 from scalesim.ops.eventlog import EPOCH
@@ -139,14 +139,12 @@ def floor(train: pd.DataFrame, test: pd.DataFrame, recent: bool) -> Distances:
     log's first start; with ``recent``, the two measures that count events (NGD, AEDD) on the training log's most
     recent cases, as many as the test log holds, the three that compare distributions (CEDD, REDD, CTDD) on the
     whole training log (how the published floor was computed)."""
-    whole = distances(test, train)
     cases = test["case"].nunique()
     begins = train.groupby("case")["start"].min().sort_values(kind="stable")
     sized = train[train["case"].isin(set(begins.index[-cases:]))] if recent and len(begins) > cases else train
     shift = test["start"].min() - sized["start"].min()
     shifted = sized.assign(start=sized["start"] + shift, end=sized["end"] + shift)
-    counted = distances(test, sized) if sized is not train else whole
-    return Distances(counted.ngd, distances(test, shifted).aedd, whole.cedd, whole.redd, whole.ctdd)
+    return Distances(ngd(test, sized), aedd(test, shifted), cedd(test, train), redd(test, train), ctdd(test, train))
 
 
 def observed(simulated: pd.DataFrame, test: pd.DataFrame, window: str) -> pd.DataFrame:

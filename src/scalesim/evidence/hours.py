@@ -11,7 +11,7 @@ import pandas as pd
 from scalesim.ops.calendar import Calendars, WorkCalendar
 
 
-def _days(durations: pd.Series) -> np.ndarray:
+def as_days(durations: pd.Series) -> np.ndarray:
     """Timedeltas as days (floats)."""
     return durations.dt.total_seconds().to_numpy(dtype=float) / 86400.0
 
@@ -25,8 +25,8 @@ def working_hours(events: pd.DataFrame, calendars: Mapping[str, Calendars]) -> n
     """Each event's duration in its team's working hours: work that runs past the end of a shift pauses until the
     next one, as in the simulation (``WorkCalendar``), so the night is not counted as work."""
     monday = week_start(events["start"].min())
-    start = _days(events["start"] - monday)
-    end = _days(events["end"] - monday)
+    start = as_days(events["start"] - monday)
+    end = as_days(events["end"] - monday)
     hours = (end - start) * 24.0
     teams = events["team"].to_numpy()
     for team, calendar in calendars.items():

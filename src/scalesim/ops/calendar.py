@@ -152,4 +152,9 @@ def calendar_of(team: Team) -> Calendars:
     """The calendar a team's work keeps: its shift, or the hours its rota has anybody at work."""
     if team.rota is None:
         return WorkCalendar(team.calendar)
-    return WeekCalendar([people > 0.0 for people in team.rota])
+    return rota_calendar(team.rota)
+
+
+def rota_calendar(rota: list[float]) -> WeekCalendar:
+    """The hours of the week a team with this rota works: those in which anybody is ever at work."""
+    return WeekCalendar([people > 0.0 for people in rota])

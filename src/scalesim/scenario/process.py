@@ -94,10 +94,6 @@ class Step(Model):
         """Each team that works the step's own activity and the share of visits it takes, the step's team first."""
         return [(self.team, max(0.0, 1.0 - math.fsum(self.shared.values()))), *self.shared.items()]
 
-    def row(self, visit: int) -> dict[str, float]:
-        """The choice on the ``visit``-th visit (1 for the first): its row, or the last for later visits."""
-        return self.next[min(visit, len(self.next)) - 1]
-
 
 class Process(Model):
     """A route as a graph of steps (module docstring)."""

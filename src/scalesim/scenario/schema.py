@@ -56,7 +56,6 @@ class Calendar(Model):
 
 
 HOURS_OF_WEEK = 168
-ALWAYS_OPEN = Calendar(start_hour=0.0, hours_per_day=24.0, days_per_week=7)
 
 
 class Team(Model):
