@@ -11,10 +11,14 @@ import numpy as np
 import pytest
 import yaml
 
+from scalesim import api
 from scalesim.cli import main
 from scalesim.errors import ScenarioError
 from scalesim.evidence.pilot import update_scenario
+from scalesim.experiment.decide import draw_worlds
+from scalesim.scenario.beliefs import BetaBelief
 from scalesim.scenario.load import load_scenario
+from scalesim.scenario.provenance import origins
 
 from conftest import SCENARIOS
 
@@ -82,6 +86,9 @@ def test_the_new_file_keeps_every_comment_and_every_other_value(tmp_path: Path) 
     for name, belief in before["beliefs"]["inputs"].items():
         if name not in changed:
             assert after["beliefs"]["inputs"][name] == belief
+    posterior = {e["input"]: e["posterior"]["mean"] for e in after["beliefs"]["evidence"]}
+    before["production"]["adoption"]["with_owner"] = posterior["production.adoption.with_owner"]
+    before["production"]["accuracy"] = posterior["production.accuracy"]  # the measured fields: posterior means
     assert {k: v for k, v in after.items() if k != "beliefs"} == {k: v for k, v in before.items() if k != "beliefs"}
     assert [e["input"] for e in after["beliefs"]["evidence"]] == [
         "production.adoption.with_owner",
@@ -172,8 +179,6 @@ def test_a_pilot_that_shows_the_truth_moves_the_decision_towards_it(tmp_path: Pa
 def test_the_same_pilot_file_twice_is_refused_naming_the_earlier_evidence(tmp_path: Path, capsys) -> None:
     """Before: a second `update` with the same file narrowed the beliefs again and recorded a second entry with the
     same SHA-256 (issue 40, row 2). Now exit 2, one line naming the earlier entry, nothing written."""
-    from scalesim.cli import main
-
     pilot = _pilot(tmp_path / "a.csv", _cases(20, followed=[1] * 20))
     after = tmp_path / "after.yaml"
     assert main(["update", str(CLAIMS), str(pilot), "--out", str(after)]) == 0
@@ -183,3 +188,146 @@ def test_the_same_pilot_file_twice_is_refused_naming_the_earlier_evidence(tmp_pa
     err = capsys.readouterr().err
     assert "already evidence" in err and "a.csv, 20 cases of 'followed'" in err and len(err.strip().splitlines()) == 1
     assert not twice.exists()
+
+
+def _bad_pilot(tmp_path: Path) -> Path:
+    """400 claims in which the adjusters followed 65.5 %, 68.5 % of 200 audited were right (bad news)."""
+    followed = [1] * 262 + [0] * 138
+    right = [1] * 137 + [0] * 63 + [""] * 200
+    values = list(np.linspace(10, 74, 150)) + [""] * 250  # mean 42
+    return _pilot(tmp_path / "bad.csv", _cases(400, followed=followed, right=right, value=values))
+
+
+def _measured_as_set(result: object) -> list[str]:
+    """The ``--set`` items that give the original file the values the update wrote (the evidence as written)."""
+    return [f"{e.input}={e.posterior.mean!r}" for e in result.updated.beliefs.evidence]  # type: ignore[attr-defined]
+
+
+def test_every_measured_field_takes_its_posterior_mean_and_says_so(tmp_path: Path) -> None:
+    result = update_scenario(CLAIMS, _bad_pilot(tmp_path))
+    after = tmp_path / "after.yaml"
+    after.write_text(result.text)
+    updated = api.resolve(after)
+    again = api.resolve(CLAIMS, overrides=_measured_as_set(result))
+    same = {"exclude": {"beliefs"}, "mode": "json"}
+    assert updated.model_dump(**same) == again.model_dump(**same)  # type: ignore[arg-type]
+    assert updated.production.adoption.with_owner == pytest.approx(0.6704, abs=1e-4)
+    lines = result.text.splitlines()
+    line = next(x for x in lines if x.strip().startswith("with_owner:") and "posterior" in x)
+    assert "posterior mean after pilot bad.csv (400 cases); was workers deviate" in line  # the prior's source kept
+    found = origins(updated)
+    assert {o.input: o.kind for o in found} == {
+        "production.accuracy": "measured",
+        "production.adoption.with_owner": "measured",
+        "production.adoption.without_owner": "assumption",
+        "production.exception_rate": "assumption",
+        "value.uplift.mean": "measured",
+        "production.dynamics.trust.fall_per_day": "assumption",
+        "designs.redesigned.costs.one_off": "assumption",
+    }
+    moved = {o.input: o.kind for o in origins(updated, ["production.accuracy=0.8"])}
+    assert moved["production.accuracy"] == "set"
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(
+        result.text.replace("accuracy: 0.685", "accuracy: 0.80", 1).replace(
+            f"accuracy: {result.updated.production.accuracy!r}", "accuracy: 0.80", 1
+        )
+    )
+    assert {o.input: o.kind for o in origins(api.resolve(edited))}["production.accuracy"] == "edited"
+
+
+def test_a_second_pilot_replaces_the_first_pilots_note_not_the_original_source(tmp_path: Path) -> None:
+    first = tmp_path / "first.yaml"
+    first.write_text(update_scenario(CLAIMS, _pilot(tmp_path / "a.csv", _cases(20, followed=[1] * 20))).text)
+    second = update_scenario(first, _pilot(tmp_path / "b.csv", _cases(30, followed=[1] * 15 + [0] * 15))).text
+    line = next(x for x in second.splitlines() if x.strip().startswith("with_owner:") and "posterior" in x)
+    assert "after pilot b.csv (30 cases); was workers deviate" in line and "a.csv" not in line
+
+
+def test_a_cross_field_rule_is_not_tried_on_one_beliefs_tail_against_a_point(tmp_path: Path) -> None:
+    """Bad news on adoption with an owner (0.670) leaves adoption without one believed at 0.45 +- 0.08: its tail
+    crosses 0.670, which is no reason to refuse the file; the worlds that cross are drawn again."""
+    result = update_scenario(CLAIMS, _bad_pilot(tmp_path))
+    assert result.updated.production.adoption.with_owner < 0.8  # the tail 0.80 of without_owner is above it
+    scenario = result.updated.model_copy(
+        update={
+            "beliefs": result.updated.beliefs.model_copy(
+                update={
+                    "inputs": {
+                        **result.updated.beliefs.inputs,
+                        "production.adoption.without_owner": BetaBelief(  # type: ignore[union-attr]
+                            mean=0.62, sd=0.08
+                        ),
+                    }
+                }
+            )
+        }
+    )
+    worlds = draw_worlds(scenario, 64, 7)
+    assert worlds.refused > 0 and "without_owner" in worlds.rule
+    assert all(w["production.adoption.without_owner"] <= w["production.adoption.with_owner"] for w in worlds.values)
+    assert len(worlds.values) == 64 and worlds.u.shape == (64, len(worlds.names))
+    again = draw_worlds(scenario, 64, 7)
+    assert again.values == worlds.values  # the replacement draws are the sequence's next points: deterministic
+
+
+def test_worlds_the_rules_refuse_mostly_are_a_contradiction_refused(tmp_path: Path) -> None:
+    scenario = load_scenario(CLAIMS)
+    beliefs = scenario.beliefs.model_copy(
+        update={
+            "inputs": {  # type: ignore[union-attr]
+                **scenario.beliefs.inputs,
+                "production.adoption.without_owner": BetaBelief(mean=0.9, sd=0.03),
+            }
+        }
+    )  # type: ignore[union-attr]
+    with pytest.raises(ScenarioError, match="contradict the scenario's rules"):
+        draw_worlds(scenario.model_copy(update={"beliefs": beliefs}), 32, 7)
+
+
+def test_no_refused_world_leaves_the_draws_as_before() -> None:
+    """The bundled beliefs never cross a rule: the worlds are the Sobol' sequence's first n, as in 0.7."""
+    worlds = draw_worlds(load_scenario(CLAIMS), 64, 20261126)
+    assert worlds.refused == 0 and len(worlds.values) == 64
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--no-ledger"],
+        ["compare", "--replications", "2"],
+        ["breakeven", "--design", "redesigned", "--input", "production.accuracy", "--replications", "2"],
+    ],
+)
+def test_every_command_on_the_updated_file_gives_the_posterior_means_numbers(
+    tmp_path: Path, capsys, command: list[str]
+) -> None:
+    """Issue 40 row 1. Before: `run`, `compare`, `breakeven` on an updated file kept the prior's point values."""
+    result = update_scenario(CLAIMS, _bad_pilot(tmp_path))
+    after = tmp_path / "after.yaml"
+    after.write_text(result.text)
+    common = ["--days", "30", "--format", "json", "--quiet", "-j", "1"]
+
+    def figures(*args: str) -> dict[str, object]:
+        assert main([*command[:1], *args, *command[1:], *common]) == 0
+        data = yaml.safe_load(capsys.readouterr().out)
+        return {k: v for k, v in data.items() if k not in ("folder", "command", "created_utc")}
+
+    updated = figures(str(after), "--out", str(tmp_path / "a"))
+    sets = [x for item in _measured_as_set(result) for x in ("--set", item)]
+    assert updated == figures(str(CLAIMS), *sets, "--out", str(tmp_path / "b"))
+    assert updated != figures(str(CLAIMS), "--out", str(tmp_path / "c"))  # the prior's values give other numbers
+
+
+def test_the_output_says_which_numbers_a_pilot_measured_and_flags_one_set_apart(tmp_path: Path, capsys) -> None:
+    after = tmp_path / "after.yaml"
+    after.write_text(update_scenario(CLAIMS, _bad_pilot(tmp_path)).text)
+    options = ["--days", "7", "--no-ledger", "--out", str(tmp_path / "out"), "--design", "bolt_on"]
+    assert main(["run", str(after), *options, "--set", "production.accuracy=0.8"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "measured by pilot bad.csv (posterior means): adoption with an owner 0.6704 (400 cases)" in out
+    assert "set for this run: field accuracy 0.8 (pilot bad.csv's posterior mean is 0.7125)" in out
+    assert "still assumptions: adoption without an owner 0.45" in out
+    assert main(["run", str(CLAIMS), *options]) == 0
+    assert "measured by pilot" not in capsys.readouterr().out  # no evidence, no line

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     import scalesim.ops.capacity as capacity
     import scalesim.ops.check as checks
     import scalesim.report.text as text
+    import scalesim.scenario.provenance as provenance
     from scalesim.experiment.experiment import ExperimentResult, Kind
     from scalesim.experiment.portfolio import PortfolioResult
+    from scalesim.scenario.schema import Scenario
 else:
 
     class _Later:
@@ -50,7 +52,7 @@ else:
     api, canonical = _Later("scalesim.api"), _Later("scalesim.canonical")
     store, sweeps = _Later("scalesim.experiment.store"), _Later("scalesim.experiment.sweep")
     capacity, checks = _Later("scalesim.ops.capacity"), _Later("scalesim.ops.check")
-    text = _Later("scalesim.report.text")
+    text, provenance = _Later("scalesim.report.text"), _Later("scalesim.scenario.provenance")
 
 EXIT_BAD_INPUT = 2
 
@@ -569,12 +571,19 @@ def _with_report(args: argparse.Namespace, folder: Path) -> str:
     return "".join(f"\n{note}" for note in notes)
 
 
-def _emit(args: argparse.Namespace, data: Any, text: Callable[[Any], str], results: str) -> int:
-    """JSON on stdout and nothing else, or the text table followed by where the results are."""
+def _emit(
+    args: argparse.Namespace, data: Any, shown: Callable[[Any], str], results: str, scenario: Scenario | None = None
+) -> int:
+    """JSON on stdout and nothing else, or the text table, which of the scenario's inputs a pilot measured (if
+    any was), and where the results are."""
     if args.format == "json":
         sys.stdout.write(store.dumps(data))
     else:
-        print(text(data))
+        print(shown(data))
+        overrides = getattr(args, "overrides", ())
+        found = [] if scenario is None else text.origin_lines(provenance.origins(scenario, overrides))
+        if found:
+            print("\n" + "\n".join(text.wrapped(line) for line in found))
         print(f"\nresults: {results}")
     return 0
 
@@ -583,7 +592,13 @@ def _report(args: argparse.Namespace, result: ExperimentResult, against: dict[st
     data = result.to_dict(against) if result.spec.kind == "sweep" else result.to_dict()
     note = _with_report(args, result.folder)
     shown = text.sweep_summary if result.spec.kind == "sweep" else text.experiment_summary
-    return _emit(args, data, shown, f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}")
+    return _emit(
+        args,
+        data,
+        shown,
+        f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){note}",
+        result.spec.scenario,
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -615,7 +630,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log = ""
     if args.event_log:
         log = f"\nevent log: {folder / 'event_log.csv'} and event_log.xes"
-    return _emit(args, result.summary(), text.run_summary, f"{folder}{log}{_with_report(args, folder)}")
+    return _emit(args, result.summary(), text.run_summary, f"{folder}{log}{_with_report(args, folder)}", scenario)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -704,7 +719,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     folder = result.experiment.folder
     note = _with_report(args, folder)
     return _emit(
-        args, result.to_dict(), text.sensitivity_summary, f"{folder} (figure: sensitivity-{result.method}.png){note}"
+        args,
+        result.to_dict(),
+        text.sensitivity_summary,
+        f"{folder} (figure: sensitivity-{result.method}.png){note}",
+        result.experiment.spec.scenario,
     )
 
 
@@ -721,7 +740,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     )
     folder = decision.experiment.folder
     data = decision.to_dict()
-    return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}")
+    return _emit(args, data, text.decision_summary, f"{folder}{_with_report(args, folder)}", decision.scenario)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -732,7 +751,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     folder = written[-1].parent
     files = ", ".join(path.name for path in written if path.parent == folder)
-    return _emit(args, result, plan_text, f"{folder} ({files}){_with_report(args, folder)}")
+    scenario = api.resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
+    return _emit(args, result, plan_text, f"{folder} ({files}){_with_report(args, folder)}", scenario)
 
 
 def cmd_breakeven(args: argparse.Namespace) -> int:
@@ -756,7 +776,8 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         **_writing(args),
     )
     folder = result.experiment.folder
-    return _emit(args, result.to_dict(), text.breakeven_summary, f"{folder}{_with_report(args, folder)}")
+    where = f"{folder}{_with_report(args, folder)}"
+    return _emit(args, result.to_dict(), text.breakeven_summary, where, result.experiment.spec.scenario)
 
 
 def cmd_app(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ worlds is the beliefs', not the per-case noise's. The decision figures are :mod:
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -35,8 +36,8 @@ from scalesim.labels import short_money
 from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs, select_designs
 from scalesim.ops.streams import Streams
 from scalesim.scenario.beliefs import Beliefs
-from scalesim.scenario.load import check_analyses
-from scalesim.scenario.paths import field_type
+from scalesim.scenario.load import check_analyses, world_refusal
+from scalesim.scenario.paths import field_type, set_path
 from scalesim.scenario.schema import TODAY, Scenario
 
 DECISION = "decision.json"
@@ -53,11 +54,21 @@ METRIC_WORDS = {
 
 @dataclass(frozen=True)
 class Worlds:
-    """The drawn worlds: each input's probability (0..1, the regression's scale) and the value it gives."""
+    """The drawn worlds: each input's probability (0..1, the regression's scale) and the value it gives.
+
+    ``refused`` worlds were drawn and replaced because the scenario's rules between fields refused them
+    (``rule`` says the first such refusal): the beliefs are read as conditional on those rules."""
 
     names: list[str]
     u: np.ndarray
     values: list[dict[str, float | int]]
+    refused: int = 0
+    rule: str = ""
+
+
+REFUSED_AT_MOST = 0.5
+"""If more than this share of the drawn worlds break a rule of the scenario, the beliefs contradict it: refused,
+rather than a decision on the sliver of the beliefs the rules let through."""
 
 
 def draw_worlds(scenario: Scenario, n: int, seed: int) -> Worlds:
@@ -65,24 +76,58 @@ def draw_worlds(scenario: Scenario, n: int, seed: int) -> Worlds:
 
     The first half of the draws is itself an evenly spread sample (Sobol' points are nested), which is what
     the convergence check compares against. Integer fields (staff) get the nearest whole number.
+
+    A world the scenario's rules between fields refuse (adoption without an owner above adoption with one, when
+    both are drawn) is not a world anyone believes in: it is dropped and the Sobol' sequence continued until
+    ``n`` worlds are kept — the beliefs conditioned on the rules, by rejection (Robert & Casella 2004, ch. 2).
     """
     beliefs = _beliefs(scenario)
     names = list(beliefs.inputs)
     engine = qmc.Sobol(len(names), scramble=True, rng=Streams(seed).generator("beliefs"))
+    base = scenario.model_dump(mode="json", by_alias=True)
+    integer = [field_type(base, name, Scenario) is int for name in names]
+    kept_u: list[np.ndarray] = []
+    values: list[dict[str, float | int]] = []
+    refused, rule, drawn = 0, "", 0
+    while len(values) < n:
+        if refused > REFUSED_AT_MOST * max(drawn, n):
+            raise ScenarioError(
+                f"beliefs: {refused} of {drawn} worlds drawn break a rule of the scenario ({rule}): the beliefs "
+                "contradict the scenario's rules; narrow or move the beliefs involved"
+            )
+        u = _uniforms(engine, n - len(values), beliefs)
+        drawn += len(u)
+        columns = [beliefs.inputs[name].quantile(u[:, j]) for j, name in enumerate(names)]
+        for i in range(len(u)):
+            world = {
+                name: round(float(columns[j][i])) if integer[j] else float(columns[j][i])
+                for j, name in enumerate(names)
+            }
+            why = world_refusal(_with(base, world))
+            if why:
+                refused, rule = refused + 1, rule or why
+                continue
+            kept_u.append(u[i])
+            values.append(world)
+    return Worlds(names, np.array(kept_u), values, refused, rule)
+
+
+def _uniforms(engine: qmc.Sobol, n: int, beliefs: Beliefs) -> np.ndarray:
+    """The next ``n`` points of the sequence, correlated by the Gaussian copula, each input's probability."""
     with warnings.catch_warnings():  # any n is a valid sample; powers of two are only better balanced
         warnings.simplefilter("ignore", UserWarning)
         u = np.clip(engine.random(n), 1e-12, 1 - 1e-12)
     if beliefs.correlation:
         z = stats.norm.ppf(u) @ np.linalg.cholesky(beliefs.correlation_matrix()).T
         u = np.clip(stats.norm.cdf(z), 1e-12, 1 - 1e-12)
-    base = scenario.model_dump(mode="json", by_alias=True)
-    columns = []
-    for j, name in enumerate(names):
-        drawn = beliefs.inputs[name].quantile(u[:, j])
-        integer = field_type(base, name, Scenario) is int
-        columns.append([round(float(v)) if integer else float(v) for v in drawn])
-    values = [{name: columns[j][i] for j, name in enumerate(names)} for i in range(n)]
-    return Worlds(names, u, values)
+    return u
+
+
+def _with(base: dict[str, Any], world: dict[str, float | int]) -> dict[str, Any]:
+    trial = copy.deepcopy(base)
+    for name, value in world.items():
+        set_path(trial, name, value, Scenario)
+    return trial
 
 
 def _beliefs(scenario: Scenario) -> Beliefs:
@@ -418,6 +463,8 @@ def analyse(decision: Decision) -> dict[str, Any]:
             "unsure_left": int(decision.emulation.unsure.sum()),
         },
     }
+    if decision.worlds.refused:  # only then: a decision whose draws all passed keeps its stored shape
+        data["refused_worlds"] = {"count": decision.worlds.refused, "rule": decision.worlds.rule}
     data["headline"] = headline(data)
     study = evsi.pilot_value(beliefs, decision.worlds.names, decision.worlds.u, decision.worlds.values, nb)
     data["pilot_study"] = study

@@ -47,6 +47,7 @@ from scalesim.report.tables import (
     designs_table,
     experiment_board,
     experiment_erosion,
+    origins_table,
     run_board,
     run_costs,
     run_erosion,
@@ -57,6 +58,7 @@ from scalesim.report.text import (
     breakeven_summary,
     decision_summary,
     experiment_summary,
+    origin_lines,
     portfolio_summary,
     run_notes,
     run_summary,
@@ -64,7 +66,9 @@ from scalesim.report.text import (
     sweep_summary,
 )
 from scalesim.scenario.load import validate
+from scalesim.scenario.provenance import Origin, has_evidence, origins
 from scalesim.scenario.schema import TODAY, Scenario
+from scalesim.scenario.sources import SET_NOW
 
 
 def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[Path]:
@@ -77,6 +81,11 @@ def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     manifest = manifest or read_manifest(folder)
     stored = load(folder, manifest)
     document = compose(stored, manifest)
+    found = manifest_origins(manifest)
+    if has_evidence(found):  # after the answer, before the detail: which of its numbers a pilot measured
+        document.sections.insert(
+            0, Section("Pilot evidence and assumptions", paragraphs=origin_lines(found), tables=[origins_table(found)])
+        )
     document.technical += [
         Raw(
             "The resolved scenario (every value the run used)",
@@ -88,6 +97,14 @@ def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
         ),
     ]
     return write(folder, document)
+
+
+def manifest_origins(manifest: dict[str, Any]) -> list[Origin]:
+    """Where each uncertain input of a stored result came from (the ``--set`` items are the sources' "set for this
+    run" entries)."""
+    sources: dict[str, str] = manifest.get("details", {}).get("sources") or {}
+    overrides = [said.removeprefix(SET_NOW) for said in sources.values() if said.startswith(SET_NOW)]
+    return origins(_scenario(manifest), overrides)
 
 
 def _subtitle(manifest: dict[str, Any], *parts: str) -> str:

@@ -18,6 +18,7 @@ from scalesim.ops.ledger import EROSION_CAUSES
 from scalesim.ops.route import acting_team as route_acting_team
 from scalesim.ops.route import describe, route_of
 from scalesim.ops.summary import DesignSummary, RunSummary
+from scalesim.scenario.provenance import Origin
 from scalesim.scenario.schema import TODAY, Design, Scenario
 
 
@@ -427,4 +428,40 @@ def comparisons_table(data: dict[str, Any]) -> Table:
         currency=data["currency"],
         note="paired on the same cases and draws (common random numbers); ± the 95% half-width",
         name="Differences",
+    )
+
+
+ORIGIN_WORDS = {
+    "measured": "measured by the pilot: its posterior mean",
+    "set": "set for this run",
+    "edited": "not the pilot's value: edited in the file after the update",
+    "assumption": "an assumption: not measured yet",
+}
+
+
+def origins_table(found: list[Origin]) -> Table:
+    """Each uncertain input with the value the run used, where it came from, and the pilot behind it."""
+    rows: list[list[Cell]] = [
+        [
+            o.label,
+            o.value,
+            ORIGIN_WORDS[o.kind],
+            f"{o.pilots}, {o.cases:,} cases" if o.evidence else "",
+            o.measured_mean,
+        ]
+        for o in found
+    ]
+    return Table(
+        "Where the uncertain numbers come from",
+        [
+            Column("input"),
+            Column("value used", "number"),
+            Column("where it comes from"),
+            Column("pilot data"),
+            Column("pilot's posterior mean", "number"),
+        ],
+        rows,
+        note="scalesim update sets a measured input to its posterior's mean; the others are the scenario's "
+        "assumptions (their beliefs say how unsure they are)",
+        name="Evidence",
     )

@@ -20,6 +20,7 @@ from scalesim.report.narrative import (
     sensitivity_narrative,
     sweep_narrative,
 )
+from scalesim.scenario.provenance import Origin, has_evidence
 from scalesim.scenario.schema import TODAY
 
 if TYPE_CHECKING:
@@ -601,6 +602,15 @@ def decision_summary(data: dict[str, Any]) -> str:
             ),
             "",
         ]
+    refused = data.get("refused_worlds")
+    if refused:
+        lines += [
+            wrapped(
+                f"{refused['count']} drawn world(s) broke a rule of the scenario and were drawn again (first: "
+                f"{refused['rule']}): the beliefs are read as conditional on the scenario's rules"
+            ),
+            "",
+        ]
     if data.get("negative_retention"):
         lines += [
             wrapped(
@@ -787,3 +797,32 @@ def distance_table(heldout: HeldOut) -> str:
     if heldout.floor is None:
         lines.append("(no floor: give the log the model was calibrated from with --train)")
     return "\n".join(lines)
+
+
+def origin_lines(found: list[Origin]) -> list[str]:
+    """Which inputs a pilot measured (the run uses the posterior's mean), which are still assumptions, and any
+    measured input this run does not take from its pilot: empty when no input was measured."""
+    if not has_evidence(found):
+        return []
+    measured = [o for o in found if o.kind == "measured"]
+    lines = []
+    if measured:
+        pilots = ", ".join(dict.fromkeys(o.pilots for o in measured))
+        said = ", ".join(f"{o.label} {number(o.value)} ({o.cases:,} cases)" for o in measured)
+        lines.append(f"measured by pilot {pilots} (posterior means): {said}")
+    for o in found:
+        if o.kind == "set" and o.measured_mean is not None:
+            lines.append(
+                f"set for this run: {o.label} {number(o.value)} (pilot {o.pilots}'s posterior mean is "
+                f"{number(o.measured_mean)})"
+            )
+        elif o.kind == "edited" and o.measured_mean is not None:
+            lines.append(
+                f"not the pilot's value: {o.label} is {number(o.value)} in the file, but pilot {o.pilots}'s "
+                f"posterior mean is {number(o.measured_mean)}; the run uses the file's value (set it to "
+                f"{number(o.measured_mean)}, or update the original file again)"
+            )
+    rest = [o for o in found if not o.evidence]
+    if rest:
+        lines.append("still assumptions: " + ", ".join(f"{o.label} {number(o.value)}" for o in rest))
+    return lines

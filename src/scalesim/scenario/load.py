@@ -208,6 +208,11 @@ def _check_sensitivity(scenario: Scenario, base: dict[str, Any], source: str) ->
 
 
 def _check_beliefs(scenario: Scenario, base: dict[str, Any], source: str) -> None:
+    """Each belief's tails and median against the field's own rules (a share within 0..1, a positive time).
+
+    A rule between fields (adoption without an owner at most adoption with one) is not tried here: a tail of one
+    belief against the point value of another says nothing about the worlds ``decide`` draws, where the other
+    field is drawn too. Those rules are applied to each drawn world (:func:`world_refusal`)."""
     if scenario.beliefs is None:
         return
     for path, belief in scenario.beliefs.inputs.items():
@@ -216,7 +221,7 @@ def _check_beliefs(scenario: Scenario, base: dict[str, Any], source: str) -> Non
         integer = field_type(base, path, Scenario) is int
         for tail, value in zip(BELIEF_TAILS, belief.quantile(np.array(BELIEF_TAILS)), strict=True):
             drawn = round(float(value)) if integer else float(value)
-            _check_value(base, path, drawn, f"{where} (its {tail:.6g} quantile)", source)
+            _check_value(base, path, drawn, f"{where} (its {tail:.6g} quantile)", source, across=False)
 
 
 def _check_field(base: dict[str, Any], path: str, where: str, source: str) -> None:
@@ -228,15 +233,29 @@ def _check_field(base: dict[str, Any], path: str, where: str, source: str) -> No
         raise ScenarioError(f"{source}: {where}: {exc}") from None
 
 
-def _check_value(base: dict[str, Any], path: str, value: Any, where: str, source: str) -> None:
-    """Refuse ``value`` at ``path`` if the scenario would refuse it there."""
+def _check_value(base: dict[str, Any], path: str, value: Any, where: str, source: str, *, across: bool = True) -> None:
+    """Refuse ``value`` at ``path`` if the scenario would refuse it there (``across=False``: only by a rule of
+    the field itself, not by a rule of a block that relates it to another field)."""
     trial = copy.deepcopy(base)
     set_path(trial, path, value, Scenario)
+    reason = world_refusal(trial, path if not across else None)
+    if reason:
+        raise ScenarioError(f"{source}: {where}: {value!r} is not a valid value: {reason}")
+
+
+def world_refusal(raw: dict[str, Any], only: str | None = None) -> str:
+    """Why the scenario would refuse ``raw`` ("" if it would not), in the words of :func:`validate_model`.
+
+    With ``only`` (a field path), a refusal by a rule of a block that holds the field (a rule relating it to
+    another field) does not count: only the field's own rules and those of unrelated fields do."""
     try:
-        validate_model(Scenario, trial, source)
-    except ScenarioError as exc:
-        reason = str(exc).splitlines()[0].removeprefix(f"{source}: ")
-        raise ScenarioError(f"{source}: {where}: {value!r} is not a valid value: {reason}") from None
+        Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if only is not None:
+            errors = [err for err in errors if not only.startswith(_display_path(err["loc"], Scenario)[0] + ".")]
+        return _explain(errors[0], Scenario) if errors else ""
+    return ""
 
 
 def validate_model(model: type[M], raw: Mapping[str, Any], source: str) -> M:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+SET_NOW = "set for this run: "
+"""What the sources say of a field a ``--set`` gave for one run (the run's overrides can be read back from it)."""
 KEY = re.compile(r"^(?P<indent>\s*)(?P<dash>-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:(?P<rest>.*)$")
 
 
@@ -70,5 +72,5 @@ def sources_for(path: str | Path, overrides: Iterable[str] = ()) -> dict[str, st
     for item in overrides:
         field = item.split("=", 1)[0].strip()
         found = {k: v for k, v in found.items() if k != field and not k.startswith(f"{field}.")}
-        found[field] = f"set for this run: {item}"
+        found[field] = f"{SET_NOW}{item}"
     return found
