@@ -75,7 +75,40 @@ def test_the_lead_names_the_design_that_nets_most(path):
     assert money(designs[best]["money"]["npv"], summary["currency"]) in lead
     for name, d in designs.items():
         if name != best and d["stall"]["verdict"] == "stalled":
-            assert name in lead and REASONS[d["stall"]["reason"]] in lead
+            assert name in lead and (REASONS[d["stall"]["reason"]] in lead or "for the same reason" in lead)
+    stall = designs[best]["stall"]
+    if stall["verdict"] == "stalled":  # the recommended design's own stall, second, with its cause
+        second = re.split(r"\.\s", lead)[1]
+        assert second.startswith(f"{best} stalls on day {stall['day']:,.0f}") and REASONS[stall["reason"]] in second
+
+
+def test_the_recommended_designs_own_stall_comes_before_the_others():
+    """Issue 40 row 3. Before: "bolt_on does best ... monitoring_only stalls on day 125" while bolt_on stalled on
+    day 124 by the same cause."""
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    for name, day in (("redesigned", 124.0), ("bolt_on", 125.0)):
+        summary["designs"][name]["stall"].update(verdict="stalled", reason="reverted", day=day, team=None)
+    lead = run_lead(summary)
+    sentences = re.split(r"\.\s", lead)
+    assert sentences[0].startswith("redesigned does best")
+    assert sentences[1].startswith("redesigned stalls on day 124: " + REASONS["reverted"])
+    assert "(bolt_on too, on day 125, for the same reason)" in sentences[1]
+
+
+def test_the_advice_never_suggests_a_lever_a_worse_design_beside_it_already_pulls():
+    """Issue 40 row 3. Before: "put the output in the queue" for a side-channel design that did best, while the two
+    queue designs in the same table lost more."""
+    summary = copy.deepcopy(summary_of("claims-triage"))
+    bolt_on, redesigned = summary["designs"]["bolt_on"], summary["designs"]["redesigned"]
+    assert bolt_on["levers"]["integration_point"] == "side_channel" != redesigned["levers"]["integration_point"]
+    bolt_on["money"]["npv"], redesigned["money"]["npv"] = 50_000.0, -20_000.0
+    bolt_on["erosion"] = {cause: 0.0 for cause in bolt_on["erosion"]} | {"orphaned": 9.0, "not_adopted": 1.0}
+    lead = run_lead(summary)
+    assert "The change that matters most" not in lead
+    assert "redesigned already does that here and does worse, losing most to" in lead
+    redesigned["money"]["npv"] = 60_000.0 - 20_000.0 + 50_000.0  # now redesigned is best: no contradiction to avoid
+    bolt_on["money"]["npv"] = -1.0
+    assert "already does that" not in run_lead(summary)
 
 
 def test_a_design_that_loses_money_says_how_much_and_what_costs_most():

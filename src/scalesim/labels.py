@@ -155,7 +155,10 @@ def remedy(cause: str, levers: Mapping[str, object]) -> str:
         if not levers.get("process_owner", True):
             return "name a process owner for acting on the output"
         if not levers.get("accountability", False):
-            return "make someone accountable for the outputs' errors, so they cost less trust"
+            return (
+                "besides the process owner it has, make someone accountable for the outputs' errors "
+                "(an accountability block), so each error costs less trust"
+            )
         return "win trust back with fewer visible errors (a more accurate model, or people reviewing uncertain outputs)"
     if cause == "orphaned" and levers.get("integration_point") == "side_channel":
         return REMEDIES["orphaned"]
@@ -164,6 +167,22 @@ def remedy(cause: str, levers: Mapping[str, object]) -> str:
     if cause == "reverted" and levers.get("accountability") and levers.get("monitoring"):
         return "keep people following the outputs with fewer visible errors and a slower roll-out they can absorb"
     return REMEDIES[cause]
+
+
+def pulls_remedy(cause: str, levers: Mapping[str, object], other: Mapping[str, object]) -> bool:
+    """Whether a design with ``other`` levers already pulls the lever :func:`remedy` suggests for ``cause`` to a
+    design with ``levers`` (then the suggestion cannot be the answer where that design did worse)."""
+    if cause == "not_adopted":
+        if not levers.get("process_owner", True):
+            return bool(other.get("process_owner"))
+        return not levers.get("accountability", False) and bool(other.get("accountability"))
+    if cause == "orphaned" and levers.get("integration_point") == "side_channel":
+        return other.get("integration_point") != "side_channel"
+    if cause == "exception" and levers.get("exception_handling") != "defined":
+        return other.get("exception_handling") == "defined"
+    if cause == "reverted" and not (levers.get("accountability") and levers.get("monitoring")):
+        return bool(other.get("process_owner") and other.get("accountability") and other.get("monitoring"))
+    return False
 
 
 REMEDIES: dict[str, str] = {

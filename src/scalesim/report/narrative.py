@@ -14,7 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalesim.labels import CAUSES, COSTS, REASONS, TODAY_NAME, field_words, label, money, percent, remedy
+from scalesim.labels import (
+    CAUSES,
+    COSTS,
+    REASONS,
+    TODAY_NAME,
+    field_words,
+    label,
+    money,
+    percent,
+    pulls_remedy,
+    remedy,
+)
 from scalesim.ops.summary import DesignSummary, RunSummary
 
 CAUSES_NAMED = 2
@@ -133,12 +144,26 @@ def _verdict(f: Facts) -> str | None:
     return "It scales: nothing stalls" if f.retention is not None else None
 
 
-def change_that_matters(f: Facts) -> str | None:
-    """The remedy of the largest cause of lost value."""
+def change_that_matters(f: Facts, others: list[Facts] = ()) -> str | None:  # type: ignore[assignment]
+    """The remedy of the largest cause of lost value — unless designs beside it in the same table already pull
+    that lever and do worse: then the table contradicts the advice, and the sentence says what those designs lose
+    most to instead (the advice would move the design into their trouble)."""
     causes = largest_causes(f.erosion, 1)
     if not causes:
         return None
     cause, _ = causes[0]
+    worse = [o for o in others if not o.today and o.npv < f.npv and pulls_remedy(cause, f.levers, o.levers)]
+    if worse:
+        do = "does" if len(worse) == 1 else "do"
+        said = (
+            f"Against its largest loss ({CAUSES[cause].text}) the usual change is to {remedy(cause, f.levers)}, but "
+            f"{_names(worse)} already {do} that here and {do} worse"
+        )
+        theirs = largest_causes(worse[0].erosion, 1)
+        if not theirs:
+            return said
+        ((their, _),) = theirs
+        return f"{said}, losing most to {CAUSES[their].text}; the change there: {remedy(their, worse[0].levers)}"
     return f"The change that matters most, against its largest loss ({CAUSES[cause].text}): {remedy(cause, f.levers)}"
 
 
@@ -228,13 +253,17 @@ def lead(facts: list[Facts]) -> str:
             f"{money_words} net present value"
         )
     sentences = [first]
+    others = [f for f in designs if f is not best]
+    stalled = [f for f in others if f.stalls and f.stall_days is not None]
+    own = _verdict(best) if best.stalls else None
+    if own:  # the recommended design's own stall comes before anything said of the others
+        too = f" ({_stalled_too(stalled, best)})" if stalled else ""
+        sentences.append(own.replace("It stalls", f"{best.name} stalls", 1) + too)
     causes = largest_causes(best.erosion)
     if causes:
         parts = [f"{CAUSES[c].text} ({_per_case(v, best.currency)} a case)" for c, v in causes]
         sentences.append(f"Most of what {best.name} loses is " + " and ".join(parts))
-    others = [f for f in designs if f is not best]
-    stalled = [f for f in others if f.stalls and f.stall_days is not None]
-    if stalled:
+    if stalled and not own:
         days = [d for f in stalled for d in f.stall_days or ()]
         when = (
             f"on day {min(days):,.0f}"
@@ -251,17 +280,28 @@ def lead(facts: list[Facts]) -> str:
         else:
             often = " (" + ", ".join(f"{f.name} in {f.stalls} of {n} replications" for f in stalled) + ")"
         sentences.append(f"{_names(stalled)} {verb}{often} {when}: {'; '.join(reasons)}")
-    elif others:
+    elif others and not own:
         sentences.append(
             "; ".join(
                 f"{f.name} keeps {percent(f.retention, 1)} and has {money(f.npv, f.currency)} net present value"
                 for f in others
             )
         )
-    change = change_that_matters(best)
+    change = change_that_matters(best, others)
     if change:
         sentences.append(change)
-    return " ".join(f"{s}." for s in sentences[:4])
+    return " ".join(f"{s}." for s in sentences)
+
+
+def _stalled_too(stalled: list[Facts], best: Facts) -> str:
+    """The other designs that stall, said inside the recommended design's own stall sentence."""
+    days = [d for f in stalled for d in f.stall_days or ()]
+    when = (
+        f"on day {min(days):,.0f}" if min(days) == max(days) else f"between day {min(days):,.0f} and {max(days):,.0f}"
+    )
+    reasons = dict.fromkeys(REASONS.get(str(f.stall_reason), str(f.stall_reason)) for f in stalled)
+    why = "for the same reason" if set(reasons) == {REASONS.get(str(best.stall_reason))} else "; ".join(reasons)
+    return f"{_names(stalled)} too, {when}{', ' if why.startswith('for') else ': '}{why}"
 
 
 def _mean(stat: Mapping[str, Any]) -> float | None:
