@@ -562,13 +562,16 @@ def decide(
     command: Sequence[str] | None = None,
     report: bool = False,
     workbook: bool = False,
+    vary_behaviour: bool = False,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
 
     ``threshold`` (default: ``beliefs.threshold``) is the net value the chosen design should exceed. Today's
     process (do not scale) is one of the options unless ``baseline`` is false. Worlds the emulator is sure of are
-    not simulated unless ``full``; ``budget`` (seconds) stops adding full runs when it is spent.
+    not simulated unless ``full``; ``budget`` (seconds) stops adding full runs when it is spent. With
+    ``vary_behaviour``, the behavioural inputs the beliefs hold fixed are drawn from default beliefs
+    (:func:`scalesim.experiment.drivers.with_behaviour_beliefs`).
     """
     from scalesim.experiment.decide import run_decision
     from scalesim.experiment.executors import Runner
@@ -589,7 +592,12 @@ def decide(
         days=days,
         overrides=overrides,
         out=str(out),
+        **({"vary_behaviour": True} if vary_behaviour else {}),
     )
+    if vary_behaviour:
+        from scalesim.experiment.drivers import with_behaviour_beliefs
+
+        resolved = with_behaviour_beliefs(resolved)
     runner = Runner(jobs, scheduler, progress)
     return run_decision(
         resolved,

@@ -340,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     decide.add_argument("--days", type=DAYS, help="horizon in days")
+    _vary_behaviour(decide)
     _max_runs(decide)
     decide.set_defaults(handler=cmd_decide)
 
@@ -358,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--budget", type=DURATION, metavar="TIME", help="stop adding full runs after this much time")
     plan.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     plan.add_argument("--days", type=DAYS, help="horizon in days")
+    _vary_behaviour(plan)
     _max_runs(plan)
     plan.set_defaults(handler=cmd_plan)
 
@@ -687,6 +689,15 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     )
 
 
+def _vary_behaviour(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--vary-behaviour",
+        action="store_true",
+        help="also draw the behavioural inputs the beliefs hold fixed (trust, adoption, visibility, drift, pickup) "
+        "from default beliefs around the scenario's values (assumptions, said in the output)",
+    )
+
+
 def _max_runs(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-runs",
@@ -735,6 +746,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         full=args.full,
         budget=args.budget,
+        vary_behaviour=args.vary_behaviour,
         **_sampling(args),
         **_writing(args),
     )
@@ -747,7 +759,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from scalesim.report.plan_page import plan_text
 
     result, written = api.plan(
-        args.scenario, args.design, full=args.full, budget=args.budget, **_sampling(args), **_writing(args)
+        args.scenario,
+        args.design,
+        full=args.full,
+        budget=args.budget,
+        vary_behaviour=args.vary_behaviour,
+        **_sampling(args),
+        **_writing(args),
     )
     folder = written[-1].parent
     files = ", ".join(path.name for path in written if path.parent == folder)

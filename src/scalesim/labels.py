@@ -266,6 +266,12 @@ PATH_WORDS: dict[str, str] = {
     "value.uplift.mean": "mean value the model adds to a case",
     "value.wrong_action_cost_share": "cost of a wrong action (share of the case's value)",
     "run.horizon_days": "days of the run",
+    "production.dynamics.trust.fall_per_day": "how fast trust falls after errors",
+    "production.dynamics.trust.recovery_per_day": "how fast trust recovers after successes",
+    "production.dynamics.visibility.errors": "share of errors people get to see",
+    "production.dynamics.drift.per_year": "accuracy lost to drift a year",
+    "production.dynamics.reversion.commitment_threshold": "adoption below which the organisation goes back",
+    "value.decay.days": "days over which a decision loses its value",
 }
 """Field paths a person may sweep, in words; others are worded by :func:`field_words`."""
 DESIGN_WORDS: dict[str, str] = {
@@ -279,6 +285,7 @@ DESIGN_WORDS: dict[str, str] = {
     "approval.catch_rate": "share of wrong outputs an approval stops",
     "monitoring.every_days": "days between monitoring checks",
     "monitoring.cost_per_year": "monitoring cost a year",
+    "side_channel.pickup_probability": "share of dashboard outputs someone picks up",
 }
 """A design's fields in words (``designs.X.costs.one_off`` -> ``X's build cost (one-off)``)."""
 

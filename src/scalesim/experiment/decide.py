@@ -28,6 +28,7 @@ from scipy.stats import qmc
 
 from scalesim.errors import ScenarioError
 from scalesim.experiment import atomic, evsi, voi
+from scalesim.experiment.drivers import held_fixed
 from scalesim.experiment.emulate import Emulation, Z, emulate
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
@@ -463,6 +464,7 @@ def analyse(decision: Decision) -> dict[str, Any]:
             "unsure_left": int(decision.emulation.unsure.sum()),
         },
     }
+    data["held_fixed"] = held_fixed(decision.scenario, decision.experiment.runs)
     if decision.worlds.refused:  # only then: a decision whose draws all passed keeps its stored shape
         data["refused_worlds"] = {"count": decision.worlds.refused, "rule": decision.worlds.rule}
     data["headline"] = headline(data)

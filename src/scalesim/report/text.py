@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from scalesim.evidence.distances import NAMES, WORDS
 from scalesim.evidence.heldout import SPLITS, WINDOWS, HeldOut
+from scalesim.experiment.drivers import effect_words
 from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
@@ -602,6 +603,7 @@ def decision_summary(data: dict[str, Any]) -> str:
             ),
             "",
         ]
+    lines += held_fixed_lines(data.get("held_fixed") or {})
     refused = data.get("refused_worlds")
     if refused:
         lines += [
@@ -826,3 +828,29 @@ def origin_lines(found: list[Origin]) -> list[str]:
     if rest:
         lines.append("still assumptions: " + ", ".join(f"{o.label} {number(o.value)}" for o in rest))
     return lines
+
+
+def held_fixed_lines(held: dict[str, Any]) -> list[str]:
+    """What drives the designs' verdicts, the inputs governing it that the beliefs hold fixed, and what to do."""
+    if not held or not held["inputs"]:
+        return []
+    effects = []
+    for effect in held["effects"]:
+        designs = effect["designs"]
+        if effect["what"].startswith("stall:"):
+            who = ", ".join(f"{name} in {share:.0%} of worlds" for name, share in designs.items())
+        else:
+            who = "largest loss of " + ", ".join(designs)
+        effects.append(f"{effect_words(effect['what'])}: {who}")
+    inputs = ", ".join(f"{h['label']} ({h['input']} = {number(h['value'])})" for h in held["inputs"])
+    offer = (
+        "rerun with --vary-behaviour to draw the behavioural ones from default beliefs (assumptions, in "
+        "decision.json), or add your own to beliefs"
+        if any(h["default"] for h in held["inputs"])
+        else "add them to beliefs to have them varied"
+    )
+    return [
+        wrapped(f"what drives the verdicts: {'; '.join(effects)}"),
+        wrapped(f"held fixed, though they govern it: {inputs}. The decision does not vary them: {offer}"),
+        "",
+    ]
