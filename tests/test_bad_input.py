@@ -172,6 +172,8 @@ FILE_FAULTS: dict[str, tuple[bytes, str]] = {
     "comments only": (b"# nothing here\n", "holds no data"),
     "a list": (b"- 1\n- 2\n", "must be a mapping"),
     "not yaml": (b"name: [unclosed\n", "not valid YAML"),
+    "a tab": (CLAIMS_TEXT.replace("\n  seed:", "\n\tseed:", 1).encode(), "is indented with a tab; YAML indents with"),
+    "unclosed quote": (b'name: "claims\nrun: {seed: 1}\n', "scanning a quoted scalar that starts at line 1: is it"),
     "duplicate key": (CLAIMS_TEXT.replace("currency: EUR", "currency: EUR\nname: other").encode(), "appears twice"),
     "alias bomb": (
         b'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'

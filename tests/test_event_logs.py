@@ -6,11 +6,13 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import re
 import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from scalesim.cli import main
 from scalesim.evidence.calibrate import calibrate
@@ -131,12 +133,24 @@ def test_ambiguous_dates_are_refused_with_both_readings_unless_the_mapping_names
     err = capsys.readouterr().err
     assert "reads both ways" in err and "day 2, month 1 or month 2, day 1" in err and "%d.%m.%Y" in err
     assert not out.exists()
+    # the fix as printed, followed to the letter (issue 40 row 7: it named the log's column, which the mapping
+    # refuses; it names the mapping's key now)
+    followed, formats = tmp_path / "followed.yaml", {}
+    for _ in range(3):  # each refusal names one column's format; add it as printed, until the log reads
+        suggested = re.search(r"formats: \{(\w+): '([^']+)'\}", err)
+        assert suggested is not None and suggested[1] in ("start", "end")
+        formats[suggested[1]] = suggested[2]
+        followed.write_text(yaml.safe_dump({"formats": formats}))
+        if main(["calibrate", str(path), "--out", str(out), "--mapping", str(followed), "--force"]) == 0:
+            break
+        err = capsys.readouterr().err
+    assert out.exists() and set(formats) == {"start", "end"}
     mapping = tmp_path / "map.yaml"
     mapping.write_text("formats: {start: '%d.%m.%Y %H:%M:%S', end: '%d.%m.%Y %H:%M:%S'}\n")
     log = read_log(path, __import__("scalesim.evidence.log", fromlist=["Mapping"]).Mapping.read(mapping))
     assert set(log.events["start"].dt.strftime("%Y-%m-%d")) == {"2023-01-02"}
     mapping.write_text("formats: {start: '%m.%d.%Y %H:%M:%S', end: '%m.%d.%Y %H:%M:%S'}\n")
-    assert main(["calibrate", str(path), "--out", str(out), "--mapping", str(mapping)]) == 0  # the user said so
+    assert main(["calibrate", str(path), "--out", str(out), "--mapping", str(mapping), "--force"]) == 0  # as said
 
 
 def test_unparseable_timestamps_name_the_column_and_the_values_not_a_symptom(tmp_path, capsys):

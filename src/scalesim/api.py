@@ -19,7 +19,7 @@ from typing_extensions import Unpack
 from scalesim.about import CANONICAL
 from scalesim.errors import ScenarioError
 from scalesim.limits import DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS
-from scalesim.ops.check import ANNOUNCE_SECONDS, check_pilot, check_size, select_designs
+from scalesim.ops.check import Batch, check_batch, check_pilot, check_size, select_designs
 from scalesim.scenario.load import apply_override, check_analyses, is_portfolio, load_scenario, read_yaml
 from scalesim.scenario.load import validate as validate_raw
 from scalesim.scenario.schema import TODAY, Scenario
@@ -227,6 +227,7 @@ def experiment(
     key_metric: str = "retention",
     max_replications: int = 200,
     max_cases: int = DEFAULT_MAX_CASES,
+    max_runs: int = DEFAULT_MAX_RUNS,
     announce: Callable[[str], None] | None = None,
     command: Sequence[str] | None = None,
     report: bool = False,
@@ -234,7 +235,9 @@ def experiment(
 ) -> ExperimentResult:
     """Run (or resume) an experiment: designs x replications (x grid points), stored under ``out``.
 
-    ``announce`` receives one line with the expected size before a long experiment starts. ``report`` and
+    ``announce`` receives one line with the expected time on this machine before it starts; more than
+    ``max_runs`` production runs (designs x replications x points; with ``precision``, up to its
+    ``max_replications``) are refused before anything runs. ``report`` and
     ``workbook`` add the report and the workbook to the folder; ``command`` is recorded as what made it.
     """
     from scalesim.experiment.executors import Runner
@@ -259,9 +262,13 @@ def experiment(
         raise ScenarioError(f"--precision {precision}: must be a share between 0 and 1, e.g. 0.05")
     spec = ExperimentSpec(kind, resolved, names, replications, freeze_grid(grid), keep_weekly=kind != "sweep")
     size = spec.largest_run(max_cases)
-    runs = len(spec.points()) * replications
-    if announce is not None and size.seconds * runs > ANNOUNCE_SECONDS:
-        announce(f"{resolved.name}: {runs} runs, each {size.describe()}")
+    points = len(spec.points())
+    runner = Runner(jobs, scheduler, progress)
+    grid_points = f"{points:,} grid points x " if kind == "sweep" else ""
+    what = f"{kind} {resolved.name}: {grid_points}{replications:,} replications x {len(names)} design(s)"
+    up_to = points * max(replications, max_replications) if precision is not None else None
+    batch = Batch(what, points * replications, size.seconds, runner.workers, up_to)
+    check_batch(batch, max_runs, (up_to or batch.tasks) * len(names), announce)
     function = "compare" if kind == "compare" else "sweep" if kind == "sweep" else "replicate"
     arguments = (scenario, grid) if kind == "sweep" else (scenario,)
     call = command or library_call(
@@ -280,7 +287,7 @@ def experiment(
     return run_experiment(
         spec,
         out,
-        Runner(jobs, scheduler, progress),
+        runner,
         call,
         precision=precision,
         key_metric=key_metric,
@@ -422,10 +429,13 @@ def portfolio(
     command: Sequence[str] | None = None,
     report: bool = False,
     workbook: bool = False,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    announce: Callable[[str], None] | None = None,
 ) -> PortfolioResult:
-    """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value."""
+    """Replications of a portfolio scenario: the funnel, conversion, time to production, money and value.
+    ``announce`` receives the expected time on this machine before it starts."""
     from scalesim.experiment.executors import Runner
-    from scalesim.experiment.portfolio import operations_by_design, run_portfolio
+    from scalesim.experiment.portfolio import operations_by_design, portfolio_batch, run_portfolio
     from scalesim.experiment.store import library_call
     from scalesim.portfolio.load import load_portfolio
 
@@ -437,11 +447,13 @@ def portfolio(
     spec = load_portfolio(scenario, items)
     if replications < 2:
         raise ScenarioError(f"--replications {replications}: need at least 2 for a confidence interval")
-    operations = operations_by_design(spec, Path(scenario).resolve().parent)
+    runner = Runner(jobs, scheduler, progress)
+    base = Path(scenario).resolve().parent
+    check_batch(portfolio_batch(spec, base, replications, runner.workers), max_runs, replications, announce)
+    operations = operations_by_design(spec, base)
     call = command or library_call(
         "portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items, out=str(out)
     )
-    runner = Runner(jobs, scheduler, progress)
     sources = _sources(scenario, overrides=items)
     return run_portfolio(spec, operations, replications, out, runner, call, _writers(report, workbook), sources)
 
@@ -669,6 +681,7 @@ def breakeven(
     progress: bool = False,
     announce: Callable[[str], None] | None = None,
     max_cases: int = DEFAULT_MAX_CASES,
+    max_runs: int = DEFAULT_MAX_RUNS,
     command: Sequence[str] | None = None,
     report: bool = False,
     workbook: bool = False,
@@ -710,6 +723,7 @@ def breakeven(
         writers=_writers(report, workbook, breakeven_figure),
         sources=_sources(scenario, seed, days, overrides),
         announce=announce,
+        max_runs=max_runs,
     )
 
 

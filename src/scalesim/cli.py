@@ -191,6 +191,13 @@ def _replications(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--max-replications", type=COUNT, default=200, metavar="N", help="cap for --precision (200)")
     p.add_argument(
+        "--max-runs",
+        type=COUNT,
+        default=DEFAULT_MAX_RUNS,
+        metavar="N",
+        help=f"refuse more than N production runs, designs x replications x points (default {DEFAULT_MAX_RUNS:,})",
+    )
+    p.add_argument(
         "--key",
         default="retention",
         metavar="FIGURE",
@@ -277,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     portfolio.add_argument("--years", type=DAYS, help="years of proposals (default: the scenario's run.years)")
     portfolio.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     portfolio.add_argument("--replications", type=COUNT, default=20, metavar="R", help="replications (default 20)")
+    _max_runs(portfolio)
     portfolio.set_defaults(handler=cmd_portfolio)
 
     sens = sub.add_parser(
@@ -398,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     even.add_argument("--replications", type=COUNT, default=5, metavar="R", help="replications an evaluation (5)")
     even.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     even.add_argument("--days", type=DAYS, help="horizon in days")
+    _max_runs(even)
     even.add_argument(
         "--max-cases", type=COUNT, default=DEFAULT_MAX_CASES, metavar="N", help="refuse runs expected to exceed N cases"
     )
@@ -553,6 +562,7 @@ def _experiment(args: argparse.Namespace, kind: Kind, designs: list[str] | None,
         precision=args.precision,
         key_metric=args.key,
         max_replications=args.max_replications,
+        max_runs=args.max_runs,
         max_cases=args.max_cases,
         announce=_announce,
         **_writing(args),
@@ -670,6 +680,8 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             scheduler=args.scheduler,
             progress=not args.quiet,
+            max_runs=args.max_runs,
+            announce=_announce,
             **_writing(args),
         )
         return result
@@ -791,6 +803,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         announce=_announce,
         max_cases=args.max_cases,
+        max_runs=args.max_runs,
         **_writing(args),
     )
     folder = result.experiment.folder

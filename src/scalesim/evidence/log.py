@@ -200,7 +200,7 @@ def read_log(path: str | Path, mapping: Mapping | None = None) -> Log:
                 continue
             if empty.all():
                 raise ScenarioError(f"{path}: column {columns[f]!r} ({f}) is present but every value is empty")
-            parsed = parse_column(frame[f], columns[f], str(path), mapping.formats.get(f))
+            parsed = parse_column(frame[f], columns[f], str(path), mapping.formats.get(f), field=f)
             frame[f] = parsed.values
             notes.append(f"timestamps {parsed.reading}; times are the log's local clock time")
     frame = _instances(frame, notes)

@@ -41,8 +41,10 @@ class Parsed:
     reading: str
 
 
-def parse_column(values: pd.Series, column: str, source: str, fmt: str | None = None) -> Parsed:
-    """Every value of ``column`` read with one format: the mapping's ``fmt``, or the one its values imply."""
+def parse_column(values: pd.Series, column: str, source: str, fmt: str | None = None, field: str = "end") -> Parsed:
+    """Every value of ``column`` read with one format: the mapping's ``fmt``, or the one its values imply.
+    ``field`` is the timestamp the column holds (``enable``, ``start``, ``end``): a mapping names its format under
+    that key, so every hint says it."""
     present = values.dropna().astype(str).str.strip()
     present = present[present != ""]
     if present.empty:
@@ -52,7 +54,7 @@ def parse_column(values: pd.Series, column: str, source: str, fmt: str | None = 
     sample = present.drop_duplicates()
     if sample.str.match(r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}").any():  # year first: what does not parse is refused
         return Parsed(_iso(values, column, source), f"{column}: ISO 8601 (year first)")
-    fmt, reading = _infer(sample, column, source)
+    fmt, reading = _infer(sample, column, source, field)
     return Parsed(_with_format(values, column, source, fmt), f"{column}: {reading} ({fmt!r})")
 
 
@@ -95,7 +97,7 @@ def _refuse_unparsed(values: pd.Series, parsed: pd.Series, column: str, source: 
     )
 
 
-def _infer(sample: pd.Series, column: str, source: str) -> tuple[str, str]:
+def _infer(sample: pd.Series, column: str, source: str, field: str) -> tuple[str, str]:
     """The strftime format of a column of ``a.b.year [time]`` dates, from every distinct value."""
     parts = sample.str.extract(DATE.pattern)
     unmatched = parts[0].isna()
@@ -103,7 +105,7 @@ def _infer(sample: pd.Series, column: str, source: str) -> tuple[str, str]:
         first = sample[unmatched].iloc[0]
         raise ScenarioError(
             f"{source}: column {column!r}: {first!r} is not a timestamp this reader knows (ISO 8601, or day, month "
-            "and year with . / or -); name the column's format in the mapping: formats: {COLUMN: '%d.%m.%Y %H:%M'}"
+            f"and year with . / or -); name the column's format in the mapping: formats: {{{field}: '%d.%m.%Y %H:%M'}}"
         )
     separator = parts[1].iloc[0]
     if (parts[1] != separator).any():
@@ -123,7 +125,7 @@ def _infer(sample: pd.Series, column: str, source: str) -> tuple[str, str]:
         x, y = int(parts[0].iloc[0]), int(parts[2].iloc[0])
         raise ScenarioError(
             f"{source}: column {column!r}: every date reads both ways ({value!r} is day {x}, month {y} or month "
-            f"{x}, day {y}); name the format in the mapping: formats: {{{column}: "
+            f"{x}, day {y}); name the format in the mapping: formats: {{{field}: "
             f"'%d{separator}%m{separator}{year}{clock}'}} (day first) or '%m{separator}%d{separator}{year}{clock}'"
         )
     order = ("%d", "%m") if day_first else ("%m", "%d")

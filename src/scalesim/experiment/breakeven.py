@@ -36,7 +36,8 @@ from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, fre
 from scalesim.experiment.stats import paired_difference
 from scalesim.experiment.store import Writer, dumps, finish
 from scalesim.labels import field_words, number
-from scalesim.ops.check import select_designs
+from scalesim.limits import DEFAULT_MAX_RUNS
+from scalesim.ops.check import Batch, check_batch, estimate, select_designs
 from scalesim.scenario.load import apply_override, validate
 from scalesim.scenario.paths import field_type, locate
 from scalesim.scenario.schema import TODAY, Scenario
@@ -258,6 +259,13 @@ def default_range(scenario: Scenario, path: str, current: float) -> tuple[float,
     return _inside(scenario, path, current, low), _inside(scenario, path, current, high)
 
 
+CROSSING_EVALUATIONS = 15
+"""Evaluations a search typically needs after its three ends when the difference crosses zero: Brent's method to
+the value and to each end of its interval (8-20 on claims-triage's inputs)."""
+MOST_EVALUATIONS = 3 + 3 * 10
+"""What the estimate and the run limit allow for at most: the ends, then three roots of about ten steps each."""
+
+
 def run_breakeven(
     scenario: Scenario,
     design: str,
@@ -273,6 +281,7 @@ def run_breakeven(
     writers: Sequence[Writer] = (),
     sources: dict[str, str] | None = None,
     announce: Callable[[str], None] | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
 ) -> Breakeven:
     """Find where ``design``'s ``metric`` crosses ``against``'s (today's process: zero) as ``path`` varies."""
     select_designs(scenario, [design])
@@ -296,10 +305,20 @@ def run_breakeven(
     spec = ExperimentSpec("breakeven", scenario, designs, replications, keep_weekly=False, search=tuple(asked.items()))
     details = {"search": asked, "sources": sources or {}}
     search = Search(spec, path, design, against, metric, out, runner, command, details)
-    if announce is not None:
-        announce(f"break-even of {path} in [{low:g}, {high:g}]: {replications} replications an evaluation")
+    per_task = estimate(scenario, designs).seconds
+    what = f"breakeven of {path} in [{low:g}, {high:g}]: 3 evaluations x {replications} replication(s) first"
+    batch = Batch(what, 3 * replications, per_task, runner.workers, MOST_EVALUATIONS * replications)
+    check_batch(batch, max_runs, MOST_EVALUATIONS * replications * len(designs), announce)
     ends = [search.at(current), search.at(low), search.at(high)]
     increasing = ends[2].mean >= ends[1].mean
+    if announce is not None and (ends[1].mean > 0) != (ends[2].mean > 0):
+        more = Batch(
+            f"it crosses inside the range: about {CROSSING_EVALUATIONS} more evaluations x {replications}",
+            CROSSING_EVALUATIONS * replications,
+            per_task,
+            runner.workers,
+        )
+        announce(more.describe())
     width = high - low
 
     def root(shift: float) -> float | None:

@@ -34,7 +34,8 @@ from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import ExperimentResult, ExperimentSpec, freeze_points, run_experiment
 from scalesim.experiment.store import Writer, dumps, finish
 from scalesim.labels import short_money
-from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs, select_designs
+from scalesim.limits import DEFAULT_MAX_RUNS
+from scalesim.ops.check import Batch, check_batch, estimate, select_designs
 from scalesim.ops.streams import Streams
 from scalesim.scenario.beliefs import Beliefs
 from scalesim.scenario.load import check_analyses, world_refusal
@@ -278,14 +279,13 @@ def run_decision(
         )
     if samples < MIN_WORLDS:
         raise ScenarioError(f"--samples {samples}: decide needs at least {MIN_WORLDS} worlds (64 or more is usual)")
-    what = f"--samples {samples:,}: {samples:,} worlds x {len(names)} designs x {replications} replication(s)"
-    check_runs(scenario, what, samples * len(names) * replications, 1 + len(names), max_runs)
+    what = f"decide --samples {samples:,}: {samples:,} worlds x {len(names)} designs x {replications} replication(s)"
+    first = samples if full else first_batch(samples)
+    expected = first + math.ceil(UNSURE_SHARE * (samples - first))
+    per_world = estimate(scenario, [n for n in names if n != TODAY]).seconds
+    batch = Batch(what, expected * replications, per_world, runner.workers, samples * replications)
+    check_batch(batch, max_runs, samples * len(names) * replications, announce)
     worlds = draw_worlds(scenario, samples, scenario.run.seed)
-    if announce is not None:
-        announce(
-            f"decide: {len(worlds.names)} uncertain inputs, {samples} worlds x {len(names)} designs x "
-            f"{replications} replication(s) = {samples * len(names) * replications} production runs"
-        )
     spec = ExperimentSpec(
         "decide", scenario, names, replications, keep_weekly=False, explicit_points=freeze_points(worlds.values)
     )
@@ -320,6 +320,11 @@ FULL_UP_TO = 64
 FIRST_WORLDS = 48
 """The emulator learns from at least this many worlds before it is asked. With 32 of claims-triage's 200 it missed
 a world where another design won (EVPI 22 % low); with 48 it agreed to 0.5 %, simulating 71 worlds in all."""
+
+
+UNSURE_SHARE = 0.15
+"""The share of the worlds after the first batch the emulator is typically unsure of, for the estimate before a
+decision starts (claims-triage at 200 worlds: 22 of 150)."""
 
 
 def first_batch(samples: int) -> int:

@@ -39,6 +39,11 @@ class Runner:
     def describe(self) -> dict[str, Any]:
         return {"jobs": self.jobs or default_jobs(), "scheduler": self.scheduler}
 
+    @property
+    def workers(self) -> int:
+        """How many runs go at once (a cluster's own size is unknown here: its ``-j``, or this machine's cores)."""
+        return self.jobs or default_jobs()
+
 
 def run_tasks(
     tasks: Sequence[Any],

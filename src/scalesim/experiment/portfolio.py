@@ -25,6 +25,7 @@ from scalesim.experiment.parts import PartStore, complete
 from scalesim.experiment.stats import CONFIDENCE, mean_ci, paired_difference
 from scalesim.experiment.store import Writer, finish, new_manifest, read_manifest, result_folder
 from scalesim.experiment.tasks import TaskOutput, replication_seed, task_key
+from scalesim.ops.check import CASE_PASS_IN_PROBES, Batch, case_pass_seconds, estimate
 from scalesim.ops.run import simulate
 from scalesim.ops.streams import Streams
 from scalesim.portfolio.measures import FIGURES, archive_series, figures, simulate_portfolio
@@ -47,6 +48,25 @@ def operations_by_design(spec: PortfolioScenario, base_dir: Path) -> Operations:
     designs = tuple(dict.fromkeys(rule.design for rule in link.rules))
     vary = tuple((field, json.dumps(p.model_dump(mode="json"), sort_keys=True)) for field, p in link.vary.items())
     return dict(_operations(str(path), designs, link.days, link.variants, vary, spec.run.seed))
+
+
+REPLICATION_IN_PROBES = 2.0
+"""CPU of one portfolio replication (its initiatives over the years), in units of the machine probe
+(:func:`scalesim.ops.check.probe`): ~0.05 s at a 26 ms probe for the bundled portfolios."""
+
+
+def portfolio_batch(spec: PortfolioScenario, base_dir: Path, replications: int, workers: int) -> Batch:
+    """What a portfolio will cost on this machine: its operations' production runs (in this process, before the
+    replications), then the replications on the workers."""
+    link = spec.operations
+    scenario = _load(str((base_dir / link.scenario).resolve()), [f"run.horizon_days={link.days}"])
+    designs = list(dict.fromkeys(rule.design for rule in link.rules if rule.design in scenario.designs))
+    operations = link.variants * estimate(scenario, designs).seconds
+    per = REPLICATION_IN_PROBES * case_pass_seconds() / CASE_PASS_IN_PROBES
+    what = (
+        f"portfolio {spec.name}: {link.variants} operations x {len(designs)} designs, then {replications} replications"
+    )
+    return Batch(what, replications, per, workers, serial_seconds=operations)
 
 
 def operations_as_data(operations: Operations) -> dict[str, list[dict[str, Any]]]:

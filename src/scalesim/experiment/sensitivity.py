@@ -27,7 +27,8 @@ from scalesim.experiment import atomic
 from scalesim.experiment.executors import Runner
 from scalesim.experiment.experiment import METRICS, ExperimentResult, ExperimentSpec, freeze_points, run_experiment
 from scalesim.experiment.store import Writer, finish
-from scalesim.ops.check import DEFAULT_MAX_RUNS, check_runs
+from scalesim.limits import DEFAULT_MAX_RUNS
+from scalesim.ops.check import Batch, check_batch, estimate
 from scalesim.scenario.load import check_analyses
 from scalesim.scenario.schema import Scenario, Sensitivity, UncertainParameter
 
@@ -218,15 +219,13 @@ def run_sensitivity(
     if method != "oat" and samples < 2:
         raise ScenarioError(f"--samples {samples}: {method} needs at least 2")
     points = model_runs(method, spec, samples)
-    what = f"--samples {samples:,}: {method} of {len(spec.parameters)} parameters, {points:,} points x {replications}"
-    check_runs(scenario, f"{what} replication(s)", points * replications, 2, max_runs)
+    what = (
+        f"sensitivity --samples {samples:,}: {method} of {len(spec.parameters)} parameters, {points:,} points x "
+        f"{replications} replication(s)"
+    )
+    cost = Batch(what, points * replications, estimate(scenario, [spec.design]).seconds, runner.workers)
+    check_batch(cost, max_runs, points * replications, announce)
     plan = sample(method, spec, samples, scenario.run.seed)
-    runs = len(plan.points) * replications
-    if announce is not None:
-        announce(
-            f"{method}: {len(spec.parameters)} parameters, {len(plan.points)} sample points x "
-            f"{replications} replication(s) = {runs} model runs"
-        )
     exp_spec = ExperimentSpec(
         "sensitivity",
         scenario,

@@ -5,23 +5,32 @@ and every ratio to it (retention) becomes an artefact — 11,502 % in one user's
 with the team, its offered load and the staff or sample share that would serve it.
 
 The run-size estimate is refused beyond a limit the user can raise, so a typo in a rate or horizon ends in one
-line instead of an out-of-memory crash half an hour later. The per-case costs are measured by
-``benchmarks/`` on this kind of machine: about 60 microseconds per case and environment for the bundled scenarios
-(a 547,682-case claims-triage year at ten times its volume took 77 s for a 10 % pilot sample and two designs).
+line instead of an out-of-memory crash half an hour later. Time is estimated for this machine: a fixed piece of
+Python (:func:`probe`) is timed once, and a case's pass through an environment costs a measured multiple of it
+(:data:`CASE_PASS_IN_PROBES`); every batch command says its estimate before it starts, and
+``benchmarks/bench_estimate.py`` checks it against the measured time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import heapq
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from scalesim.errors import ScenarioError
-from scalesim.limits import DEFAULT_MAX_CASES, DEFAULT_MAX_RUNS
+from scalesim.limits import DEFAULT_MAX_CASES
 from scalesim.ops.capacity import base_adoption, expected_flow, team_loads
 from scalesim.scenario.paths import suggest
 from scalesim.scenario.schema import TODAY, Scenario
 
-SECONDS_PER_CASE_PASS = 60e-6
+CASE_PASS_IN_PROBES = 5.4e-4
+"""CPU a case's pass through one environment costs, in units of :func:`probe`'s CPU: the bundled scenarios' runs
+measured against the probe on the same machine (10-18 us a case pass at a 26 ms probe; their geometric mean).
+Multiplying by this machine's probe makes the estimate this machine's, not the one it was measured on."""
+WORKER_START_SECONDS = 1.5
+"""CPU a worker process spends before its first run (imports, the scenario), in the estimate of a batch."""
 BYTES_PER_CASE = 200 + 150  # the shared draws, plus one environment's ledger and state
 BYTES_PER_CASE_PASS = 150
 MIN_PILOT_CASES = 20
@@ -40,7 +49,8 @@ class Estimate:
 
     @property
     def seconds(self) -> float:
-        return self.cases * (self.environments - 1 + self.pilot_share) * SECONDS_PER_CASE_PASS
+        """CPU seconds of one run on this machine (see :data:`CASE_PASS_IN_PROBES`)."""
+        return self.cases * (self.environments - 1 + self.pilot_share) * case_pass_seconds()
 
     @property
     def bytes(self) -> float:
@@ -49,8 +59,71 @@ class Estimate:
     def describe(self) -> str:
         return (
             f"about {self.cases:,} cases x {self.environments} environments: "
-            f"up to ~{_duration(self.seconds)} and ~{_size(self.bytes)} per run"
+            f"~{_duration(self.seconds)} of CPU and ~{_size(self.bytes)} per run"
         )
+
+
+@functools.cache
+def case_pass_seconds() -> float:
+    """This machine's CPU seconds for a case's pass through one environment (measured once per process)."""
+    return CASE_PASS_IN_PROBES * min(probe(), probe())
+
+
+def probe(n: int = 60_000) -> float:
+    """CPU seconds of a fixed piece of pure Python shaped like a simulation's inner loop (a heap of timed events
+    and a dictionary of state): ~26 ms on the machine the constants were measured on."""
+    started = time.process_time()
+    heap: list[tuple[int, int]] = []
+    state: dict[int, int] = {}
+    for i in range(n):
+        heapq.heappush(heap, ((i * 7919) % 1000, i))
+        state[i & 1023] = i
+        if len(heap) > 64:
+            heapq.heappop(heap)
+    return time.process_time() - started
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a batch of runs will cost on this machine: CPU in all, and wall time on its workers."""
+
+    what: str
+    tasks: int  # a task: one replication of one point, every environment of it
+    task_seconds: float
+    workers: int
+    up_to_tasks: int | None = None  # a batch that stops early (precision, an emulator): at most this many
+    serial_seconds: float = 0.0  # work done in this process before the tasks (a portfolio's operations)
+
+    @property
+    def cpu(self) -> float:
+        return self.serial_seconds + self.tasks * self.task_seconds + self.workers * WORKER_START_SECONDS
+
+    @property
+    def wall(self) -> float:
+        parallel = self.tasks * self.task_seconds / max(1, min(self.workers, self.tasks))
+        return self.serial_seconds + parallel + WORKER_START_SECONDS
+
+    def describe(self) -> str:
+        more = ""
+        if self.up_to_tasks is not None and self.up_to_tasks > self.tasks:
+            most = self.up_to_tasks * self.task_seconds
+            more = f" (up to ~{_duration(most)} of CPU if it needs all {self.up_to_tasks:,})"
+        return (
+            f"{self.what}: expect ~{_duration(self.cpu)} of CPU, ~{_duration(self.wall)} on {self.workers} "
+            f"worker(s) on this machine{more}"
+        )
+
+
+def check_batch(batch: Batch, max_runs: int, runs: int, announce: Callable[[str], None] | None = None) -> None:
+    """Refuse a batch of more than ``max_runs`` production runs with its estimate, before anything runs; say the
+    estimate of the others before they start."""
+    if runs > max_runs:
+        raise ScenarioError(
+            f"{batch.what} = {runs:,} production runs, ~{_duration(batch.cpu)} of CPU on this machine; the limit "
+            f"is {max_runs:,} runs — ask for fewer, or raise the limit with --max-runs N"
+        )
+    if announce is not None:
+        announce(batch.describe())
 
 
 def _duration(seconds: float) -> str:
@@ -83,18 +156,6 @@ def check_size(scenario: Scenario, designs: Sequence[str], max_cases: int = DEFA
             "shorten the horizon (--days), or raise the limit with --max-cases N"
         )
     return guess
-
-
-def check_runs(scenario: Scenario, what: str, runs: int, environments: int, max_runs: int = DEFAULT_MAX_RUNS) -> None:
-    """Refuse an analysis of ``runs`` runs (each of ``environments`` passes over the cases) above ``max_runs``,
-    with the estimate of its CPU time, before anything is drawn or run."""
-    if runs <= max_runs:
-        return
-    per_run = Estimate(estimate(scenario, ()).cases, environments, scenario.pilot.sample_share).seconds
-    raise ScenarioError(
-        f"{what} = {runs:,} production runs, about {_duration(runs * per_run)} of CPU; the limit is "
-        f"{max_runs:,} runs — ask for fewer, or raise the limit with --max-runs N"
-    )
 
 
 def check_pilot(scenario: Scenario) -> None:

@@ -132,7 +132,7 @@ def read_mapping(path: str | Path, what: str = "scenario file") -> dict[str, Any
         message = str(exc)
         raise ScenarioError(message if message.startswith(f"{p}:") else f"{p}: {message}") from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
+        raise ScenarioError(f"{p}: {_yaml_problem(exc, text)}") from None
     except RecursionError:
         raise ScenarioError(f"{p}: nested too deeply to read; no scenario needs that") from None
     finally:
@@ -140,3 +140,23 @@ def read_mapping(path: str | Path, what: str = "scenario file") -> dict[str, Any
     if not isinstance(data, dict):
         raise ScenarioError(f"{p}: a {what} must be a mapping of fields, got {type(data).__name__}")
     return data
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """What is wrong with the YAML, in the user's terms where a common slip explains it (a tab, an unclosed
+    quote or bracket), with the line; otherwise the parser's own words."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    where = f"line {line}" if line is not None else "the file"
+    tabs = [i + 1 for i, row in enumerate(text.splitlines()) if row[: len(row) - len(row.lstrip())].count("\t")]
+    if tabs and (line is None or line in tabs or "\t" in str(exc) or "cannot start any token" in str(exc)):
+        first = tabs[0] if line is None or line not in tabs else line
+        return (
+            f"line {first} is indented with a tab; YAML indents with spaces only: replace the tab with spaces "
+            "(two per level, as the bundled scenarios do)"
+        )
+    said = " ".join(str(getattr(exc, "problem", "") or exc).split())
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None and start.line + 1 != line:  # where the unclosed thing began
+        said += f" ({context.removeprefix('while ')} that starts at line {start.line + 1}: is it closed?)"
+    return f"not valid YAML at {where}: {said}" if said else f"not valid YAML at {where}"
