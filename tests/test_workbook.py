@@ -9,6 +9,7 @@ import pytest
 
 import scalesim
 from scalesim.cli import main
+from scalesim.labels import CAUSES
 from scalesim.report.workbook import WORKBOOK
 
 from conftest import SCENARIOS
@@ -35,6 +36,9 @@ def run_book(tmp_path_factory):
 def test_a_run_workbook_has_a_formatted_sheet_for_each_table(run_book):
     _, book = run_book
     assert list(book) == ["Summary", "Designs", "Erosion", "Costs", "Teams", "Money by month", "Assumptions"]
+    money = book["Money by month"]
+    header = money.iloc[money.index[money.iloc[:, 0] == "design"][0]].tolist()
+    assert "first day (from go-live)" in header and "value (EUR)" in header  # a day is not in EUR (issue 40 row 9)
     assert book["Summary"].iloc[0, 0].startswith("claims-triage: how much of the pilot's value survives")
 
 
@@ -57,7 +61,11 @@ def test_the_erosion_sheet_walks_from_the_pilot_to_production(run_book):
     rows = erosion.iloc[header + 1 :].dropna(subset=[0]).set_index(0)
     for column, name in ((1, "bolt_on"), (2, "redesigned")):
         values = rows[column].dropna().astype(float)
-        assert values["pilot value per case"] + values.iloc[1:-1].sum() == pytest.approx(values.iloc[-1])
+        # + lost, - kept: the same sign as the text output's erosion (issue 40 row 9: they were opposite)
+        assert values["pilot value per case"] - values.iloc[1:-1].sum() == pytest.approx(values.iloc[-1])
+        for cause, value in summary["designs"][name]["erosion"].items():
+            if abs(value) > 1e-12:
+                assert values[CAUSES[cause].text] == pytest.approx(value)
         assert values.iloc[-1] == pytest.approx(summary["designs"][name]["production"]["value_per_case"])
 
 

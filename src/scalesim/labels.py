@@ -66,7 +66,13 @@ FIELDS: dict[str, Label] = {
     "npv": Label("net present value", "currency", "money", "value less costs over the run, discounted to the decision"),
     "net_value_run": Label("net value over the run", "currency", "money", "undiscounted"),
     "payback_day": Label("payback", "day", "day", "days after go-live until cumulative net value is not negative"),
-    "time_to_value_days": Label("time to value", "day", "day", "days after go-live until a month pays its way"),
+    "time_to_value_days": Label(
+        "covers its running costs from",
+        "day",
+        "day",
+        "days after go-live until a month's value covers that month's running costs (the build is not counted: "
+        "a design can cover its running costs and still never pay back)",
+    ),
     "lead_time_mean": Label("lead time, mean", "days", "days", "arrival to the decision"),
     "lead_time_p90": Label("lead time, 90th percentile", "days", "days", "nine in ten cases are decided sooner"),
     "cases": Label("cases", "cases", "count"),

@@ -277,7 +277,7 @@ def run_erosion(summary: RunSummary) -> Table:
     designs = [(n, d) for n, d in summary["designs"].items() if not d["today"]]
     causes = [c for c in EROSION_CAUSES if any(abs(d["erosion"][c]) > 1e-12 for _, d in designs)]
     rows: list[list[Cell]] = [["pilot value per case", *(d["pilot"]["value_per_case"] for _, d in designs)]]
-    rows += [[CAUSES[c].text, *(-d["erosion"][c] for _, d in designs)] for c in causes]
+    rows += [[CAUSES[c].text, *(d["erosion"][c] for _, d in designs)] for c in causes]
     rows.append(["production value per case", *(d["production"]["value_per_case"] for _, d in designs)])
     return Table(
         "Where the pilot's value goes, per case",
@@ -286,7 +286,8 @@ def run_erosion(summary: RunSummary) -> Table:
         currency=summary["currency"],
         note=(
             f"{summary['currency']} a case, on the same cases in pilot and production; a cause's row is what it took "
-            "(negative) or gave back (positive) between the pilot's value and production's"
+            "from the pilot's value (+ lost) or gave back (- kept), as the erosion of the text output: the pilot's "
+            "value minus every row is production's"
         ),
         name="Erosion",
     )
@@ -385,20 +386,19 @@ def experiment_erosion(data: dict[str, Any]) -> Table:
     causes = [c for c in EROSION_CAUSES if any(abs(d[f"erosion_{c}"]["mean"] or 0.0) > 1e-12 for _, d in designs)]
     rows: list[list[Cell]] = [["pilot value per case", *(_estimate(d["pilot_value_per_case"]) for _, d in designs)]]
     for c in causes:
-        rows.append([CAUSES[c].text, *(_negated(_estimate(d[f"erosion_{c}"])) for _, d in designs)])
+        rows.append([CAUSES[c].text, *(_estimate(d[f"erosion_{c}"]) for _, d in designs)])
     rows.append(["production value per case", *(_estimate(d["production_value_per_case"]) for _, d in designs)])
     return Table(
         "Where the pilot's value goes, per case",
         [Column(""), *(Column(n, "money_per_case") for n, _ in designs)],
         rows,
         currency=data["currency"],
-        note=f"{data['currency']} a case, mean ± 95% half-width; a cause's row is what it took (negative)",
+        note=(
+            f"{data['currency']} a case, mean ± 95% half-width; a cause's row is what it took from the pilot's value "
+            "(+ lost) or gave back (- kept), as in the text output"
+        ),
         name="Erosion",
     )
-
-
-def _negated(e: Estimate) -> Estimate:
-    return Estimate(None if e.mean is None else -e.mean, e.half_width)
 
 
 COMPARED_WORDS = {

@@ -144,7 +144,10 @@ def _figure_rows(
         ("  net present value", [fmt(get(d, "npv"), "money") for d in designs]),
         ("  net value, undiscounted", [fmt(get(d, "net_value_run"), "money") for d in designs]),
         ("  payback (days after go-live)", [fmt(get(d, "payback_day"), "day") for d in designs]),
-        ("  time to value (days)", [fmt(get(d, "time_to_value_days"), "day") for d in designs]),
+        (
+            "  covers running costs (days after go-live)",
+            [fmt(get(d, "time_to_value_days"), "day") for d in designs],
+        ),
         ("lead time mean (days)", [fmt(get(d, "lead_time_mean"), "days") for d in designs]),
         ("lead time p90 (days)", [fmt(get(d, "lead_time_p90"), "days") for d in designs]),
     ]

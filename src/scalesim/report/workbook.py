@@ -170,12 +170,7 @@ MONEY_KINDS = {"design": "text", "month": "count", "start_day": "day"}
 def _frame(sheet: Worksheet, frame: pd.DataFrame, manifest: dict[str, Any]) -> None:
     """A run's money by month, with its columns in words and money formatted."""
     currency = manifest["resolved_scenario"]["currency"]
-    columns = [
-        Column(
-            MONEY_WORDS.get(c, c.replace("_", " ")), "text" if c == "design" else "count" if c == "month" else "money"
-        )
-        for c in frame.columns
-    ]
+    columns = [Column(MONEY_WORDS.get(c, c.replace("_", " ")), MONEY_KINDS.get(c, "money")) for c in frame.columns]
     rows = [list(row) for row in frame.itertuples(index=False)]
     _table(sheet, Table(f"Money by month ({currency})", columns, rows, currency=currency))
 
