@@ -239,7 +239,8 @@ def test_every_measured_field_takes_its_posterior_mean_and_says_so(tmp_path: Pat
 def test_a_second_pilot_replaces_the_first_pilots_note_not_the_original_source(tmp_path: Path) -> None:
     first = tmp_path / "first.yaml"
     first.write_text(update_scenario(CLAIMS, _pilot(tmp_path / "a.csv", _cases(20, followed=[1] * 20))).text)
-    second = update_scenario(first, _pilot(tmp_path / "b.csv", _cases(30, followed=[1] * 15 + [0] * 15))).text
+    rows = [{"case": f"B{i}", "followed": int(i < 15)} for i in range(30)]  # other cases than a.csv's
+    second = update_scenario(first, _pilot(tmp_path / "b.csv", rows)).text
     line = next(x for x in second.splitlines() if x.strip().startswith("with_owner:") and "posterior" in x)
     assert "after pilot b.csv (30 cases); was workers deviate" in line and "a.csv" not in line
 
@@ -331,3 +332,23 @@ def test_the_output_says_which_numbers_a_pilot_measured_and_flags_one_set_apart(
     assert "still assumptions: adoption without an owner 0.45" in out
     assert main(["run", str(CLAIMS), *options]) == 0
     assert "measured by pilot" not in capsys.readouterr().out  # no evidence, no line
+
+
+def test_a_pilot_file_with_cases_already_measured_is_refused_naming_one(tmp_path: Path, capsys) -> None:
+    """Issue 40 row 2: a different file (another SHA-256) whose cases overlap an earlier pilot's, for the same
+    input, would count those cases twice. Other cases, or the same cases measured for another input, are fine."""
+    first = _pilot(tmp_path / "a.csv", _cases(20, followed=[1] * 20))
+    after = tmp_path / "after.yaml"
+    assert main(["update", str(CLAIMS), str(first), "--out", str(after)]) == 0
+    overlapping = [{"case": f"C{i}", "followed": 0} for i in range(15, 35)]  # C15..C19 were measured before
+    second = _pilot(tmp_path / "b.csv", overlapping)
+    capsys.readouterr()
+    twice = tmp_path / "twice.yaml"
+    assert main(["update", str(after), str(second), "--out", str(twice)]) == 2
+    err = capsys.readouterr().err
+    assert "5 of its cases measured for 'followed' were already measured in a.csv" in err and "'C15'" in err
+    assert not twice.exists()
+    fresh = _pilot(tmp_path / "c.csv", [{"case": f"C{i}", "followed": 0} for i in range(20, 40)])
+    assert main(["update", str(after), str(fresh), "--out", str(twice)]) == 0
+    other_input = _pilot(tmp_path / "d.csv", _cases(20, exception=[0] * 18 + [1, 1]))  # the same ids, another input
+    assert main(["update", str(twice), str(other_input), "--out", str(tmp_path / "three.yaml")]) == 0

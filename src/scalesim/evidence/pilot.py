@@ -19,9 +19,11 @@ correlated input's own measurement would move it).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,19 @@ class Observed:
     cases: int
     value: float
     spread: float | None  # a mean's sample standard deviation (None for a share)
+    ids: tuple[str, ...] = ()  # the identifiers of the cases measured
+
+
+def case_hashes(ids: Sequence[str]) -> str:
+    """The cases' identifiers as the evidence keeps them: 8 bytes of each one's SHA-256, sorted, in base64 (the
+    identifiers themselves stay in the pilot's file; two files' overlap is still seen)."""
+    digests = sorted({hashlib.sha256(i.encode()).digest()[:8] for i in ids})
+    return base64.b64encode(b"".join(digests)).decode()
+
+
+def _hash_set(text: str) -> set[bytes]:
+    raw = base64.b64decode(text)
+    return {raw[i : i + 8] for i in range(0, len(raw), 8)}
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ def read_pilot(path: str | Path, beliefs: Beliefs) -> PilotData:
         if column == case:
             continue
         name, measurement = by_key[_key(column)]
-        observed.append(_observe(path, column, frame[column], name, measurement))
+        observed.append(_observe(path, column, frame[column], name, measurement, ids))
     if not observed:
         raise ScenarioError(f"{path}: no measurement column, only the case identifiers")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -122,7 +137,7 @@ def _first(mask: pd.Series) -> int:
     return int(np.flatnonzero(mask.to_numpy())[0])
 
 
-def _observe(path: Path, column: str, raw: pd.Series, name: str, measurement: Measurement) -> Observed:
+def _observe(path: Path, column: str, raw: pd.Series, name: str, measurement: Measurement, ids: pd.Series) -> Observed:
     text = raw.astype("string").str.strip().str.lower()
     given = text.notna() & (text != "")
     values = text[given]
@@ -150,7 +165,8 @@ def _observe(path: Path, column: str, raw: pd.Series, name: str, measurement: Me
             "pilot's result is evidence"
         )
     spread = float(np.std(numbers, ddof=1)) if measurement.kind == "mean" else None
-    return Observed(name, column, len(numbers), float(np.mean(numbers)), spread)
+    measured = tuple(str(i) for i in ids[given])
+    return Observed(name, column, len(numbers), float(np.mean(numbers)), spread, measured)
 
 
 def posterior(prior: Any, measurement: Measurement, seen: Observed) -> tuple[Any, str]:
@@ -222,6 +238,7 @@ def update(beliefs: Beliefs, data: PilotData, shown: str) -> tuple[dict[str, Any
             method=method,
             prior=moments(prior),
             posterior=moments(new),
+            case_hashes=case_hashes(seen.ids),
         )
         source = (
             f"pilot {shown}, {seen.cases} cases: {seen.value:.4g} observed; prior mean {record.prior.mean:.4g} "
@@ -230,6 +247,24 @@ def update(beliefs: Beliefs, data: PilotData, shown: str) -> tuple[dict[str, Any
         updated[seen.input] = new.model_copy(update={"source": source[:200]})
         evidence.append(record)
     return updated, evidence
+
+
+def _no_case_twice(beliefs: Beliefs, data: PilotData, path: Path, pilot: str | Path) -> None:
+    """Refuse a pilot file that measures a case an earlier pilot already measured for the same input: the case
+    would count twice (the beliefs narrowed again by a result they already hold)."""
+    for seen in data.observed:
+        hashed = {hashlib.sha256(i.encode()).digest()[:8]: i for i in seen.ids}
+        for record in beliefs.evidence:
+            if record.input != seen.input or not record.case_hashes:
+                continue
+            both = [hashed[h] for h in _hash_set(record.case_hashes) if h in hashed]
+            if both:
+                raise ScenarioError(
+                    f"{pilot}: {len(both):,} of its cases measured for {seen.column!r} were already measured in "
+                    f"{record.file} ({path} beliefs.evidence), e.g. case {sorted(both)[0]!r}: they would count "
+                    "twice; give only new cases (or, if these are other cases with the same identifiers, give "
+                    "them identifiers of their own)"
+                )
 
 
 @dataclass(frozen=True)
@@ -260,6 +295,7 @@ def update_scenario(path: str | Path, pilot: str | Path) -> PilotUpdate:
             f"{seen.cases:,} cases of {seen.column!r}, SHA-256 {seen.sha256[:12]}...): updating again would count "
             "the same cases twice; update the original scenario, or give new cases"
         )
+    _no_case_twice(scenario.beliefs, data, path, pilot)
     updated, evidence = update(scenario.beliefs, data, Path(pilot).name)
     text = with_updated_beliefs(path, updated, evidence)
     source = f"{path} updated with {Path(pilot).name}"

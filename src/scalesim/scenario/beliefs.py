@@ -285,6 +285,11 @@ class Evidence(BaseModel):
     method: Label
     prior: Moments
     posterior: Moments
+    case_hashes: Annotated[str, Field(max_length=2_000_000, pattern=r"^[A-Za-z0-9+/=]*$")] | None = Field(
+        None,
+        description="the measured cases' identifiers, hashed (8 bytes of SHA-256 each, sorted, base64): a later "
+        "pilot file with any of the same cases for this input is refused",
+    )
 
 
 class Correlation(BaseModel):
