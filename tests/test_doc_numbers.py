@@ -104,3 +104,19 @@ def test_the_readme_tour_is_the_canonical_runs_output() -> None:
     block = readme[start : readme.index("```", start)].rstrip("\n")
     printed = run_summary(_run_summary())  # type: ignore[arg-type]
     assert block == printed.rstrip("\n")
+
+
+def test_staff_time_is_measured_utilisation_times_staff() -> None:
+    """The FTE rows (issue 40, "capacity in FTE"): each team's busy staff-equivalents, summed for the design."""
+    from scalesim.report.text import STAFF_TIME, staff_time_rows
+
+    summary = _run_summary()
+    rows = dict(staff_time_rows(summary))  # type: ignore[arg-type]
+    for j, design in enumerate(summary["designs"].values()):
+        total = 0.0
+        for team, load in design["capacity"].items():
+            busy = load["utilisation"] * load["staff"]
+            total += busy
+            assert rows[f"  {team}"][j] == f"{busy:,.1f} of {load['staff']:,}"
+        staff = sum(load["staff"] for load in design["capacity"].values())
+        assert rows[STAFF_TIME][j] == f"{total:,.1f} of {staff:,}"

@@ -312,12 +312,20 @@ def run_costs(summary: RunSummary) -> Table:
 def run_loads(summary: RunSummary) -> Table:
     """Each team's expected load and measured utilisation, pilot and each design."""
     rows: list[list[Cell]] = [
-        ["pilot", team, load["staff"], load["offered_load"], None, "no"]
+        ["pilot", team, load["staff"], load["offered_load"], None, None, "no"]
         for team, load in summary["pilot_capacity"].items()
     ]
     for name, d in summary["designs"].items():
         rows += [
-            [name, team, load["staff"], load["offered_load"], load["utilisation"], _yes(load["overloaded"])]
+            [
+                name,
+                team,
+                load["staff"],
+                load["offered_load"],
+                load["utilisation"],
+                None if load["utilisation"] is None else load["utilisation"] * load["staff"],
+                _yes(load["overloaded"]),
+            ]
             for team, load in d["capacity"].items()
         ]
     return Table(
@@ -328,10 +336,15 @@ def run_loads(summary: RunSummary) -> Table:
             Column("staff", "count"),
             Column("offered load", "percent"),
             Column("measured utilisation", "percent"),
+            Column("staff time used (FTE)", "number"),
             Column("overloaded (queue grows without bound)"),
         ],
         rows,
-        note="offered load: the work a team is given as a share of its staff's time (100% or more: overloaded)",
+        note=(
+            "offered load: the work a team is given as a share of its staff's time (100% or more: overloaded); "
+            "staff time used: measured utilisation x staff, the full-time equivalents the design's cases keep busy "
+            "(today's process is not simulated: not time saved against it)"
+        ),
         name="Teams",
     )
 

@@ -231,9 +231,49 @@ def run_summary(summary: RunSummary) -> str:
         f"{summary['cases']:,} cases ({same})"
     )
     rows = _figure_rows([dict(d) for d in summary["designs"].values()], summary["currency"], get, fmt)
+    rows += staff_time_rows(summary)
     notes = run_notes(summary)
     lead = wrapped(run_lead(summary))
     return lead + "\n\n" + render(head, names, rows) + "\n\n" + "\n".join(wrapped(note) for note in notes)
+
+
+STAFF_TIME = "staff time the cases take (FTE, of staff)"
+"""The row of a run's table that turns each team's measured utilisation into full-time equivalents."""
+
+
+def staff_time_rows(summary: RunSummary) -> list[Row]:
+    """Each team's measured utilisation x its staff: the full-time equivalents the design's cases keep busy
+    (how operations budgets count), with the staff it has; a total first. Today's process is not simulated, so
+    these are not hours saved against it."""
+    designs = list(summary["designs"].values())
+    teams = list(dict.fromkeys(team for d in designs for team in d["capacity"]))
+    if not teams:
+        return []
+
+    def used(d: Any, team: str) -> float | None:
+        load = d["capacity"].get(team)
+        return None if load is None or load.get("utilisation") is None else load["utilisation"] * load["staff"]
+
+    def cell(busy: float | None, staff: int) -> str:
+        return "-" if busy is None else f"{busy:,.1f} of {staff:,}"
+
+    totals = []
+    for d in designs:
+        found = [(used(d, t), d["capacity"][t]["staff"]) for t in teams if t in d["capacity"]]
+        known = [(b, st) for b, st in found if b is not None]
+        totals.append(cell(sum(b for b, _ in known), sum(st for _, st in known)) if known and not d["today"] else "-")
+    rows: list[Row] = [(STAFF_TIME, totals)]
+    for team in teams:
+        rows.append(
+            (
+                f"  {team}",
+                [
+                    "-" if team not in d["capacity"] else cell(used(d, team), d["capacity"][team]["staff"])
+                    for d in designs
+                ],
+            )
+        )
+    return rows
 
 
 def wrapped(note: str, width: int = 118) -> str:
@@ -249,7 +289,15 @@ def run_notes(summary: RunSummary, signs: bool = True) -> list[str]:
     """What a reader must know before trusting a figure: how erosion is signed (``signs``), what a positive
     ``caught`` means, undefined or >100 % retention, money that does not pay, overloaded teams, monitoring's false
     alarms. A note that holds for several designs is said once, naming them."""
-    notes = [f"erosion per case: {EROSION_SIGNS}; prevented loss is not part of any value"] if signs else []
+    notes = (
+        [
+            f"erosion per case: {EROSION_SIGNS}; prevented loss is not part of any value",
+            "staff time: each team's measured utilisation x its staff, in full-time equivalents; today's process is "
+            "not simulated, so it is the time the design's cases take, not time saved against today",
+        ]
+        if signs
+        else []
+    )
     said: dict[str, list[str]] = {}
     for name, d in summary["designs"].items():
         found = []
