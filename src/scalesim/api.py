@@ -111,6 +111,19 @@ def _sources(
     return sources_for(scenario, _items(seed, days, overrides))
 
 
+def field_value(scenario: Scenario, path: str) -> Any:
+    """The value the field ``path`` has in ``scenario`` (its default where the file leaves it out); a path that
+    names no field is refused as ``--set`` refuses it."""
+    from scalesim.scenario.paths import locate
+
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    container, key = locate(raw, path, Scenario, create=False)
+    value = container.get(key) if isinstance(container, dict) else container[key]
+    if value is None or isinstance(value, dict | list):
+        raise ScenarioError(f"{path}: not a single value in scenario {scenario.name!r} (it is {value!r}); name a field")
+    return value
+
+
 def stored_scenario(folder: str | Path) -> Scenario:
     """The resolved scenario a stored result was made from (its manifest's), to run it again or vary it."""
     from scalesim.experiment.store import read_manifest

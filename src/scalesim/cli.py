@@ -269,6 +269,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(handler=cmd_sweep)
 
+    keep = sub.add_parser(
+        "keep",
+        parents=experiment_parents,
+        help="what keeping one thing as it is costs: a design against its variant, paired, with the interval",
+    )
+    keep.add_argument(
+        "--instead",
+        required=True,
+        metavar="PATH=VALUE",
+        help="the change not made, e.g. designs.redesigned.approval.committee.every_days=1 (keeping weekly "
+        "approvals instead of daily ones)",
+    )
+    keep.set_defaults(handler=cmd_keep)
+
     portfolio = sub.add_parser(
         "portfolio",
         parents=[OVERRIDES, OUTPUT, EXECUTOR],
@@ -666,6 +680,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     against = sweeps.parse_point(args.against)
     sweeps.check_point(grid, against)  # refused before anything runs
     return _report(args, _experiment(args, "sweep", designs, grid=grid), against)
+
+
+def cmd_keep(args: argparse.Namespace) -> int:
+    """A sweep of two points, the field as it is and the change not made, paired on common random numbers: the
+    difference is what keeping the field as it is costs (or gains)."""
+    if not args.design or len(args.design) != 1:
+        raise ScenarioError("keep: name the one design it is about with --design NAME")
+    ((path, instead),) = sweeps.parse_point([args.instead], "--instead").items()
+    scenario = api.resolve(args.scenario, seed=args.seed, days=args.days, overrides=args.overrides)
+    checks.select_designs(scenario, args.design)
+    current = api.field_value(scenario, path)
+    if current == instead:
+        raise ScenarioError(f"--instead {args.instead}: {path} is already {current!r}; name a value it is not")
+    try:  # the change must be a scenario the model accepts, said under the option the user typed
+        api.resolve(scenario, overrides=[args.instead])
+    except ScenarioError as exc:
+        reason = str(exc).splitlines()[0].split(": ", 1)[-1]
+        raise ScenarioError(f"--instead {args.instead}: {reason}") from None
+    result = _experiment(args, "sweep", args.design, grid={path: [current, instead]})
+    data = result.to_dict({path: current}) | {"keeping": {"path": path, "kept": current, "instead": instead}}
+    where = f"{result.folder} ({result.ran} tasks run now, {result.reused} reused){_with_report(args, result.folder)}"
+    return _emit(args, data, text.keeping_summary, where, result.spec.scenario)
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:

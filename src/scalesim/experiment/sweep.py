@@ -31,16 +31,17 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
     return grid
 
 
-def parse_point(items: list[str]) -> dict[str, Any]:
-    """``["a.b=3"]`` -> ``{"a.b": 3}``: one value per parameter, naming a grid point (``sweep --against``)."""
+def parse_point(items: list[str], option: str = "--against") -> dict[str, Any]:
+    """``["a.b=3"]`` -> ``{"a.b": 3}``: one value per parameter, naming a grid point (``sweep --against``, or
+    ``keep --instead``, the ``option`` errors name)."""
     point: dict[str, Any] = {}
     for item in items:
         path, sep, value = item.partition("=")
         path = path.strip()
         if not sep or not path or not value.strip() or "," in value:
-            raise ScenarioError(f"--against {item!r}: expected path.to.field=value (one value), e.g. staff=5")
+            raise ScenarioError(f"{option} {item!r}: expected path.to.field=value (one value), e.g. staff=5")
         if path in point:
-            raise ScenarioError(f"--against {item!r}: {path} is given twice")
+            raise ScenarioError(f"{option} {item!r}: {path} is given twice")
         point[path] = parse_value(value)
     return point
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from scalesim.evidence.distances import NAMES, WORDS
 from scalesim.evidence.heldout import SPLITS, WINDOWS, HeldOut
 from scalesim.experiment.drivers import effect_words
-from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, number
+from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, field_words, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
 from scalesim.ops.summary import RunSummary
 from scalesim.report.narrative import (
@@ -905,3 +905,36 @@ def held_fixed_lines(held: dict[str, Any]) -> list[str]:
         wrapped(f"held fixed, though they govern it: {inputs}. The decision does not vary them: {offer}"),
         "",
     ]
+
+
+KEEPING_METRICS = {"net_value_per_year": "of net value a year", "npv": "of net present value over the run"}
+
+
+def keeping_summary(data: dict[str, Any]) -> str:
+    """What keeping a field as it is costs a design, from a two-point sweep paired against the field as it is: one
+    sentence per money figure with its 95% interval (and whether it could be nothing), then the sweep's table."""
+    keeping, cur = data["keeping"], data["currency"]
+    design = data["design_names"][0]
+    found = {d["metric"]: d for d in data["point_differences"] if d["design"] == design}
+    said = []
+    for metric, words in KEEPING_METRICS.items():
+        d = found.get(metric)
+        if d is None or d["mean"] is None:
+            continue
+        cost, hw = d["mean"], d["half_width"]  # the change minus as it is: what keeping it as it is forgoes
+        low, high = cost - hw, cost + hw
+        verb = "costs" if cost >= 0 else "gains"
+        interval = f"95% interval {low:,.0f} to {high:,.0f} {cur}"
+        maybe = "; the interval includes zero: it could cost nothing" if low <= 0 <= high else ""
+        said.append(f"{verb} {abs(cost):,.0f} {cur} {words} ({interval}{maybe})")
+
+    def shown(value: Any) -> str:
+        return number(value) if isinstance(value, int | float) and not isinstance(value, bool) else repr(value)
+
+    head = (
+        f"Keeping {field_words(keeping['path'])} ({keeping['path']}) at {shown(keeping['kept'])} instead of "
+        f"{shown(keeping['instead'])} "
+        + " and ".join(said)
+        + f" for {design}, paired over {data['replications']} replications on common random numbers."
+    )
+    return wrapped(head) + "\n\n" + sweep_summary(data)
