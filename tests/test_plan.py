@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_the_plan_is_written_in_three_formats_with_its_measurements(tmp_path: Pa
     page = (folder / "plan.html").read_text()
     assert "Who owns the process" in page and "the head of claims operations" in page
     text = (folder / "plan.txt").read_text()
-    assert "4. What the pilot must measure, and on how many cases" in text
+    assert "4. What the pilot must measure, and on how many cases" in text and "7. Timeline" in text
 
 
 def test_naming_the_owner_changes_no_number() -> None:
@@ -98,3 +99,28 @@ def test_naming_the_owner_changes_no_number() -> None:
     unnamed = load_scenario(CLAIMS, ["run.horizon_days=30", "designs.redesigned.owner="])
     first, second = simulate(named).summary(), simulate(unnamed).summary()
     assert first["designs"]["redesigned"] == second["designs"]["redesigned"]
+
+
+def test_the_timeline_turns_the_planned_cases_into_days_at_the_arrival_rate() -> None:
+    """Issue 40 (beyond): a pilot timeline with a decision week, from the scenario's arrival rate."""
+    from scalesim.api import resolve
+    from scalesim.experiment.plan import timeline
+    from scalesim.report.plan_page import timeline_lines
+
+    scenario = resolve(CLAIMS)
+    measured = [
+        {"input": "a", "label": "field accuracy", "best_n": 800},
+        {"input": "b", "label": "adoption", "best_n": 3000},
+        {"input": "c", "label": "not worth it", "best_n": None},
+    ]
+    line = timeline(scenario, measured)
+    rate = scenario.workload.arrival_rate * scenario.pilot.sample_share
+    assert line["cases_per_day"] == rate
+    assert [m["days"] for m in line["measurements"]] == [800 / rate, 3000 / rate]
+    assert line["decision_week"] == math.ceil(3000 / rate / 7)
+    shown = timeline_lines({"timeline": line})
+    assert shown[-1].startswith(f"decision: at the end of week {line['decision_week']} after the pilot starts")
+    assert timeline(scenario, measured[2:])["decision_week"] is None
+    assert timeline_lines({"timeline": timeline(scenario, measured[2:])}) == [
+        "no measurement is worth its cost: no pilot to time"
+    ]

@@ -259,6 +259,9 @@ def default_range(scenario: Scenario, path: str, current: float) -> tuple[float,
     return _inside(scenario, path, current, low), _inside(scenario, path, current, high)
 
 
+PILOT_UNTOUCHED = ("production", "designs", "value")
+"""Blocks of the scenario a break-even input may lie in without changing the pilot's pass (its fates, or only
+their value): the pilot pass is then remembered between evaluations (:mod:`scalesim.ops.pilotpass`)."""
 CROSSING_EVALUATIONS = 15
 """Evaluations a search typically needs after its three ends when the difference crosses zero: Brent's method to
 the value and to each end of its interval (8-20 on claims-triage's inputs)."""
@@ -305,7 +308,11 @@ def run_breakeven(
     spec = ExperimentSpec("breakeven", scenario, designs, replications, keep_weekly=False, search=tuple(asked.items()))
     details = {"search": asked, "sources": sources or {}}
     search = Search(spec, path, design, against, metric, out, runner, command, details)
-    per_task = estimate(scenario, designs).seconds
+    size = estimate(scenario, designs)
+    # an input outside the pilot (production, a design, the value) leaves the pilot pass to be reused by the
+    # workers after their first evaluation: later evaluations cost the designs' passes alone
+    later = size.design_seconds if path.split(".")[0] in PILOT_UNTOUCHED else size.seconds
+    per_task = (size.seconds + 2 * later) / 3
     what = f"breakeven of {path} in [{low:g}, {high:g}]: 3 evaluations x {replications} replication(s) first"
     batch = Batch(what, 3 * replications, per_task, runner.workers, MOST_EVALUATIONS * replications)
     check_batch(batch, max_runs, MOST_EVALUATIONS * replications * len(designs), announce)
@@ -315,7 +322,7 @@ def run_breakeven(
         more = Batch(
             f"it crosses inside the range: about {CROSSING_EVALUATIONS} more evaluations x {replications}",
             CROSSING_EVALUATIONS * replications,
-            per_task,
+            later,
             runner.workers,
         )
         announce(more.describe())

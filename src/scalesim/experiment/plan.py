@@ -11,6 +11,7 @@ training, parallel running, money). What the design leaves open is listed as a g
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -209,6 +210,26 @@ def changes(scenario: Scenario, design: Design, name: str) -> list[str]:
     return out
 
 
+def timeline(scenario: Scenario, measurements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pilot's cases turned into time: the cases that reach the pilot a day (the arrival rate times the pilot's
+    sample share), the days each measurement's planned cases take — all are measured on the same cases, at once —
+    and the week the go / no-go decision can be taken (when the largest is complete)."""
+    per_day = scenario.workload.arrival_rate * scenario.pilot.sample_share
+    items = []
+    for m in measurements:
+        if m.get("best_n") is None:
+            continue
+        days = m["best_n"] / per_day
+        items.append({"input": m["input"], "label": m["label"], "cases": m["best_n"], "days": days})
+    longest = max((item["days"] for item in items), default=None)
+    return {
+        "cases_per_day": per_day,
+        "measurements": items,
+        "days": longest,
+        "decision_week": None if longest is None else max(1, math.ceil(longest / 7)),
+    }
+
+
 def pilot_plan(decision: Decision, data: dict[str, Any], design: str) -> dict[str, Any]:
     """The plan for ``design`` as plain data (what ``scalesim plan`` writes)."""
     scenario = decision.scenario
@@ -238,6 +259,7 @@ def pilot_plan(decision: Decision, data: dict[str, Any], design: str) -> dict[st
         "governance": rules,
         "measurements": data["pilot_study"],
         "go_no_go": go_no_go(decision, design),
+        "timeline": timeline(scenario, data["pilot_study"]),
         "changes": changes(scenario, chosen, design),
         "gaps": gaps,
     }

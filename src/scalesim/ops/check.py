@@ -53,6 +53,12 @@ class Estimate:
         return self.cases * (self.environments - 1 + self.pilot_share) * case_pass_seconds()
 
     @property
+    def design_seconds(self) -> float:
+        """CPU of the designs' passes alone: a run whose pilot pass a worker remembers (an input that does not
+        touch the pilot, varied in a search) costs this."""
+        return self.cases * (self.environments - 1) * case_pass_seconds()
+
+    @property
     def bytes(self) -> float:
         return self.cases * (BYTES_PER_CASE + BYTES_PER_CASE_PASS * self.environments)
 

@@ -67,6 +67,25 @@ def measurement_lines(plan: dict[str, Any]) -> list[str]:
     return lines
 
 
+def timeline_lines(plan: dict[str, Any]) -> list[str]:
+    """The plan's cases in weeks at the scenario's arrival rate, and when the decision can be taken."""
+    line = plan.get("timeline") or {}
+    if not line.get("measurements"):
+        return ["no measurement is worth its cost: no pilot to time"]
+    rate = line["cases_per_day"]
+    lines = [
+        f"{item['label']}: {item['cases']:,} cases take {item['days']:,.1f} days at {rate:,.1f} cases a day reaching "
+        "the pilot (the scenario's arrival rate x the pilot's sample share)"
+        for item in line["measurements"]
+    ]
+    lines.append(
+        f"decision: at the end of week {line['decision_week']} after the pilot starts, when the largest measurement is "
+        "complete (all are measured on the same cases at once): run `scalesim update` with the pilot's file, then "
+        "`scalesim decide` on the updated scenario"
+    )
+    return lines
+
+
 def sections(plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """The plan's sections as (title, lines): the same words in every format."""
     own, daily, rules = plan["ownership"], plan["daily_decisions"], plan["governance"]
@@ -96,6 +115,7 @@ def sections(plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ("4. What the pilot must measure, and on how many cases", measurement_lines(plan) or ["nothing defined"]),
         ("5. Go / no-go", go_lines(plan) or ["no measured input to decide on"]),
         ("6. What has to change in how we work", plan["changes"]),
+        ("7. Timeline", timeline_lines(plan)),
         ("Gaps to close before the pilot starts", plan["gaps"] or ["none found in the design"]),
     ]
 
