@@ -257,15 +257,36 @@ def test_every_bundled_scenario_has_beliefs_each_sourced_or_marked_an_assumption
         assert belief.label, f"{path.name}: beliefs.inputs.{name} has no label for the board sentence"
 
 
-def test_a_world_breaking_a_rule_between_two_inputs_is_refused_before_any_world_runs(tmp_path):
-    """Each belief alone is valid, but together they can draw adoption without an owner above adoption with one."""
+def test_a_world_breaking_a_rule_between_two_inputs_is_drawn_again_and_said(tmp_path):
+    """Each belief alone is valid, but together they can draw adoption without an owner above adoption with one.
+    Before (0.7) the decision was refused; such a world is not one anyone believes in, so it is replaced by the
+    sequence's next point (the beliefs conditioned on the rule) and the decision says how many were."""
     scenario = tiny(
         "production.adoption.without_owner=0.3",
         "beliefs={inputs: {production.adoption.with_owner: {dist: uniform, low: 0.5, high: 1.0}, "
         "production.adoption.without_owner: {dist: uniform, low: 0.1, high: 0.95}}}",
         designs=DESIGNS,
     )
-    with pytest.raises(ScenarioError, match=r"^world \d+ \(production\.adoption.*cannot exceed with_owner"):
+    decision = decide(scenario, samples=16, out=tmp_path)
+    worlds = decision.worlds.values
+    assert len(worlds) == 16 and decision.worlds.refused > 0
+    assert all(w["production.adoption.without_owner"] <= w["production.adoption.with_owner"] for w in worlds)
+    data = decision.to_dict()
+    assert data["refused_worlds"]["count"] == decision.worlds.refused
+    assert "cannot exceed with_owner" in data["refused_worlds"]["rule"]
+    from scalesim.report.text import decision_summary
+
+    assert "drawn again" in decision_summary(data)
+
+
+def test_beliefs_a_rule_between_two_inputs_mostly_refuses_are_refused_before_any_world_runs(tmp_path):
+    scenario = tiny(
+        "production.adoption.without_owner=0.3",
+        "beliefs={inputs: {production.adoption.with_owner: {dist: uniform, low: 0.5, high: 0.6}, "
+        "production.adoption.without_owner: {dist: uniform, low: 0.55, high: 0.95}}}",
+        designs=DESIGNS,
+    )
+    with pytest.raises(ScenarioError, match=r"contradict the scenario's rules"):
         decide(scenario, samples=16, out=tmp_path)
     assert not list(tmp_path.rglob("*.parquet"))
 
@@ -322,14 +343,19 @@ def test_the_board_sentence_says_best_bet_when_the_best_on_average_rarely_wins()
 
 
 def test_a_what_if_override_is_not_refused_for_beliefs_that_only_decide_reads(tmp_path, capsys):
-    """claims-triage believes adoption without an owner may reach 0.80; ``run --set with_owner=0.7`` is still a
-    valid what-if (run does not read the beliefs), while ``validate`` and ``decide`` report the conflict."""
+    """claims-triage believes adoption without an owner may reach 0.80; ``--set with_owner=0.7`` is a valid
+    what-if. Before (0.7) ``validate`` and ``decide`` refused it because a 1e-6 tail of one belief crossed the
+    other field's point value (issue 37 row 5); a rule between fields is now applied to each drawn world, where
+    adoption with an owner is drawn from its own belief too."""
     claims = str(SCENARIOS / "claims-triage.yaml")
     what_if = ["--set", "production.adoption.with_owner=0.7"]
-    assert exit_code(["validate", claims, *what_if]) == 2
-    assert "beliefs.inputs.production.adoption.without_owner" in capsys.readouterr().err
-    assert exit_code(["decide", claims, *what_if, "--out", str(tmp_path)]) == 2
-    assert "cannot exceed with_owner (0.7)" in capsys.readouterr().err
+    assert exit_code(["validate", claims, *what_if]) == 0
+    capsys.readouterr()
+    from scalesim.api import resolve
+    from scalesim.experiment.decide import draw_worlds
+
+    worlds = draw_worlds(resolve(claims, overrides=what_if[1:]), 64, 20261126)
+    assert all(w["production.adoption.without_owner"] <= w["production.adoption.with_owner"] for w in worlds.values)
     from scalesim.api import run
 
     assert run(claims, days=7, overrides=["production.adoption.with_owner=0.7"]).summary()["designs"]

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scalesim.errors import ScenarioError
@@ -201,6 +201,8 @@ def test_calibration_recovers_the_graph_that_made_the_log(tmp_path):
     st.floats(0, 30, allow_nan=False),
     st.floats(0, 200, allow_nan=False),
 )
+@example(0, 8, 1, 1 / 3, 0.0)  # the closing instant of the shift (8 h as days, to rounding): open in both
+@example(0, 8, 1, 1 / 3, 1.0)
 @settings(max_examples=200, deadline=None)
 def test_a_week_calendar_of_a_shift_is_that_shift(start, length, days, now, hours):
     """The rota's calendar (hours of the week anybody works) agrees with the shift calendar on the same hours."""

@@ -142,7 +142,10 @@ class WeekCalendar:
         days = np.asarray(times, dtype=float)
         hour = np.floor(days * 24.0)
         slot = (hour % self.HOURS).astype(int)
-        return np.where(self.open[slot], days, (hour + self.next_hour[slot]) / 24.0)  # open: the time itself
+        # the closing instant of an open hour counts as open, as a shift's end does (WorkCalendar): the same time
+        # must mean the same thing whichever calendar a team keeps
+        closing = (days * 24.0 - hour <= 1e-9) & self.open[(slot - 1) % self.HOURS]
+        return np.where(self.open[slot] | closing, days, (hour + self.next_hour[slot]) / 24.0)
 
 
 Calendars = WorkCalendar | WeekCalendar
