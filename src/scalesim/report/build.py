@@ -84,7 +84,12 @@ def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
     found = manifest_origins(manifest)
     if has_evidence(found):  # after the answer, before the detail: which of its numbers a pilot measured
         document.sections.insert(
-            0, Section("Pilot evidence and assumptions", paragraphs=origin_lines(found), tables=[origins_table(found)])
+            0,
+            Section(
+                "Pilot evidence and assumptions",
+                paragraphs=[line[0].upper() + line[1:] for line in origin_lines(found)],
+                tables=[origins_table(found)],
+            ),
         )
     document.technical += [
         Raw(

@@ -323,7 +323,7 @@ def run_loads(summary: RunSummary) -> Table:
                 load["staff"],
                 load["offered_load"],
                 load["utilisation"],
-                None if load["utilisation"] is None else load["utilisation"] * load["staff"],
+                None if load["utilisation"] is None else round(load["utilisation"] * load["staff"], 1),
                 _yes(load["overloaded"]),
             ]
             for team, load in d["capacity"].items()
