@@ -108,3 +108,18 @@ def test_an_input_that_cannot_change_the_choice_makes_a_pilot_worth_exactly_noth
     dominated = np.column_stack([np.zeros(1000), 5.0 + 0.0 * theta])  # the design wins whatever theta is
     ceiling, points = evsi.curve(dominated, u, theta, MEAN, SIZES, quantile=NORMAL)
     assert ceiling == 0.0 and all(p.evsi == 0.0 for p in points)
+
+
+@pytest.mark.parametrize("count", [32, 64, 200])
+def test_evsi_tends_to_the_evppi_it_is_reported_beside(count: int) -> None:
+    """Issue 37 row 3. Before: EVPPI was the mean over the worlds, EVSI an integral over the belief; with few worlds
+    an extreme one weighed 1/n in one and almost nothing in the other (claims-triage: EVSI(10^6) 10.6 EUR against
+    EVPPI 65.8). Now both are the same integral: EVSI at a million cases is EVPPI to within 1 %."""
+    nb, u, theta = _worlds(count)
+    nb[:, 1] += 0.3 * np.where(theta > 1.8, 1.0, 0.0)  # a kink in the tail, as a share near its bound gives
+    ceiling, points = evsi.curve(nb, u, theta, MEAN, [10**6], quantile=NORMAL)
+    assert ceiling > 0
+    assert points[0].evsi == pytest.approx(ceiling, rel=0.01)
+    # the integral, written out: the regression's fit at the belief's equally likely points
+    g = evsi.benefit_on_prior(nb, u, theta, NORMAL((np.arange(evsi.PRIOR_POINTS) + 0.5) / evsi.PRIOR_POINTS))
+    assert ceiling == pytest.approx(g.max(axis=1).mean() - g.mean(axis=0).max(), rel=1e-12)

@@ -349,12 +349,17 @@ def ranking(decision: Decision, rows: slice) -> list[dict[str, Any]]:
     u = decision.worlds.u[rows]
     beliefs = decision.beliefs
     names = decision.worlds.names
-    items = [(name, "input", [names.index(name)]) for name in names]
-    items += [(group, "group", [names.index(m) for m in members]) for group, members in beliefs.groups.items()]
-    out = [
-        {"name": name, "label": beliefs.label(name), "kind": kind, "evppi": voi.evppi(nb, u[:, columns])}
-        for name, kind, columns in items
-    ]
+    values = decision.worlds.values[rows]
+    out = []
+    for j, name in enumerate(names):  # one input: the integral over its belief EVSI is taken over too
+        theta = np.array([float(world[name]) for world in values])
+        value = evsi.single_evppi(nb, u[:, j], theta, beliefs.inputs[name].quantile)
+        out.append({"name": name, "label": beliefs.label(name), "kind": "input", "evppi": value})
+    for group, members in beliefs.groups.items():  # several: the regression's mean over the worlds
+        columns = [names.index(m) for m in members]
+        out.append(
+            {"name": group, "label": beliefs.label(group), "kind": "group", "evppi": voi.evppi(nb, u[:, columns])}
+        )
     return sorted(out, key=lambda item: -item["evppi"])
 
 

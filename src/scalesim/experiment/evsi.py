@@ -10,7 +10,10 @@ Brennan 2014), with no further simulation run:
 1. ``g_d(theta)``, each design's expected net benefit given the measured input alone, is the EVPPI regression's
    fit on the decision's worlds (:func:`scalesim.experiment.voi.expected_given`), carried to 2,000 quantiles of
    the input's belief (equally likely points of its prior; interpolated in the input, held level beyond the
-   worlds' range).
+   worlds' range). The input's EVPPI is the same integral with the input known: the mean over the prior's points
+   of the best ``g_d`` less the best mean, so EVSI(n) tends to exactly the EVPPI reported beside it (a mean
+   over the worlds would weigh the lowest of 64 worlds 1/64 where the prior puts 0.15 %, and EVSI(10^6 cases)
+   came out 10.6 EUR under an EVPPI of 65.8).
 2. Every result ``x`` the pilot could show is enumerated: for a ``share``, each count of ``0..n`` cases (binomial);
    for a ``mean``, a fine grid of the observed mean (normal, spread ``case_sd / sqrt(n)``). Its probability and the
    posterior mean of each ``g_d`` given it follow from the likelihood at each prior point.
@@ -94,25 +97,53 @@ class PilotSize:
         return self.evsi - self.cost
 
 
+Quantile = Callable[[np.ndarray], np.ndarray]
+
+
+def prior_grid(quantile: Quantile) -> np.ndarray:
+    """``PRIOR_POINTS`` equally likely points of an input's belief (its quantiles at the cells' middles)."""
+    return np.asarray(quantile((np.arange(PRIOR_POINTS) + 0.5) / PRIOR_POINTS), dtype=float)
+
+
+def benefit_on_prior(nb: np.ndarray, u: np.ndarray, theta: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Prior points x designs: each design's expected benefit (relative to the first) given the input, the EVPPI
+    regression's fit on the worlds carried to the prior's points (interpolated in the input's value, held level
+    beyond the worlds' range)."""
+    smoothed = voi.expected_given(nb, u[:, None])
+    order = np.argsort(theta, kind="stable")
+    return np.column_stack([np.interp(grid, theta[order], smoothed[order, d]) for d in range(smoothed.shape[1])])
+
+
+def evppi_on_prior(g: np.ndarray, nb: np.ndarray) -> float:
+    """One input's EVPPI as the integral over its belief of the best expected benefit given it, less the best
+    expected benefit: the same integral EVSI is taken over, so EVSI(n) rises to exactly this as n grows (a
+    posterior that has settled on one prior point picks that point's best design). At most EVPI."""
+    value = float(g.max(axis=1).mean() - g.mean(axis=0).max())
+    return min(max(value, 0.0), voi.evpi(nb))
+
+
+def single_evppi(nb: np.ndarray, u: np.ndarray, theta: np.ndarray, quantile: Quantile) -> float:
+    """One input's EVPPI (see :func:`evppi_on_prior`) from the worlds' net benefit and the input's belief."""
+    return evppi_on_prior(benefit_on_prior(nb, u, theta, prior_grid(quantile)), nb)
+
+
 def curve(
     nb: np.ndarray,
     u: np.ndarray,
     theta: np.ndarray,
     measurement: Measurement,
     sizes: Sequence[int],
-    quantile: Callable[[np.ndarray], np.ndarray],
+    quantile: Quantile,
 ) -> tuple[float, list[PilotSize]]:
     """The input's EVPPI and the pilot's value and cost at each size.
 
     ``u`` and ``theta`` are the input in the decision's worlds (probability scale and value); ``quantile`` is its
     belief's quantile function, whose ``PRIOR_POINTS`` quantiles carry the smoothed benefit."""
-    smoothed = voi.expected_given(nb, u[:, None])
-    ceiling = voi.value_of_knowing(nb, smoothed)
+    grid = prior_grid(quantile)
+    g = benefit_on_prior(nb, u, theta, grid)
+    ceiling = evppi_on_prior(g, nb)
     if ceiling <= 0:
         return ceiling, [PilotSize(n, 0.0, measurement.cost(n)) for n in sizes]
-    order = np.argsort(theta, kind="stable")
-    grid = np.asarray(quantile((np.arange(PRIOR_POINTS) + 0.5) / PRIOR_POINTS), dtype=float)
-    g = np.column_stack([np.interp(grid, theta[order], smoothed[order, d]) for d in range(smoothed.shape[1])])
     points = []
     for n in sizes:
         value = evsi(g, result_likelihood(grid, n, measurement)) if n > 0 else 0.0
