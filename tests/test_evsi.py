@@ -123,3 +123,21 @@ def test_evsi_tends_to_the_evppi_it_is_reported_beside(count: int) -> None:
     # the integral, written out: the regression's fit at the belief's equally likely points
     g = evsi.benefit_on_prior(nb, u, theta, NORMAL((np.arange(evsi.PRIOR_POINTS) + 0.5) / evsi.PRIOR_POINTS))
     assert ceiling == pytest.approx(g.max(axis=1).mean() - g.mean(axis=0).max(), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [4, 16, 64, 400])
+def test_go_no_go_on_what_the_pilot_observes_is_bayes_rule_on_its_mean(n: int) -> None:
+    """Issue 37 row 7. Prior theta ~ N(0, 1), the design worth 0.1 + theta more than today, a pilot's mean of n values
+    N(theta, 4^2): go when the posterior mean of 0.1 + theta is above 0, i.e. the observed mean above
+    -0.1 (1 + 16 / n) — further from the true value's break-even (-0.1) the smaller the pilot."""
+    nb, u, theta = _worlds()
+    found = evsi.observed_threshold(nb[:, 1] - nb[:, 0], u, theta, NORMAL, n, MEAN)
+    assert found is not None
+    cut, go_above = found
+    assert go_above
+    assert cut == pytest.approx(-OFFSET * (1 + CASE_SD**2 / n), rel=0.02)
+
+
+def test_an_input_that_cannot_change_the_choice_has_no_observed_go_no_go() -> None:
+    nb, u, theta = _worlds()
+    assert evsi.observed_threshold(np.full(len(theta), 5.0), u, theta, NORMAL, 100, MEAN) is None

@@ -588,6 +588,7 @@ def decide(
     report: bool = False,
     workbook: bool = False,
     vary_behaviour: bool = False,
+    precision: float | None = None,
 ) -> Decision:
     """Draw ``samples`` worlds from the scenario's ``beliefs`` and run every design in each: the probability each
     design is best, the expected loss of each choice, EVPI and the EVPPI of every uncertain input.
@@ -596,7 +597,9 @@ def decide(
     process (do not scale) is one of the options unless ``baseline`` is false. Worlds the emulator is sure of are
     not simulated unless ``full``; ``budget`` (seconds) stops adding full runs when it is spent. With
     ``vary_behaviour``, the behavioural inputs the beliefs hold fixed are drawn from default beliefs
-    (:func:`scalesim.experiment.drivers.with_behaviour_beliefs`).
+    (:func:`scalesim.experiment.drivers.with_behaviour_beliefs`). With ``precision`` (a share), worlds are doubled
+    (the first ones reused) until EVPI's 95 % half-width, from its bootstrap, is within that share of EVPI, or
+    the run limit is reached; the answer says which.
     """
     from scalesim.experiment.decide import run_decision
     from scalesim.experiment.executors import Runner
@@ -624,23 +627,44 @@ def decide(
 
         resolved = with_behaviour_beliefs(resolved)
     runner = Runner(jobs, scheduler, progress)
-    return run_decision(
-        resolved,
-        samples,
-        replications,
-        out,
-        runner,
-        command or call,
-        designs=designs,
-        threshold=threshold,
-        announce=announce,
-        baseline=baseline,
-        max_runs=max_runs,
-        full=full,
-        budget=budget,
-        writers=_writers(report, workbook, write_decision_figures),
-        sources=_sources(scenario, seed, days, overrides),
-    )
+    if precision is not None and not 0 < precision < 1:
+        raise ScenarioError(f"--precision {precision}: a share of EVPI between 0 and 1, e.g. 0.1")
+
+    def at(worlds: int, target: dict[str, Any] | None = None) -> Decision:
+        decision = run_decision(
+            resolved,
+            worlds,
+            replications,
+            out,
+            runner,
+            command or call,
+            designs=designs,
+            threshold=threshold,
+            announce=announce,
+            baseline=baseline,
+            max_runs=max_runs,
+            full=full,
+            budget=budget,
+            writers=_writers(report, workbook, write_decision_figures),
+            sources=_sources(scenario, seed, days, overrides),
+        )
+        return decision if target is None else replace(decision, precision=target)
+
+    decision = at(samples)
+    while precision is not None:
+        data = decision.to_dict()
+        half_width = 1.96 * data["evpi_error"]["se"]
+        worlds = len(decision.worlds.values)
+        met = data["evpi"] == 0 or half_width <= precision * data["evpi"]
+        more = worlds * 2 * len(decision.designs) * replications <= max_runs
+        target = {"target": precision, "evpi": data["evpi"], "half_width": half_width, "met": met, "worlds": worlds}
+        if met or not more:
+            return replace(decision, precision=target | {"why": "met" if met else "the run limit (--max-runs)"})
+        if announce is not None:
+            share = half_width / data["evpi"]
+            announce(f"decide: EVPI's 95% half-width is {share:.0%} of it at {worlds} worlds; drawing {2 * worlds}")
+        decision = at(2 * worlds)
+    return decision
 
 
 def plan(

@@ -362,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decide.add_argument("--seed", type=SEED, help="root seed (default: the scenario's run.seed)")
     decide.add_argument("--days", type=DAYS, help="horizon in days")
+    decide.add_argument(
+        "--precision",
+        type=SHARE,
+        metavar="P",
+        help="double the worlds (reusing those run) until EVPI's 95%% half-width is within P of EVPI, e.g. 0.1",
+    )
     _vary_behaviour(decide)
     _max_runs(decide)
     decide.set_defaults(handler=cmd_decide)
@@ -795,6 +801,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         full=args.full,
         budget=args.budget,
         vary_behaviour=args.vary_behaviour,
+        precision=args.precision,
         **_sampling(args),
         **_writing(args),
     )

@@ -27,7 +27,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment import atomic, evsi, voi
+from scalesim.experiment import atomic, evsi, voi, voi_error
 from scalesim.experiment.drivers import held_fixed
 from scalesim.experiment.emulate import Emulation, Z, emulate
 from scalesim.experiment.executors import Runner
@@ -153,6 +153,7 @@ class Decision:
     threshold: float
     experiment: ExperimentResult
     emulation: Emulation | None = None  # None: every world simulated
+    precision: dict[str, Any] | None = None  # with --precision: the target on EVPI's half-width, and whether it was met
 
     @property
     def beliefs(self) -> Beliefs:
@@ -171,7 +172,12 @@ class Decision:
         return wide[list(self.designs)].to_numpy(float)
 
     def to_dict(self) -> dict[str, Any]:
-        return analyse(self)
+        """The analysis (computed once: its bootstrap refits the regressions a few hundred times)."""
+        cached = self.__dict__.get("_analysis")
+        if cached is None:
+            cached = analyse(self)
+            object.__setattr__(self, "_analysis", cached)
+        return copy.deepcopy(cached)
 
     def write(self, folder: Path, manifest: dict[str, Any]) -> None:
         """``decision.json``, ``worlds.csv`` (each world's inputs and every design's figures) and ``evppi.csv``."""
@@ -363,6 +369,19 @@ def ranking(decision: Decision, rows: slice) -> list[dict[str, Any]]:
     return sorted(out, key=lambda item: -item["evppi"])
 
 
+def _evppi_errors(decision: Decision, rows: np.ndarray) -> dict[str, voi_error.Error]:
+    """The bootstrap error of every input's and group's EVPPI (:mod:`scalesim.experiment.voi_error`)."""
+    nb, u, names = decision.net_benefit(), decision.worlds.u, decision.worlds.names
+    beliefs = decision.beliefs
+    found = {}
+    for j, name in enumerate(names):
+        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        found[name] = voi_error.input_error(nb, u[:, j], theta, beliefs.inputs[name].quantile, rows)
+    for group, members in beliefs.groups.items():
+        found[group] = voi_error.group_error(nb, u[:, [names.index(m) for m in members]], rows)
+    return found
+
+
 def joint_check(nb: np.ndarray, u: np.ndarray) -> float | None:
     """EVPPI of all inputs together, estimated like the others: near EVPI when the regression sees the structure.
 
@@ -475,10 +494,33 @@ def analyse(decision: Decision) -> dict[str, Any]:
         },
     }
     data["held_fixed"] = held_fixed(decision.scenario, decision.experiment.runs)
+    boot = voi_error.resamples(n, Streams(decision.scenario.run.seed).generator("voi-bootstrap"))
+    data["evpi_error"] = voi_error.evpi_error(nb, boot).as_dict()
+    errors = _evppi_errors(decision, boot)
+    for item in full:
+        item["error"] = errors[item["name"]].as_dict()
+    if decision.precision is not None:
+        data["precision"] = decision.precision
     if decision.worlds.refused:  # only then: a decision whose draws all passed keeps its stored shape
         data["refused_worlds"] = {"count": decision.worlds.refused, "rule": decision.worlds.rule}
     data["headline"] = headline(data)
     study = evsi.pilot_value(beliefs, decision.worlds.names, decision.worlds.u, decision.worlds.values, nb)
+    for measured in study:
+        name = measured["input"]
+        j = decision.worlds.names.index(name)
+        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        sized = voi_error.curve_errors(
+            nb,
+            decision.worlds.u[:, j],
+            theta,
+            beliefs.measurements[name],
+            [size["n"] for size in measured["sizes"]],
+            beliefs.inputs[name].quantile,
+            boot,
+        )
+        for size, error in zip(measured["sizes"], sized, strict=True):
+            size["error"] = error.as_dict()
+        measured["evppi_error"] = errors[name].as_dict()
     data["pilot_study"] = study
     data["pilot_headline"] = evsi.pilot_headline(study, value_of_perfect, data["currency"], short_money)
     return data
@@ -523,7 +565,11 @@ def headline(data: dict[str, Any]) -> str:
             else f"{best} is the best bet on average, though best in only {share:.0%} of plausible worlds"
         )
         regret = short_money(stats_best["expected_loss"])
-        head = f"{how_sure}; choosing it costs {regret} {cur} in expected regret ({words})."
+        error = data.get("evpi_error")  # the chosen design's expected regret is EVPI: the same error
+        maybe = (
+            ", and it could be 0: the worlds that carry it are too few to tell" if error and error["low"] <= 0 else ""
+        )
+        head = f"{how_sure}; choosing it costs {regret} {cur} in expected regret ({words}{maybe})."
     inputs = [item for item in data["evppi"] if item["kind"] == "input"]
     top = inputs[0]
     if top["share_of_evpi"] < MATERIAL:

@@ -58,6 +58,16 @@ RESULT_POINTS = 2001
 """Points of the grid of possible results where they are not enumerated (a mean; a share of very many cases)."""
 
 
+def results_of(grid: np.ndarray, n: int, measurement: Measurement) -> np.ndarray:
+    """The results a pilot of ``n`` cases could show, as the statistic it reports (a share, or a mean): the rows of
+    :func:`result_likelihood`."""
+    if measurement.kind == "share":
+        return np.arange(n + 1) / n if n <= EXACT_COUNTS else np.linspace(0.0, 1.0, RESULT_POINTS)
+    assert measurement.case_sd is not None  # the schema insists on it for a mean
+    spread = measurement.case_sd / np.sqrt(n)
+    return np.linspace(grid.min() - 6 * spread, grid.max() + 6 * spread, RESULT_POINTS)
+
+
 def result_likelihood(grid: np.ndarray, n: int, measurement: Measurement) -> np.ndarray:
     """Possible results x prior points: the probability of each result the pilot could show, at each true value.
 
@@ -66,15 +76,41 @@ def result_likelihood(grid: np.ndarray, n: int, measurement: Measurement) -> np.
         counts = np.arange(n + 1)
         t = np.clip(grid, 1e-12, 1 - 1e-12)
         return np.exp(binom.logpmf(counts[:, None], n, t[None, :]))
+    results = results_of(grid, n, measurement)
     if measurement.kind == "share":
         spread = np.sqrt(np.clip(grid * (1 - grid), 1e-12, None) / n)
-        results = np.linspace(0.0, 1.0, RESULT_POINTS)
     else:
-        assert measurement.case_sd is not None  # the schema insists on it for a mean
+        assert measurement.case_sd is not None
         spread = np.full_like(grid, measurement.case_sd / np.sqrt(n))
-        results = np.linspace(grid.min() - 6 * spread[0], grid.max() + 6 * spread[0], RESULT_POINTS)
     density = np.exp(-0.5 * ((results[:, None] - grid[None, :]) / spread[None, :]) ** 2) / spread[None, :]
     return np.asarray(density / density.sum(axis=0, keepdims=True))
+
+
+def observed_threshold(
+    difference: np.ndarray, u: np.ndarray, theta: np.ndarray, quantile: Quantile, n: int, measurement: Measurement
+) -> tuple[float, bool] | None:
+    """The result of a pilot of ``n`` cases at which going ahead and not are worth the same, by Bayes' rule: the
+    observed share or mean where the posterior expected ``difference`` (a design's net benefit less today's, on
+    the worlds) crosses zero, and whether higher results favour going. None when no result could change it.
+
+    This is the go / no-go a pilot can apply: it sees its statistic, not the true value, and a small pilot's
+    statistic must be further from the break-even before it is evidence (at 25 cases a mean of 43.6 where the
+    true value's break-even is 49.75)."""
+    grid = prior_grid(quantile)
+    g = benefit_on_prior(np.column_stack([np.zeros_like(difference), difference]), u, theta, grid)[:, 1]
+    likelihood = result_likelihood(grid, n, measurement)
+    weight = likelihood.sum(axis=1)
+    seen = weight > 1e-12 * weight.max()
+    posterior = (likelihood @ g)[seen] / weight[seen]  # E[difference | result], for the results that can occur
+    results = results_of(grid, n, measurement)[seen]
+    sign = np.sign(posterior)
+    crossings = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    if not len(crossings):
+        return None
+    middle = float(np.sum(weight[seen] * results) / weight[seen].sum())
+    k = min(crossings, key=lambda c: abs(results[c] - middle))
+    y0, y1 = posterior[k], posterior[k + 1]
+    return float(results[k] + (results[k + 1] - results[k]) * (0 - y0) / (y1 - y0)), bool(y1 > y0)
 
 
 def evsi(g: np.ndarray, likelihood: np.ndarray) -> float:
@@ -207,9 +243,14 @@ def pilot_headline(study: list[dict[str, Any]], evpi: float, currency: str, mone
             f"({top['label']}), less than measuring it costs."
         )
     point = next(s for s in best["sizes"] if s["n"] == best["best_n"])
+    error = point.get("error")
+    spread = ""
+    if error is not None:  # the bootstrap's interval, and whether the worth could be nothing
+        spread = f", 95% interval {money(max(error['low'], 0.0))} to {money(error['high'])}"
+        spread += ": it could be worth nothing" if error["low"] <= 0 else ""
     sentence = (
         f"Before scaling, measure {best['label']} on {best['best_n']:,} cases ({best['counts']}; worth "
-        f"{money(point['evsi'])} {currency} in expected value, costs {money(point['cost'])})"
+        f"{money(point['evsi'])} {currency} in expected value{spread}, costs {money(point['cost'])})"
     )
     if best["enough_n"] is not None:
         return f"{sentence}; beyond {best['enough_n']:,} cases adds under {ENOUGH:.0%}."

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from scalesim.experiment import voi
+from scalesim.experiment import evsi, voi
 from scalesim.experiment.decide import Decision
 from scalesim.labels import short_money
 from scalesim.ops.route import acting_team, describe, route_of, route_teams
@@ -128,9 +128,12 @@ def governance(scenario: Scenario, design: Design) -> dict[str, Any]:
     return {"approvals": approvals, "monitoring": monitoring, "accountability": accountable, "gaps": gaps}
 
 
-def go_no_go(decision: Decision, design: str) -> list[dict[str, Any]]:
+def go_no_go(decision: Decision, design: str, study: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """For each measured input: the value at which the design and today's process are worth the same on average
-    (the fitted expected difference crosses zero), and on which side the design is the better bet."""
+    (the fitted expected difference crosses zero), on which side the design is the better bet, and — at the
+    pilot's planned size (``study``'s best size) — the *observed* share or mean at which to go, by Bayes' rule
+    (:func:`scalesim.experiment.evsi.observed_threshold`): what the pilot can actually apply."""
+    planned = {m["input"]: m.get("best_n") for m in study or []}
     beliefs = decision.beliefs
     nb = decision.net_benefit()
     designs = list(decision.designs)
@@ -151,6 +154,17 @@ def go_no_go(decision: Decision, design: str) -> list[dict[str, Any]]:
         mean = float(np.mean(theta))
         k = min(crossings, key=lambda c: abs(x[c] - mean))
         cut = float(x[k] + (x[k + 1] - x[k]) * (0 - y[k]) / (y[k + 1] - y[k]))
+        n = planned.get(name)
+        seen = None
+        if n:
+            seen = evsi.observed_threshold(
+                difference,
+                decision.worlds.u[:, j],
+                theta,
+                beliefs.inputs[name].quantile,
+                n,
+                beliefs.measurements[name],
+            )
         out.append(
             {
                 "input": name,
@@ -158,6 +172,9 @@ def go_no_go(decision: Decision, design: str) -> list[dict[str, Any]]:
                 "threshold": cut,
                 "go_above": bool(y[k + 1] > y[k]),
                 "pays_everywhere": None,
+                "cases": n,
+                "observed_threshold": None if seen is None else seen[0],
+                "observed_go_above": None if seen is None else seen[1],
             }
         )
     return out
@@ -258,7 +275,7 @@ def pilot_plan(decision: Decision, data: dict[str, Any], design: str) -> dict[st
         "daily_decisions": daily,
         "governance": rules,
         "measurements": data["pilot_study"],
-        "go_no_go": go_no_go(decision, design),
+        "go_no_go": go_no_go(decision, design, data["pilot_study"]),
         "timeline": timeline(scenario, data["pilot_study"]),
         "changes": changes(scenario, chosen, design),
         "gaps": gaps,

@@ -36,9 +36,20 @@ def go_lines(plan: dict[str, Any]) -> list[str]:
                 f"{plan['design']} {where} on average at every plausible value"
             )
         else:
+            kind = kinds[item["input"]]
+            true_value = _value(item, kind)
+            if item.get("observed_threshold") is not None:
+                side = "at or above" if item["observed_go_above"] else "at or below"
+                seen = _value({"threshold": item["observed_threshold"]}, kind)
+                lines.append(
+                    f"{item['label']}: go if the pilot's {item['cases']:,} cases show {side} {seen} (Bayes' rule on "
+                    f"what the pilot observes at that size; the true value's break-even is {true_value}); otherwise "
+                    "today's process (do not scale) is the better bet on average"
+                )
+                continue
             side, other = ("at or above", "below") if item["go_above"] else ("at or below", "above")
             lines.append(
-                f"{item['label']}: go if the pilot measures it {side} {_value(item, kinds[item['input']])}; "
+                f"{item['label']}: go if the pilot measures it {side} {true_value}; "
                 f"{other} it, today's process (do not scale) is the better bet on average"
             )
     return lines

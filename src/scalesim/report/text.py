@@ -679,13 +679,32 @@ def decision_summary(data: dict[str, Any]) -> str:
             f"(5 to 95%: {diff['p5']:+,.0f} to {diff['p95']:+,.0f}); better in {diff['probability_better']:.0%} "
             "of worlds"
         )
-    lines += ["", f"EVPI, the value of knowing every input before choosing: {_money(data['evpi'])} {cur}"]
-    lines.append("What to measure before scaling (EVPPI, largest first):")
+    evpi_said = (
+        with_error(data["evpi"], data["evpi_error"], cur) if "evpi_error" in data else f"{_money(data['evpi'])} {cur}"
+    )
+    lines += ["", wrapped(f"EVPI, the value of knowing every input before choosing: {evpi_said}")]
+    target = data.get("precision")
+    if target:
+        share = f"{target['half_width'] / target['evpi']:.0%} of EVPI" if target["evpi"] else "0 (EVPI is 0)"
+        verdict = "met" if target["met"] else f"not met: stopped by {target['why']}"
+        lines.append(
+            wrapped(
+                f"precision: EVPI's 95% half-width is {share} at {target['worlds']} worlds (target "
+                f"{target['target']:.0%} of EVPI): {verdict}"
+            )
+        )
+    lines.append("What to measure before scaling (EVPPI, largest first; SE: its bootstrap standard error):")
     width = max(len(item["label"]) + 8 for item in data["evppi"])
     for rank, item in enumerate(data["evppi"], 1):
         name = item["label"] + (" (group)" if item["kind"] == "group" else "")
+        error = item.get("error")
+        se = (
+            f"  SE {_money(error['se']):>9}" + ("  could be 0" if error["low"] <= 0 < item["evppi"] else "")
+            if error
+            else ""
+        )
         lines.append(
-            f"  {rank:>2}. {name:<{width}} {_money(item['evppi']):>12} {cur}  {item['share_of_evpi']:>4.0%} of EVPI"
+            f"  {rank:>2}. {name:<{width}} {_money(item['evppi']):>12} {cur}  {item['share_of_evpi']:>4.0%} of EVPI{se}"
         )
     joint = data["evppi_all_inputs"]
     if data["evpi"] > 0:
@@ -733,15 +752,21 @@ def pilot_study_lines(data: dict[str, Any]) -> list[str]:
     ]
     for item in study:
         label = item["label"][:43]
-        for row, key in (("worth", "evsi"), ("costs", "cost"), ("net", "net")):
+        rows = [("worth", "evsi"), ("SE", "error"), ("costs", "cost"), ("net", "net")]
+        for row, key in rows if "error" in item["sizes"][0] else [r for r in rows if r[0] != "SE"]:
             name = f"{label}" if row == "worth" else ""
-            cells = "".join(f"{_money(s[key]):>10}" for s in item["sizes"])
-            tail = f"{_money(item['evppi']):>10}" if row == "worth" else ""
+            cells = "".join(f"{_money(s[key]['se'] if key == 'error' else s[key]):>10}" for s in item["sizes"])
+            tail = ""
+            if row == "worth":
+                tail = f"{_money(item['evppi']):>10}"
+            elif row == "SE" and "evppi_error" in item:
+                tail = f"{_money(item['evppi_error']['se']):>10}"
             lines.append(f"  {name:<36}{row:>8}{cells}{tail}")
     lines.append(
         wrapped(
             "worth: the expected gain from choosing after the pilot's result rather than now; it rises with the cases "
-            "towards EVPPI (knowing the input exactly) and never exceeds it"
+            "towards EVPPI (knowing the input exactly), never exceeds it, and reaches it as the cases grow; SE: the "
+            "bootstrap standard error over the worlds (a worth within two SE of 0 could be nothing)"
         )
     )
     return lines
@@ -938,3 +963,10 @@ def keeping_summary(data: dict[str, Any]) -> str:
         + f" for {design}, paired over {data['replications']} replications on common random numbers."
     )
     return wrapped(head) + "\n\n" + sweep_summary(data)
+
+
+def with_error(value: float, error: dict[str, float], currency: str) -> str:
+    """A value-of-information figure rounded to what its bootstrap error supports, with the error and interval."""
+    from scalesim.experiment.voi_error import Error, rounded
+
+    return rounded(value, Error(error["se"], error["low"], error["high"]), currency)
