@@ -139,5 +139,5 @@ def test_go_no_go_on_what_the_pilot_observes_is_bayes_rule_on_its_mean(n: int) -
 
 
 def test_an_input_that_cannot_change_the_choice_has_no_observed_go_no_go() -> None:
-    nb, u, theta = _worlds()
+    _, u, theta = _worlds()
     assert evsi.observed_threshold(np.full(len(theta), 5.0), u, theta, NORMAL, 100, MEAN) is None

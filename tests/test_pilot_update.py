@@ -352,3 +352,45 @@ def test_a_pilot_file_with_cases_already_measured_is_refused_naming_one(tmp_path
     assert main(["update", str(after), str(fresh), "--out", str(twice)]) == 0
     other_input = _pilot(tmp_path / "d.csv", _cases(20, exception=[0] * 18 + [1, 1]))  # the same ids, another input
     assert main(["update", str(twice), str(other_input), "--out", str(tmp_path / "three.yaml")]) == 0
+
+
+def _far_mean(tmp_path: Path, mean: float = 200.0) -> Path:
+    values = list(np.linspace(mean - 50, mean + 50, 150))
+    return _pilot(tmp_path / "far.csv", _cases(150, value=values))
+
+
+def test_a_mean_far_in_a_lognormal_priors_tail_is_updated_and_flagged_not_refused(tmp_path: Path, capsys) -> None:
+    """Issue 37 row 6. Before: a mean of 200 on 150 cases was refused under the lognormal prior 60 +- 15 (its grid of
+    quantiles stopped at 143), while a normal prior took it silently. Now the posterior is computed on a grid that
+    spans the data too, and the prior predictive check (Box 1980) flags the conflict under every family."""
+    result = update_scenario(CLAIMS, _far_mean(tmp_path))
+    (record,) = result.evidence
+    assert record.posterior.mean > 190 and record.conflict_p is not None and record.conflict_p < 1e-6
+    out = tmp_path / "after.yaml"
+    assert main(["update", str(CLAIMS), str(_far_mean(tmp_path)), "--out", str(out)]) == 0
+    assert "CONFLICT: the value of a correct triage" in capsys.readouterr().out
+
+
+def test_the_conflict_check_is_the_same_under_a_normal_prior(tmp_path: Path) -> None:
+    text = CLAIMS.read_text().replace(
+        "{dist: lognormal, mean: 60, sd: 15, label: the value of a correct triage",
+        "{dist: normal, mean: 60, sd: 10, label: the value of a correct triage",
+    )
+    scenario = tmp_path / "normal.yaml"
+    scenario.write_text(text)
+    (record,) = update_scenario(scenario, _far_mean(tmp_path)).evidence
+    assert record.method.startswith("normal-normal") and record.conflict_p is not None and record.conflict_p < 1e-6
+    (calm,) = update_scenario(scenario, _far_mean(tmp_path, 62.0)).evidence
+    assert calm.conflict_p is not None and calm.conflict_p > 0.5
+
+
+def test_a_shares_prior_predictive_p_is_the_beta_binomials(tmp_path: Path) -> None:
+    """The check against its closed form: the beta-binomial's two tails at the observed count."""
+    from scipy.stats import betabinom
+
+    followed = [1] * 300 + [0] * 100  # 75 % against a belief of 85 % +- 6 %
+    (record,) = update_scenario(CLAIMS, _pilot(tmp_path / "p.csv", _cases(400, followed=followed))).evidence
+    prior = load_scenario(CLAIMS).beliefs.inputs["production.adoption.with_owner"]  # type: ignore[union-attr]
+    a, b = prior.shapes  # type: ignore[union-attr]
+    exact = 2 * min(betabinom.cdf(300, 400, a, b), betabinom.sf(299, 400, a, b))
+    assert record.conflict_p == pytest.approx(exact, rel=0.01)

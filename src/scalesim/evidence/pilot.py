@@ -182,28 +182,72 @@ def posterior(prior: Any, measurement: Measurement, seen: Observed) -> tuple[Any
         precision = 1 / prior.sd**2 + seen.cases / measurement.case_sd**2
         mean = (prior.mean_ / prior.sd**2 + seen.cases * seen.value / measurement.case_sd**2) / precision
         return _belief(prior, "normal", mean, math.sqrt(1 / precision)), "normal-normal, known case spread (exact)"
-    theta = prior.quantile((np.arange(GRID) + 0.5) / GRID)
+    theta, log_prior = _quadrature(prior, measurement, seen)
     if measurement.kind == "share":
-        theta = np.clip(theta, 1e-12, 1 - 1e-12)
         hits = seen.value * seen.cases
-        log_w = hits * np.log(theta) + (seen.cases - hits) * np.log1p(-theta)
+        log_w = log_prior + hits * np.log(theta) + (seen.cases - hits) * np.log1p(-theta)
         family = "beta"
     else:
         assert measurement.case_sd is not None
-        log_w = -0.5 * seen.cases * ((seen.value - theta) / measurement.case_sd) ** 2
+        log_w = log_prior - 0.5 * seen.cases * ((seen.value - theta) / measurement.case_sd) ** 2
         family = prior.dist if prior.dist in ("lognormal", "gamma", "normal") else "normal"
     w = np.exp(log_w - log_w.max())
     w /= w.sum()
     mean = float(np.sum(w * theta))
     sd = float(math.sqrt(max(np.sum(w * (theta - mean) ** 2), 0.0)))
-    effective = 1 / float(np.sum(w**2))
-    if effective < 50:
-        raise ScenarioError(
-            f"beliefs.inputs.{seen.input}: the pilot's {seen.column!r} ({seen.value:.4g} on {seen.cases} cases) is "
-            f"far outside what the prior believed possible ({prior.dist}); revise the prior before updating it"
-        )
-    method = f"the prior's {GRID:,} quantiles reweighted by the likelihood, written as a {family} by its mean and sd"
+    method = (
+        f"prior density x likelihood on {QUADRATURE:,} points spanning the prior and the data (numerical, exact to "
+        f"the grid), written as a {family} by its mean and sd"
+    )
     return _belief(prior, family, mean, sd), method
+
+
+QUADRATURE = 20_001
+"""Points of the grid a posterior without a conjugate form is computed on."""
+CONFLICT_P = 0.01
+"""A pilot result whose prior predictive p-value is below this is reported as a conflict with the prior."""
+
+
+def _quadrature(prior: Any, measurement: Measurement, seen: Observed) -> tuple[np.ndarray, np.ndarray]:
+    """An even grid of the input's values covering both the prior's mass and the data's likelihood, with the
+    prior's log density on it: the posterior is then right wherever the data fall, even far in the prior's tail
+    (before, the prior's own quantiles were reweighted, and a mean beyond them could not be represented)."""
+    frozen = prior.frozen()
+    low, high = (float(v) for v in prior.quantile(np.array([1e-9, 1 - 1e-9])))
+    if measurement.kind == "share":
+        low, high = 1e-9, 1 - 1e-9
+    else:
+        assert measurement.case_sd is not None
+        reach = 10 * measurement.case_sd / math.sqrt(seen.cases)
+        low, high = min(low, seen.value - reach), max(high, seen.value + reach)
+        support_low = float(frozen.support()[0])
+        low = max(low, support_low + 1e-12 * max(1.0, abs(high)))
+    theta = np.linspace(low, high, QUADRATURE)
+    with np.errstate(divide="ignore"):
+        log_prior = np.asarray(frozen.logpdf(theta), dtype=float)
+    return theta, np.where(np.isfinite(log_prior), log_prior, -np.inf)
+
+
+def conflict_p(prior: Any, measurement: Measurement, seen: Observed) -> float:
+    """The prior predictive p-value of the pilot's statistic (Box 1980): the probability, before the pilot, of a
+    result at least as far into either tail as the one seen — the same test for every family of prior. Small
+    means the prior and the data disagree: the belief, not only the pilot's luck, is in question."""
+    if measurement.kind == "share":
+        theta = np.clip(prior.quantile((np.arange(GRID) + 0.5) / GRID), 1e-12, 1 - 1e-12)
+        from scipy.stats import binom
+
+        hits = round(seen.value * seen.cases)
+        below = float(np.mean(binom.cdf(hits, seen.cases, theta)))
+        above = float(np.mean(binom.sf(hits - 1, seen.cases, theta)))
+    else:
+        assert measurement.case_sd is not None
+        from scipy.stats import norm
+
+        theta = prior.quantile((np.arange(GRID) + 0.5) / GRID)
+        spread = measurement.case_sd / math.sqrt(seen.cases)
+        below = float(np.mean(norm.cdf((seen.value - theta) / spread)))
+        above = 1.0 - below
+    return min(1.0, 2 * min(below, above))
 
 
 def _belief(prior: Any, family: str, mean: float, sd: float) -> Any:
@@ -229,6 +273,7 @@ def update(beliefs: Beliefs, data: PilotData, shown: str) -> tuple[dict[str, Any
         measurement = beliefs.measurements[seen.input]
         new, method = posterior(prior, measurement, seen)
         record = Evidence(
+            conflict_p=conflict_p(prior, measurement, seen),
             input=seen.input,
             file=shown,
             sha256=data.sha256,

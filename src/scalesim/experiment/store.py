@@ -102,7 +102,7 @@ def scenario_identity(scenario: Scenario) -> dict[str, Any]:
     return _without_unset(scenario.model_dump(mode="json", by_alias=True, exclude={"workshop"}))
 
 
-ADDED_OPTIONAL = frozenset({"process", "activity", "case_hashes"})
+ADDED_OPTIONAL = frozenset({"process", "activity", "case_hashes", "conflict_p"})
 """Optional fields added after results were stored, whose absence (``None``) means what the scenario meant before:
 left out of an identity when unset, so adding them moved no stored folder."""
 

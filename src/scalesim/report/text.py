@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from scalesim.evidence.distances import NAMES, WORDS
 from scalesim.evidence.heldout import SPLITS, WINDOWS, HeldOut
+from scalesim.evidence.pilot import CONFLICT_P
 from scalesim.experiment.drivers import effect_words
 from scalesim.labels import CAUSES, NEVER, NOT_APPLICABLE, REASONS_SHORT, field_words, number
 from scalesim.ops.ledger import EROSION_CAUSES, EROSION_SIGNS
@@ -798,11 +799,20 @@ def update_summary(result: PilotUpdate, moved: dict[str, Any] | None, target: Pa
     for record in result.evidence:
         measurement = prior.measurements[record.input]
         seen = f"{record.observed:.1%}" if measurement.kind == "share" else f"{record.observed:,.4g}"
+        p = record.conflict_p
         lines.append(
             f"  {prior.label(record.input)}: {seen} on {record.cases:,} cases ({measurement.counts}); belief "
             f"{_moment(record.prior, measurement.kind)} -> {_moment(record.posterior, measurement.kind)} "
-            f"({record.method})"
+            f"({record.method}; prior predictive p = {p:.2g})"
         )
+        if p is not None and p < CONFLICT_P:
+            lines.append(
+                wrapped(
+                    f"  CONFLICT: {prior.label(record.input)}: a result this far from the belief had probability "
+                    f"{p:.2g} under it (prior predictive check, Box 1980; warned below {CONFLICT_P:g}): the belief, "
+                    "not only the pilot's luck, is in question; check its source before acting on the update"
+                )
+            )
     if moved is not None:
         lines += ["", *_moved_lines(moved)]
     lines += [

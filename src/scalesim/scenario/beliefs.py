@@ -285,6 +285,11 @@ class Evidence(BaseModel):
     method: Label
     prior: Moments
     posterior: Moments
+    conflict_p: Annotated[float, NO_BOOLEAN, Field(ge=0.0, le=1.0)] | None = Field(
+        None,
+        description="the prior predictive p-value of the pilot's statistic (Box 1980): small, and the prior and the "
+        "pilot disagree",
+    )
     case_hashes: Annotated[str, Field(max_length=2_000_000, pattern=r"^[A-Za-z0-9+/=]*$")] | None = Field(
         None,
         description="the measured cases' identifiers, hashed (8 bytes of SHA-256 each, sorted, base64): a later "
