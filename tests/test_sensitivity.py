@@ -82,7 +82,7 @@ def test_sobol_on_a_bundled_scenario_has_confidence_intervals_and_announces_its_
     captured = capsys.readouterr()
     data = json.loads(captured.out)
     assert code == 0
-    assert "sobol: 7 parameters, 36 sample points x 1 replication(s) = 36 model runs" in captured.err
+    assert "sensitivity --samples 4: sobol of 7 parameters, 36 points x 1 replication(s): expect ~" in captured.err
     assert data["model_runs"] == 36 and len(data["table"]) == 7
     assert all({"S1", "S1_conf", "ST", "ST_conf"} <= set(row) for row in data["table"])
     assert all(row["ST_conf"] >= 0 for row in data["table"])

@@ -491,6 +491,8 @@ def analyse(decision: Decision) -> dict[str, Any]:
             "r_squared": decision.emulation.r_squared,
             "z": Z,
             "unsure_left": int(decision.emulation.unsure.sum()),
+            "widening": decision.emulation.widening,
+            "held_out_beyond_2sd": decision.emulation.beyond,
         },
     }
     data["held_fixed"] = held_fixed(decision.scenario, decision.experiment.runs)

@@ -22,7 +22,7 @@ forty lines of numpy and a scipy optimiser.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -48,15 +48,18 @@ class Process:
     weights: np.ndarray  # K^-1 r, for the predictive mean
     factor: tuple[np.ndarray, bool]  # Cholesky factor of K, for the predictive variance
     loo_errors: np.ndarray  # leave-one-out errors, in the design's own units
+    widening: float = 1.0  # the factor the held-out check widens the standard deviations by (at least 1)
+    beyond: float = 0.0  # before widening: the share of held-out worlds more than 2 standard deviations off
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mean and standard deviation of the design's net benefit at ``x``, and the standard deviation of a run
-        there (the same plus the simulation's own noise)."""
+        there (the same plus the simulation's own noise), both widened by the held-out check."""
         cross = _kernel(x, self.x, self.log_lengths, self.log_signal)
         mean = _with_one(x) @ self.trend + self.scale * (cross @ self.weights)
         solved = cho_solve(self.factor, cross.T)
         variance = np.clip(np.exp(2 * self.log_signal) - np.sum(cross * solved.T, axis=1), 0.0, None)
-        return mean, self.scale * np.sqrt(variance), self.scale * np.sqrt(variance + np.exp(2 * self.log_noise))
+        wide = self.widening * self.scale
+        return mean, wide * np.sqrt(variance), wide * np.sqrt(variance + np.exp(2 * self.log_noise))
 
     @property
     def cv_error(self) -> float:
@@ -98,8 +101,42 @@ def _negative_log_likelihood(theta: np.ndarray, x: np.ndarray, r: np.ndarray) ->
     return float(value), gradient
 
 
+FOLDS = 4
+"""The held-out check refits the emulator on three quarters of the simulated worlds and predicts the fourth, four
+times."""
+NOMINAL = 0.0455
+"""The share of a normal's draws more than 2 standard deviations from its mean: what a calibrated emulator leaves
+beyond 2 standard deviations on worlds it did not see."""
+
+
 def fit(x: np.ndarray, y: np.ndarray) -> Process:
-    """The emulator of ``y`` (one design's net benefit in the simulated worlds) over inputs ``x`` (0..1)."""
+    """The emulator of ``y`` (one design's net benefit in the simulated worlds) over inputs ``x`` (0..1), with its
+    standard deviations calibrated on held-out worlds.
+
+    The fitted process alone was overconfident out of sample: fitted on 48 of claims-triage's worlds, 19-31 % of
+    the other 16 lay beyond 2 of its standard deviations (4.6 % expected), though its leave-one-out errors looked
+    calibrated (the hyperparameters were fitted with the point in). So the fit is repeated leaving out each
+    quarter of the worlds in turn (hyperparameters refitted), and the standard deviations are widened by the
+    factor that puts 4.6 % of those held-out worlds beyond 2 of them (never narrowed): split-sample calibration
+    (Bastos & O'Hagan 2009 give the held-out diagnostic; the widening is the conformal idea of calibrating on
+    held-out residuals, Vovk et al. 2005). Held out this way, the share beyond 2 standard deviations came to 1-7 %
+    on claims-triage's and stall-demo's designs."""
+    process = _fit(x, y)
+    if len(x) < FOLDS * (x.shape[1] + 2):  # too few worlds to hold a quarter out and refit
+        return process
+    z = []
+    for k in range(FOLDS):
+        held = np.arange(k, len(x), FOLDS)  # the worlds are a Sobol' sequence: every fourth one spans the space
+        kept = np.setdiff1d(np.arange(len(x)), held)
+        mean, _, run_sd = _fit(x[kept], y[kept]).predict(x[held])
+        z.append(np.abs(y[held] - mean) / np.maximum(run_sd, 1e-12))
+    found = np.concatenate(z)
+    widening = max(1.0, float(np.quantile(found, 1 - NOMINAL)) / 2.0)
+    return replace(process, widening=widening, beyond=float(np.mean(found > 2.0)))
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> Process:
+    """The maximum-likelihood process (no held-out calibration)."""
     trend, *_ = np.linalg.lstsq(_with_one(x), y, rcond=None)
     residual = y - _with_one(x) @ trend
     scale = float(residual.std()) or 1.0
@@ -132,6 +169,8 @@ class Emulation:
     unsure: np.ndarray  # bool per world: emulated, and its best design not clear (only when runs were cut short)
     cv_error: dict[str, float]
     r_squared: dict[str, float]
+    widening: dict[str, float] | None = None  # per design: the held-out check's factor on the standard deviations
+    beyond: dict[str, float] | None = None  # per design: held-out worlds beyond 2 sd before widening (4.6 % nominal)
 
 
 def emulate(
@@ -153,6 +192,8 @@ def emulate(
     sd = np.zeros_like(nb)
     errors: dict[str, float] = {}
     r_squared: dict[str, float] = {}
+    widening: dict[str, float] = {}
+    beyond: dict[str, float] = {}
     rest = ~simulated
     for j, design in enumerate(designs):
         if design in constant:  # the same number in every world (today's process: 0)
@@ -163,6 +204,7 @@ def emulate(
             mean, sd[rest, j], run_sd = process.predict(u[rest])
             out[rest, j] = mean if draws is None else mean + run_sd * draws[rest, j]
         errors[design] = process.cv_error
+        widening[design], beyond[design] = process.widening, process.beyond
         spread = float(np.var(nb[simulated, j]))
         r_squared[design] = 1.0 - float(np.mean(process.loo_errors**2)) / spread if spread > 0 else 1.0
     order = np.argsort(-out, axis=1)
@@ -171,4 +213,4 @@ def emulate(
     margin = out[rows, best] - out[rows, second]
     together = np.sqrt(sd[rows, best] ** 2 + sd[rows, second] ** 2)
     unsure = rest & (margin < Z * together)
-    return Emulation(out, simulated, np.zeros(len(out), dtype=bool), errors, r_squared), unsure
+    return Emulation(out, simulated, np.zeros(len(out), dtype=bool), errors, r_squared, widening, beyond), unsure

@@ -107,6 +107,8 @@ def build_report(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
 def manifest_origins(manifest: dict[str, Any]) -> list[Origin]:
     """Where each uncertain input of a stored result came from (the ``--set`` items are the sources' "set for this
     run" entries)."""
+    if not ((manifest["resolved_scenario"].get("beliefs") or {}).get("evidence")):
+        return []  # no pilot evidence (and a portfolio has no beliefs): nothing to say, nothing to validate
     sources: dict[str, str] = manifest.get("details", {}).get("sources") or {}
     overrides = [said.removeprefix(SET_NOW) for said in sources.values() if said.startswith(SET_NOW)]
     return origins(_scenario(manifest), overrides)

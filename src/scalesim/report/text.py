@@ -647,11 +647,22 @@ def decision_summary(data: dict[str, Any]) -> str:
             if not emulation["unsure_left"]
             else f"{emulation['unsure_left']} emulated world(s) are still unsure (the budget ran out)"
         )
+        held = emulation.get("held_out_beyond_2sd") or {}
+        widened = emulation.get("widening") or {}
+        check = (
+            "; held-out check (a quarter of the simulated worlds left out in turn): "
+            + ", ".join(
+                f"{design} {share:.0%} beyond 2 SD (4.6% expected), SDs widened {widened[design]:.1f}x"
+                for design, share in held.items()
+            )
+            if held
+            else ""
+        )
         lines += [
             wrapped(
                 f"simulated {data['simulated_worlds']} of {data['worlds']} worlds in full; the other "
                 f"{emulation['emulated_worlds']} emulated (a Gaussian process per design; leave-one-out error "
-                f"{errors}); {sure}. Retention and payback are over the simulated worlds; --full simulates all."
+                f"{errors}{check}); {sure}. Retention and payback are over the simulated worlds; --full simulates all."
             ),
             "",
         ]
