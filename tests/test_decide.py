@@ -359,3 +359,31 @@ def test_a_what_if_override_is_not_refused_for_beliefs_that_only_decide_reads(tm
     from scalesim.api import run
 
     assert run(claims, days=7, overrides=["production.adoption.with_owner=0.7"]).summary()["designs"]
+
+
+def test_evpis_bootstrap_error_is_the_spread_of_evpi_over_repeated_samples():
+    """Issue 37 row 2. EVPI of a design worth theta ~ N(0.1, 1) against nothing, on 64 worlds: the bootstrap's
+    standard error should match how EVPI's estimate actually varies from one set of 64 worlds to another."""
+    from scalesim.experiment import voi, voi_error
+
+    rng = np.random.default_rng(5)
+    estimates, errors = [], []
+    for _ in range(300):
+        theta = rng.normal(0.1, 1.0, 64)
+        nb = np.column_stack([np.zeros(64), theta])
+        estimates.append(voi.evpi(nb))
+        errors.append(voi_error.evpi_error(nb, voi_error.resamples(64, rng, 400)).se)
+    assert np.mean(errors) == pytest.approx(np.std(estimates, ddof=1), rel=0.2)
+
+
+def test_precision_adds_worlds_until_the_run_limit_and_says_why_it_stopped(tmp_path):
+    scenario = decision_scenario()
+    decision = decide(scenario, samples=16, out=tmp_path, full=True, precision=0.001, max_runs=100)
+    data = decision.to_dict()
+    assert data["precision"]["worlds"] == 32 and len(decision.worlds.values) == 32  # 64 x 3 would exceed 100 runs
+    assert data["precision"]["met"] is False and data["precision"]["why"] == "the run limit (--max-runs)"
+    from scalesim.report.text import decision_summary
+
+    assert "precision: EVPI's 95% half-width is" in decision_summary(data)
+    with pytest.raises(ScenarioError, match=r"--precision 1\.5"):
+        decide(scenario, samples=16, out=tmp_path, precision=1.5)
