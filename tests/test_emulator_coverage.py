@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from scalesim.api import decide
+from scalesim.experiment import evsi
 from scalesim.experiment.emulate import NOMINAL, fit
 
 from conftest import SCENARIOS
@@ -32,6 +33,16 @@ def test_held_out_worlds_fall_beyond_two_sd_about_as_often_as_they_should(tmp_pa
             z.extend(np.abs(nb[held, j] - mean) / run_sd)
     beyond = float(np.mean(np.array(z) > 2))
     assert beyond <= 2 * NOMINAL, f"{beyond:.1%} of held-out worlds beyond 2 SD"
+    # issue 37 row 3, on the same decision: each measurement's EVSI at a million cases is its reported EVPPI
+    data = decision.to_dict()
+    ranked = {item["name"]: item for item in data["evppi"]}
+    beliefs = decision.beliefs
+    for name, measurement in beliefs.measurements.items():
+        j = decision.worlds.names.index(name)
+        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        _, (far,) = evsi.curve(nb, u[:, j], theta, measurement, [10**6], beliefs.inputs[name].quantile)
+        reported = ranked[name]
+        assert abs(far.evsi - reported["evppi"]) <= max(reported["error"]["se"], 1e-6 * abs(reported["evppi"]))
 
 
 def test_the_widening_is_never_a_narrowing_and_absent_with_too_few_worlds() -> None:
