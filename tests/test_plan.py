@@ -124,3 +124,16 @@ def test_the_timeline_turns_the_planned_cases_into_days_at_the_arrival_rate() ->
     assert timeline_lines({"timeline": timeline(scenario, measured[2:])}) == [
         "no measurement is worth its cost: no pilot to time"
     ]
+
+
+def test_the_go_no_go_line_is_on_what_the_pilot_observes_with_the_true_break_even_beside_it() -> None:
+    from scalesim.report.plan_page import go_lines
+
+    item = {"input": "v", "label": "the value of a correct triage", "threshold": 49.75, "go_above": True}
+    plan = {"design": "redesigned", "measurements": [{"input": "v", "kind": "mean"}]}
+    seen = {**item, "cases": 100, "observed_threshold": 48.8, "observed_go_above": True}
+    (line,) = go_lines({**plan, "go_no_go": [seen]})
+    assert line.startswith("the value of a correct triage: go if the pilot's 100 cases show at or above 48.8")
+    assert "the true value's break-even is 49.75" in line
+    (line,) = go_lines({**plan, "go_no_go": [{**item, "cases": None, "observed_threshold": None}]})
+    assert "go if its true value is at or above 49.75" in line and "no pilot size is planned" in line

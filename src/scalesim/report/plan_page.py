@@ -49,8 +49,9 @@ def go_lines(plan: dict[str, Any]) -> list[str]:
                 continue
             side, other = ("at or above", "below") if item["go_above"] else ("at or below", "above")
             lines.append(
-                f"{item['label']}: go if the pilot measures it {side} {true_value}; "
-                f"{other} it, today's process (do not scale) is the better bet on average"
+                f"{item['label']}: go if its true value is {side} {true_value}; {other} it, today's process (do not "
+                "scale) is the better bet on average (no pilot size is planned for it, so this is the true value's "
+                "break-even: a pilot's observed figure must lie further from it to be evidence)"
             )
     return lines
 
