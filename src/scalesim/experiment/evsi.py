@@ -46,6 +46,8 @@ from scipy.stats import binom
 from scalesim.experiment import voi
 from scalesim.scenario.beliefs import Beliefs, Measurement
 
+Quantile = Callable[[np.ndarray], np.ndarray]
+"""A belief's quantile function: probabilities in, the input's values out."""
 PRIOR_POINTS = 2000
 """The measured input's prior is represented by this many of its quantiles (equally likely points)."""
 ENOUGH = 0.05
@@ -131,9 +133,6 @@ class PilotSize:
     def net(self) -> float:
         """The expected net gain of the pilot: what it is worth less what it costs."""
         return self.evsi - self.cost
-
-
-Quantile = Callable[[np.ndarray], np.ndarray]
 
 
 def prior_grid(quantile: Quantile) -> np.ndarray:
