@@ -630,8 +630,8 @@ def decide(
     if precision is not None and not 0 < precision < 1:
         raise ScenarioError(f"--precision {precision}: a share of EVPI between 0 and 1, e.g. 0.1")
 
-    def at(worlds: int, target: dict[str, Any] | None = None) -> Decision:
-        decision = run_decision(
+    def at(worlds: int) -> Decision:
+        return run_decision(
             resolved,
             worlds,
             replications,
@@ -648,7 +648,6 @@ def decide(
             writers=_writers(report, workbook, write_decision_figures),
             sources=_sources(scenario, seed, days, overrides),
         )
-        return decision if target is None else replace(decision, precision=target)
 
     decision = at(samples)
     while precision is not None:
