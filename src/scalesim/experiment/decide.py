@@ -67,6 +67,10 @@ class Worlds:
     refused: int = 0
     rule: str = ""
 
+    def values_of(self, name: str) -> np.ndarray:
+        """One input's value in every world."""
+        return np.array([float(world[name]) for world in self.values])
+
 
 REFUSED_AT_MOST = 0.5
 """If more than this share of the drawn worlds break a rule of the scenario, the beliefs contradict it: refused,
@@ -355,10 +359,9 @@ def ranking(decision: Decision, rows: slice) -> list[dict[str, Any]]:
     u = decision.worlds.u[rows]
     beliefs = decision.beliefs
     names = decision.worlds.names
-    values = decision.worlds.values[rows]
     out = []
     for j, name in enumerate(names):  # one input: the integral over its belief EVSI is taken over too
-        theta = np.array([float(world[name]) for world in values])
+        theta = decision.worlds.values_of(name)[rows]
         value = evsi.single_evppi(nb, u[:, j], theta, beliefs.inputs[name].quantile)
         out.append({"name": name, "label": beliefs.label(name), "kind": "input", "evppi": value})
     for group, members in beliefs.groups.items():  # several: the regression's mean over the worlds
@@ -369,13 +372,36 @@ def ranking(decision: Decision, rows: slice) -> list[dict[str, Any]]:
     return sorted(out, key=lambda item: -item["evppi"])
 
 
-def _evppi_errors(decision: Decision, rows: np.ndarray) -> dict[str, voi_error.Error]:
-    """The bootstrap error of every input's and group's EVPPI (:mod:`scalesim.experiment.voi_error`)."""
+def _curve_errors(decision: Decision, rows: np.ndarray) -> dict[str, tuple[voi_error.Error, list[voi_error.Error]]]:
+    """For every measured input, the bootstrap error of its EVPPI and of its EVSI at each pilot size."""
+    nb, beliefs = decision.net_benefit(), decision.beliefs
+    found = {}
+    for name, measurement in beliefs.measurements.items():
+        j = decision.worlds.names.index(name)
+        found[name] = voi_error.curve_errors(
+            nb,
+            decision.worlds.u[:, j],
+            decision.worlds.values_of(name),
+            measurement,
+            beliefs.pilot_sizes,
+            beliefs.inputs[name].quantile,
+            rows,
+        )
+    return found
+
+
+def _evppi_errors(
+    decision: Decision, rows: np.ndarray, known: dict[str, voi_error.Error]
+) -> dict[str, voi_error.Error]:
+    """The bootstrap error of every input's and group's EVPPI (:mod:`scalesim.experiment.voi_error`); ``known``:
+    those already found with the pilot's curves (the same refits)."""
     nb, u, names = decision.net_benefit(), decision.worlds.u, decision.worlds.names
     beliefs = decision.beliefs
-    found = {}
+    found = dict(known)
     for j, name in enumerate(names):
-        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        if name in found:
+            continue
+        theta = decision.worlds.values_of(name)
         found[name] = voi_error.input_error(nb, u[:, j], theta, beliefs.inputs[name].quantile, rows)
     for group, members in beliefs.groups.items():
         found[group] = voi_error.group_error(nb, u[:, [names.index(m) for m in members]], rows)
@@ -498,7 +524,8 @@ def analyse(decision: Decision) -> dict[str, Any]:
     data["held_fixed"] = held_fixed(decision.scenario, decision.experiment.runs)
     boot = voi_error.resamples(n, Streams(decision.scenario.run.seed).generator("voi-bootstrap"))
     data["evpi_error"] = voi_error.evpi_error(nb, boot).as_dict()
-    errors = _evppi_errors(decision, boot)
+    curves = _curve_errors(decision, boot)
+    errors = _evppi_errors(decision, boot, {name: curve[0] for name, curve in curves.items()})
     for item in full:
         item["error"] = errors[item["name"]].as_dict()
     if decision.precision is not None:
@@ -509,18 +536,7 @@ def analyse(decision: Decision) -> dict[str, Any]:
     study = evsi.pilot_value(beliefs, decision.worlds.names, decision.worlds.u, decision.worlds.values, nb)
     for measured in study:
         name = measured["input"]
-        j = decision.worlds.names.index(name)
-        theta = np.array([float(world[name]) for world in decision.worlds.values])
-        sized = voi_error.curve_errors(
-            nb,
-            decision.worlds.u[:, j],
-            theta,
-            beliefs.measurements[name],
-            [size["n"] for size in measured["sizes"]],
-            beliefs.inputs[name].quantile,
-            boot,
-        )
-        for size, error in zip(measured["sizes"], sized, strict=True):
+        for size, error in zip(measured["sizes"], curves[name][1], strict=True):
             size["error"] = error.as_dict()
         measured["evppi_error"] = errors[name].as_dict()
     data["pilot_study"] = study

@@ -35,7 +35,7 @@ def reweighted(decision: Decision, observed: Sequence[tuple[str, int, float]]) -
     for name, cases, value in observed:
         if name not in decision.worlds.names:
             raise ScenarioError(f"the stored decision did not draw {name!r}; run decide on the updated file")
-        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        theta = decision.worlds.values_of(name)
         measurement = beliefs.measurements[name]
         log_w += log_likelihood(theta, measurement.kind, cases, value, measurement.case_sd)
     w = np.exp(log_w - log_w.max())

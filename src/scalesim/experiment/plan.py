@@ -141,7 +141,7 @@ def go_no_go(decision: Decision, design: str, study: list[dict[str, Any]] | None
     out: list[dict[str, Any]] = []
     for name in beliefs.measurements:
         j = decision.worlds.names.index(name)
-        theta = np.array([float(world[name]) for world in decision.worlds.values])
+        theta = decision.worlds.values_of(name)
         fit = voi.fitted(decision.worlds.u[:, j : j + 1], difference)
         order = np.argsort(theta, kind="stable")
         x, y = theta[order], fit[order]

@@ -81,18 +81,21 @@ def curve_errors(
     sizes: Sequence[int],
     quantile: Callable[[np.ndarray], np.ndarray],
     rows: np.ndarray,
-) -> list[Error]:
-    """The error of a pilot's value at each size: the results' likelihoods are the same in every resample (they
-    depend on the belief, not the worlds), so only the fit and the sums are redone."""
+) -> tuple[Error, list[Error]]:
+    """The error of the measured input's EVPPI and of a pilot's value at each size, from the same refits (the
+    EVPPI is the ceiling each resample's EVSI is held under). The results' likelihoods are the same in every
+    resample (they depend on the belief, not the worlds), so only the fit and the sums are redone."""
     grid = evsi.prior_grid(quantile)
     likelihoods = [evsi.result_likelihood(grid, n, measurement) if n > 0 else None for n in sizes]
+    ceilings: list[float] = []
     found: list[list[float]] = [[] for _ in sizes]
     for idx in rows[:REFITS]:
         g = evsi.benefit_on_prior(nb[idx], u[idx], theta[idx], grid)
         ceiling = evsi.evppi_on_prior(g, nb[idx])
+        ceilings.append(ceiling)
         for k, likelihood in enumerate(likelihoods):
             found[k].append(0.0 if likelihood is None or ceiling <= 0 else min(evsi.evsi(g, likelihood), ceiling))
-    return [error_of(values) for values in found]
+    return error_of(ceilings), [error_of(values) for values in found]
 
 
 def rounded(value: float, error: Error, currency: str = "") -> str:
