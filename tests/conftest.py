@@ -73,11 +73,22 @@ def bundled_short_runs():
     return {path.stem: run(path, days=60) for path in OPERATIONS}
 
 
+USE_CASES = ("claims-triage", "credit-decisioning")
+"""The bundled portfolios' use cases."""
+
+
 def steady_operations(**retention: float) -> dict:
-    """Portfolio operations fixed for fast lever tests: one operation per design, at a constant weekly retention."""
+    """Portfolio operations fixed for fast lever tests: one operation per design and use case, at a constant
+    weekly retention, for as long as the bundled files carry operations on (three years)."""
     from scalesim.portfolio.model import Operation
 
-    return {design: (Operation(tuple([r] * 52), None, "scaled"),) for design, r in retention.items()}
+    one = {design: (Operation(tuple([r] * 157), None, "scaled"),) for design, r in retention.items()}
+    return dict.fromkeys(USE_CASES, one)
+
+
+def of_every_use_case(operations: dict) -> dict:
+    """The same operations (design -> drawn operations) for each of the bundled portfolios' use cases."""
+    return dict.fromkeys(USE_CASES, operations)
 
 
 STEADY = steady_operations(redesigned=0.57, bolt_on=0.15)

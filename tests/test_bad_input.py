@@ -84,8 +84,9 @@ def drop(raw: dict[str, Any], path: Path_) -> dict[str, Any]:
 def field_mutations(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(label, mutated scenario) for every field of one bundled scenario."""
     raw = load(path)
-    if "operations" in raw:  # the mutated copy lives elsewhere: point its link at the bundled scenario
-        raw["operations"]["scenario"] = str(SCENARIOS / raw["operations"]["scenario"])
+    if "operations" in raw:  # the mutated copy lives elsewhere: point its links at the bundled scenarios
+        for link in raw["operations"] if isinstance(raw["operations"], list) else [raw["operations"]]:
+            link["scenario"] = str(SCENARIOS / link["scenario"])
     for where, value in leaves(raw):
         label = f"{path.stem}:{'.'.join(map(str, where))}"
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -137,8 +137,11 @@ def test_portfolio_figures(portfolios):
     assert len(funnel.axes[0].patches) == 5 * 2
     check(funnel, "The funnel from pilot to value")
     archive = F.archive_growth({p.scenario.name: p.monthly for p in portfolios}, "src")
-    assert len(archive.axes[0].get_lines()) == 4
+    assert len(archive.axes[0].get_lines()) == 3 * 2  # archived, reached production, live: per portfolio
     check(archive, "growing archive")
+    curves = F.survival_after_go_live({p.scenario.name: p.survival_curve() for p in portfolios}, "src")
+    assert len(curves.axes[0].get_lines()) == 2 and curves.axes[0].get_xlabel() == "months after go-live"
+    check(curves, "Survival after go-live")
     ttp = F.time_to_production({p.scenario.name: p.initiatives for p in portfolios}, "src")
     assert ttp.axes[0].get_xlabel() == "days from pilot start to production"
     check(ttp, "Time to production")

@@ -6,7 +6,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import simpy
 
@@ -17,12 +16,12 @@ from scalesim.experiment.portfolio import compare_portfolios, operations_by_desi
 from scalesim.experiment.stats import mean_ci
 from scalesim.ops.streams import Streams
 from scalesim.portfolio import load_portfolio
-from scalesim.portfolio.measures import figures, simulate_portfolio, survival
+from scalesim.portfolio.measures import figures, simulate_portfolio
 from scalesim.portfolio.model import Operation, Portfolio, patience
 from scalesim.portfolio.schema import READINESS
 from scalesim.scenario.schema import UncertainParameter
 
-from conftest import SCENARIOS, STEADY
+from conftest import SCENARIOS, STEADY, of_every_use_case
 
 STATUS_QUO = SCENARIOS / "portfolio-status-quo.yaml"
 UNCERTAIN = UncertainParameter(low=0.7, high=0.9)
@@ -69,19 +68,21 @@ def test_production_first_reaches_production_more_often_and_sooner(calibrated):
 
 @pytest.mark.slow
 def test_operations_come_from_the_operations_model_once_and_differ_by_draw():
-    spec = load_portfolio(STATUS_QUO, ["operations.days=56", "operations.variants=3"])
+    spec = load_portfolio(STATUS_QUO, [f"operations.{k}.{f}" for k in (0, 1) for f in ("days=56", "variants=3")])
     first = operations_by_design(spec, SCENARIOS)
     retention = retention_by_design(first)
-    assert set(first) == {"redesigned", "bolt_on"} and retention["redesigned"] > retention["bolt_on"] + 0.2
-    assert len({op.weekly_retention for op in first["redesigned"]}) == 3  # each variant drew its own operation
+    assert set(first) == {"claims-triage", "credit-decisioning"}
+    for use_case in first:
+        assert set(first[use_case]) == {"redesigned", "bolt_on"}
+        assert retention[use_case]["redesigned"] > retention[use_case]["bolt_on"] + 0.2
+        assert len({op.weekly_retention for op in first[use_case]["redesigned"]}) == 3  # each variant its own draw
     assert operations_by_design(spec, SCENARIOS) is not first and operations_by_design(spec, SCENARIOS) == first
 
 
 def test_a_wrong_field_to_vary_names_the_field():
-    spec = load_portfolio(STATUS_QUO, ["operations.days=28", "operations.variants=1"])
-    bad = spec.model_copy(
-        update={"operations": spec.operations.model_copy(update={"vary": {"production.acuracy": UNCERTAIN}})}
-    )
+    spec = load_portfolio(STATUS_QUO, ["operations.0.days=28", "operations.0.variants=1"])
+    link = spec.use_cases[0]
+    bad = spec.model_copy(update={"operations": link.model_copy(update={"vary": {"production.acuracy": UNCERTAIN}})})
     with pytest.raises(ScenarioError, match=r"operations: .*acuracy.*accuracy"):
         operations_by_design(bad, SCENARIOS)
 
@@ -104,12 +105,15 @@ def test_readiness_attributes_move_together_with_maturity_and_keep_their_probabi
 
 
 def _lived(operations: dict, *overrides: str) -> list:
-    spec = load_portfolio(STATUS_QUO, ["quiet_stall.base_per_day=0", "demo_kill_probability=0", *overrides])
+    spec = load_portfolio(
+        STATUS_QUO, ["quiet_stall.base_per_day=0", "demo_kill_probability=0", "life.rescue_probability=0", *overrides]
+    )
     return [x for x in simulate_portfolio(spec, operations, np.random.SeedSequence(2)) if not math.isnan(x.production)]
 
 
 def test_an_initiative_whose_operation_stalls_is_retired_on_the_stall_day():
-    stalling = {d: (Operation(tuple([0.6] * 52), 100.0, "reverted"),) for d in ("redesigned", "bolt_on")}
+    stall = (Operation(tuple([0.6] * 52), 100.0, "reverted"),)
+    stalling = of_every_use_case({d: stall for d in ("redesigned", "bolt_on")})
     lived = _lived(stalling, "review.noise_cv=0")
     retired = [x for x in lived if x.fate == "retired"]
     assert retired and all(x.fate_day == pytest.approx(x.production + 100.0) for x in retired)
@@ -120,21 +124,10 @@ def test_an_initiative_whose_operation_stalls_is_retired_on_the_stall_day():
 
 def test_value_reviews_recur_and_catch_an_operation_that_fades():
     fading = tuple([0.6] * 30 + [0.05] * 22)  # fine at the first review (day 180), fading before the second (360)
-    lived = _lived({d: (Operation(fading, None, "eroded"),) for d in ("redesigned", "bolt_on")}, "review.noise_cv=0")
+    fades = of_every_use_case({d: (Operation(fading, None, "eroded"),) for d in ("redesigned", "bolt_on")})
+    lived = _lived(fades, "review.noise_cv=0", "review.decommission_probability=1")
     closed = [x for x in lived if x.fate == "decommissioned"]
     assert closed and all(x.fate_day == pytest.approx(x.production + 360.0) for x in closed)
-
-
-def test_survival_counts_only_initiatives_live_long_enough_to_tell():
-    frame = pd.DataFrame(
-        {
-            "production": [0.0, 0.0, 0.0, 900.0, np.nan],
-            "fate": ["delivering", "retired", "decommissioned", "delivering", "killed_at_demo"],
-            "fate_day": [700.0, 200.0, 500.0, 950.0, 10.0],
-        }
-    )
-    assert survival(frame, end=1000.0, after=365.0) == pytest.approx(2 / 3)  # the 900 go-live is too recent
-    assert math.isnan(survival(frame, end=300.0, after=365.0))
 
 
 def mean_figure(*overrides: str, figure: str, replications: int = 12, path=STATUS_QUO) -> float:

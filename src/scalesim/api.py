@@ -463,7 +463,7 @@ def portfolio(
     runner = Runner(jobs, scheduler, progress)
     base = Path(scenario).resolve().parent
     check_batch(portfolio_batch(spec, base, replications, runner.workers), max_runs, replications, announce)
-    operations = operations_by_design(spec, base)
+    operations = operations_by_design(spec, base, runner)
     call = command or library_call(
         "portfolio", scenario, replications=replications, years=years, seed=seed, overrides=items, out=str(out)
     )

@@ -248,7 +248,7 @@ def _rerun_backtest(stored: StoredBacktest, replications: Sequence[int]) -> list
 
 
 def _rerun_portfolio(stored: PortfolioResult, replications: Sequence[int]) -> list[str]:
-    operations = tuple(stored.operations.items())
+    operations = stored.operations
     fresh = [execute_portfolio(PortfolioTask(r, stored.scenario, operations)).rows for r in replications]
     return compare_tables(pd.concat(fresh, ignore_index=True), stored.runs, stored.folder)
 

@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from scalesim.errors import ScenarioError
-from scalesim.experiment.tasks import TaskOutput, execute
+from scalesim.experiment.tasks import TaskOutput
 from scalesim.limits import default_jobs
 
 TaskFunction = Callable[[Any], TaskOutput]
+R = TypeVar("R")  # what a task function returns
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,8 @@ class Runner:
 
 
 def run_tasks(
-    tasks: Sequence[Any],
-    jobs: int | None = None,
-    scheduler: str | None = None,
-    fn: TaskFunction = execute,
-) -> Iterator[TaskOutput]:
+    tasks: Sequence[Any], jobs: int | None = None, scheduler: str | None = None, *, fn: Callable[[Any], R]
+) -> Iterator[R]:
     """Yield ``fn(task)`` for each task as it completes (order depends on the executor; callers sort by key).
 
     ``fn`` must be a module-level function and tasks picklable, so that worker processes can run them.
@@ -94,7 +92,7 @@ def _close_pools() -> None:
     _POOLS.clear()
 
 
-def _pool(tasks: Sequence[Any], jobs: int, fn: TaskFunction) -> Iterator[TaskOutput]:
+def _pool(tasks: Sequence[Any], jobs: int, fn: Callable[[Any], R]) -> Iterator[R]:
     pool = _shared_pool(jobs)
     futures = [pool.submit(fn, task) for task in tasks]
     try:
@@ -109,7 +107,7 @@ def _pool(tasks: Sequence[Any], jobs: int, fn: TaskFunction) -> Iterator[TaskOut
         raise
 
 
-def _dask(tasks: Sequence[Any], jobs: int | None, scheduler: str, fn: TaskFunction) -> Iterator[TaskOutput]:
+def _dask(tasks: Sequence[Any], jobs: int | None, scheduler: str, fn: Callable[[Any], R]) -> Iterator[R]:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed

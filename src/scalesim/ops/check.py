@@ -98,16 +98,18 @@ class Batch:
     task_seconds: float
     workers: int
     up_to_tasks: int | None = None  # a batch that stops early (precision, an emulator): at most this many
-    serial_seconds: float = 0.0  # work done in this process before the tasks (a portfolio's operations)
+    before_seconds: float = 0.0  # work done before the tasks (a portfolio's operations) ...
+    before_tasks: int = 1  # ... in this many pieces, on the same workers
 
     @property
     def cpu(self) -> float:
-        return self.serial_seconds + self.tasks * self.task_seconds + self.workers * WORKER_START_SECONDS
+        return self.before_seconds + self.tasks * self.task_seconds + self.workers * WORKER_START_SECONDS
 
     @property
     def wall(self) -> float:
         parallel = self.tasks * self.task_seconds / max(1, min(self.workers, self.tasks))
-        return self.serial_seconds + parallel + WORKER_START_SECONDS
+        before = self.before_seconds / max(1, min(self.workers, self.before_tasks))
+        return before + parallel + WORKER_START_SECONDS
 
     def describe(self) -> str:
         more = ""

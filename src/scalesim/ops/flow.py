@@ -68,19 +68,30 @@ def drive(case: Process) -> None:
     once, as its start event (scheduled first, at the arrival's moment) would have started it, and it sees each
     event's value as a process would. An exception inside a case stops the run, as in a process.
     """
+    _Driver(case).resume(None)
 
-    def resume(event: simpy.Event | None) -> None:
+
+class _Driver:
+    """Resumes one case's generator. A small object whose bound method is the callback, not a closure that names
+    itself: a closure would hold itself through its own cell, a reference cycle per case that only the cyclic
+    garbage collector frees (it was 15 % of a production year's CPU)."""
+
+    __slots__ = ("case",)
+
+    def __init__(self, case: Process) -> None:
+        self.case = case
+
+    def resume(self, event: simpy.Event | None) -> None:
+        case = self.case
         while True:
             try:
                 waited = next(case) if event is None else case.send(event._value)
             except StopIteration:
                 return
             if waited.callbacks is not None:  # not yet processed: wait for it
-                waited.callbacks.append(resume)
+                waited.callbacks.append(self.resume)
                 return
             event = waited  # already processed: go on with its value at once, as a process would
-
-    resume(None)
 
 
 class CommitteeQueue:

@@ -6,7 +6,8 @@ integration by the shared team (longer for every attribute not settled before th
 hazard growing with the time waited); a stalled initiative joins the archive after an idle limit. Explicit kills
 (demo, endorsement, governance, gate, review) are counted apart from these quiet stalls. In production, an
 initiative lives its operation: one of the operations model's runs for its design, with that run's weekly
-retention, and retirement on the day the operation stalls.
+retention, for as long as it runs; the owner may leave (the rest of its life is the design without one), a review
+may keep a system at low value, and a stalled operation may be rescued (relaunched) or retired.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from scalesim.ops.calendar import next_tick
 from scalesim.ops.streams import Streams
-from scalesim.portfolio.schema import READINESS, PortfolioScenario
+from scalesim.portfolio.schema import READINESS, OperationsLink, PortfolioScenario
 from scalesim.scenario.distributions import Distribution
 
 MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integration team, board meetings
@@ -29,6 +30,8 @@ MAX_WAITS = 8  # waits an initiative can meet: pilot slot, budget cycle, integra
 INITIATIVE_FATES = (
     "delivering",  # in production and passed its value reviews so far
     "in_production",  # in production, first review still to come
+    "kept_at_low_value",  # in production, failed its last review and was kept running anyway
+    "relaunching",  # its operation stalled and a relaunch is under way at the end of the run
     "decommissioned",  # failed a value review (explicit kill)
     "retired",  # its operation stalled after go-live (attrition)
     "killed_at_demo",  # explicit kill
@@ -42,6 +45,7 @@ INITIATIVE_FATES = (
 EXPLICIT_KILLS = ("decommissioned", "killed_at_demo", "not_endorsed", "rejected_by_governance", "stopped_at_gate")
 LEFT_PRODUCTION = ("decommissioned", "retired")
 WEEK = 7.0
+MAX_REVIEWS = 64  # reviews an initiative can meet (a draw each: kept or decommissioned); later ones reuse the last
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,15 @@ class Operation:
     def retention(self) -> float:
         return sum(self.weekly_retention) / len(self.weekly_retention)
 
+    @property
+    def days(self) -> float:
+        """How long the operation was simulated: survival past it is censored, not extrapolated."""
+        return len(self.weekly_retention) * WEEK
+
+
+Operations = dict[str, dict[str, tuple[Operation, ...]]]
+"""The operations each use case's designs may live: use case -> design -> drawn operations."""
+
 
 QUIET_STALLS = ("archived", "stalled")
 
@@ -74,6 +87,7 @@ class Initiative:
     """What happened to one initiative (days from the start of the programme; NaN where not reached)."""
 
     proposed: float
+    use_case: str = ""
     design: str = ""
     pilot_start: float = math.nan
     demo: float = math.nan
@@ -87,7 +101,19 @@ class Initiative:
     operation: int = -1  # which of its design's operations it lives
     maturity: float = math.nan
     value: float = 0.0  # delivered while in production, to the end of the run
+    owner_lost: float = math.nan  # day its process owner left without a successor
+    relaunched: float = math.nan  # day it went live again after its operation stalled
+    relaunch_operation: int = -1  # which of its relaunch design's operations it lived then
+    stall_reason: str = ""  # why its (last) operation stalled
+    kept_at_low_value: int = 0  # reviews it failed and survived
+    observed_until: float = math.nan  # to here its life in production was simulated (the run's or its operation's end)
+    persistent: bool = False  # its sponsor never moves on
     waits: int = field(default=0, repr=False)
+
+
+def _pick(choices: tuple[Operation, ...], u: float) -> int:
+    """Which of ``choices`` a uniform draw picks (each equally likely)."""
+    return min(int(u * len(choices)), len(choices) - 1)
 
 
 def patience(exp_draw: float, base: float, growth: float) -> float:
@@ -106,7 +132,7 @@ class Portfolio:
         self,
         env: simpy.Environment,
         spec: PortfolioScenario,
-        operations: dict[str, tuple[Operation, ...]],
+        operations: Operations,
         streams: Streams,
     ) -> None:
         self.env = env
@@ -139,6 +165,14 @@ class Portfolio:
         self.operation_u = uniform("operation")
         self.send_back_u = streams.generator("portfolio:send_back").random((n, spec.integration.max_send_backs + 1))
         self.patience_e = streams.generator("portfolio:patience").standard_exponential((n, MAX_WAITS))
+        self.persistent_u = uniform("persistent")
+        self.use_case_u = uniform("use_case")
+        self.owner_e = streams.generator("portfolio:owner_lost").standard_exponential(n)
+        self.keep_u = streams.generator("portfolio:keep").random((n, MAX_REVIEWS))
+        self.rescue_u = uniform("rescue")
+        self.relaunch_u = uniform("relaunch")
+        shares = np.array([link.share for link in spec.use_cases])
+        self.use_case_edges = np.cumsum(shares) / shares.sum()
         self.integration_team = simpy.Resource(env, capacity=spec.integration.team_size)
         self.pilot_slots = simpy.Resource(env, capacity=spec.wip_limit) if spec.wip_limit else None
         self.initiatives = [Initiative(proposed=t) for t in self.arrivals]
@@ -168,7 +202,7 @@ class Portfolio:
         stall = self.spec.quiet_stall
         draw = self.patience_e[i, min(record.waits, MAX_WAITS - 1)]
         record.waits += 1
-        limit = patience(draw, stall.base_per_day, stall.growth_days)
+        limit = math.inf if record.persistent else patience(draw, stall.base_per_day, stall.growth_days)
         if math.isinf(limit):
             yield event
             return True
@@ -186,6 +220,9 @@ class Portfolio:
     def _initiative(self, i: int) -> Generator[simpy.Event, object, None]:
         spec, env, record = self.spec, self.env, self.initiatives[i]
         record.maturity = float(self.maturity[i])
+        record.persistent = bool(self.persistent_u[i] < spec.quiet_stall.persistent_share)
+        link = self.use_case(i)
+        record.use_case = link.name
         ready = {a: self.ready_u[a][i] < getattr(spec.readiness, a) for a in READINESS}
         if spec.gate.required:
             yield env.timeout(self.prep_days[i])
@@ -194,7 +231,7 @@ class Portfolio:
             if not ready["process_owner"]:
                 self._close(i, "stopped_at_gate")
                 return
-        record.design = next(r.design for r in spec.operations.rules if all(ready[a] for a in r.when))
+        record.design = next(r.design for r in link.rules if all(ready[a] for a in r.when))
         record.pilot_value_per_year = float(self.pilot_value[i])
         slots = self.pilot_slots
         slot = slots.request() if slots is not None else None
@@ -209,42 +246,91 @@ class Portfolio:
             return
         yield from self._in_production(i)
 
+    def use_case(self, i: int) -> OperationsLink:
+        """The use case initiative ``i`` is of, drawn by the use cases' shares (the only one, when one)."""
+        links = self.spec.use_cases
+        if len(links) == 1:
+            return links[0]
+        k = int(np.searchsorted(self.use_case_edges, self.use_case_u[i], side="right"))
+        return links[min(k, len(links) - 1)]
+
     def _in_production(self, i: int) -> Generator[simpy.Event, object, None]:
-        """Live the operation drawn for the initiative: value week by week at its retention (times the
-        initiative's own spread), reviews at their cadence, retirement if the operation stalls."""
+        """Live the operation drawn for the initiative; if it stalls, be relaunched (once, if someone responds)
+        or retired."""
         spec, env, record = self.spec, self.env, self.initiatives[i]
-        choices = self.operations[record.design]
-        record.operation = min(int(self.operation_u[i] * len(choices)), len(choices) - 1)
+        link = next(x for x in spec.use_cases if x.name == record.use_case)
+        choices = self.operations[link.name][record.design]
+        record.operation = _pick(choices, self.operation_u[i])
         operation = choices[record.operation]
+        origin = record.production
+        while True:
+            stalled = yield from self._live(i, link, operation, origin)
+            if not stalled:
+                return
+            life = spec.life
+            if not math.isnan(record.relaunched) or not self.rescue_u[i] < life.rescue_probability:
+                self._close(i, "retired")
+                return
+            self._close(i, "relaunching")
+            record.observed_until = math.inf  # waiting for the relaunch: still not out of production at the end
+            yield env.timeout(life.rescue_delay_days)
+            design = spec.relaunch_design(link)
+            choices = self.operations[link.name][design]
+            record.relaunch_operation = _pick(choices, self.relaunch_u[i])
+            operation = choices[record.relaunch_operation]
+            record.relaunched = origin = env.now
+            record.spent += life.rescue_cost
+            self._close(i, "in_production")
+
+    def _live(
+        self, i: int, link: OperationsLink, operation: Operation, origin: float
+    ) -> Generator[simpy.Event, object, bool]:
+        """One spell in production from ``origin``: value week by week at the operation's retention (times the
+        initiative's own spread), reviews at their cadence, the owner's departure (the rest of the spell is the
+        same operation without an owner). True if the operation stalled, False once the spell ended otherwise."""
+        spec, env, record = self.spec, self.env, self.initiatives[i]
         sigma = math.sqrt(math.log1p(spec.review.noise_cv**2))
         spread = math.exp(sigma * self.review_z[i] - sigma**2 / 2)
         review = spec.review
-        live = record.production
+        owner_leaves = math.inf
+        if spec.life.owner_lost_per_year > 0 and math.isnan(record.owner_lost) and link.owned(record.design):
+            owner_leaves = origin + float(self.owner_e[i]) / spec.life.owner_lost_per_year * 365.0
+        record.observed_until = origin + operation.days
         next_review = review.after_days
         stall = operation.stall_day if operation.stall_day is not None else math.inf
         end = spec.run.years * 365.0 + spec.run.follow_up_days
         since_review = 0.0
         weeks_since_review = 0
+        reviews = 0
         week = 0
         while True:
-            start = live + week * WEEK
+            start = origin + week * WEEK
             if start >= end:
-                break
+                return False
+            if start >= owner_leaves:
+                record.owner_lost, owner_leaves = owner_leaves, math.inf
+                operation = self.operations[link.name][link.without_owner][record.operation]
+                stall = operation.stall_day if operation.stall_day is not None else math.inf
             share = operation.retention_at(week) * spread
             length = min(WEEK, end - start, max(stall - week * WEEK, 0.0))
             record.value += record.pilot_value_per_year * share * length / 365.0
             since_review += share
             weeks_since_review += 1
-            if stall <= (week + 1) * WEEK:
-                yield env.timeout(max(live + stall - env.now, 0.0))
-                self._close(i, "retired")
-                break
+            if stall <= (week + 1) * WEEK:  # (a design without the owner may have stalled before this week)
+                yield env.timeout(max(origin + max(stall, week * WEEK) - env.now, 0.0))
+                record.stall_reason = operation.verdict
+                return True
             if (week + 1) * WEEK >= next_review:
-                yield env.timeout(max(live + next_review - env.now, 0.0))
+                yield env.timeout(max(origin + next_review - env.now, 0.0))
                 if since_review / weeks_since_review < review.min_share:
-                    self._close(i, "decommissioned")
-                    break
-                self._close(i, "delivering")
+                    if self.keep_u[i, min(reviews, MAX_REVIEWS - 1)] < review.decommission_probability:
+                        self._close(i, "decommissioned")
+                        return False
+                    record.kept_at_low_value += 1
+                    self._close(i, "kept_at_low_value")
+                else:
+                    self._close(i, "delivering")
+                reviews += 1
                 next_review += review.period
                 since_review, weeks_since_review = 0.0, 0
             week += 1
@@ -298,6 +384,8 @@ class Portfolio:
             if record.fate == "stalled" and record.fate_day + self.spec.quiet_stall.idle_limit_days <= end:
                 record.fate = "archived"
                 record.fate_day += self.spec.quiet_stall.idle_limit_days
+            if not math.isnan(record.production):  # what was simulated: not the extrapolation past an operation
+                record.observed_until = min(record.observed_until, end)
             lived = (record.fate_day if record.fate in LEFT_PRODUCTION else end) - record.production
             if lived > 0 and record.pilot_value_per_year > 0:
                 record.retention = record.value / (record.pilot_value_per_year * lived / 365.0)

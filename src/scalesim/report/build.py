@@ -57,6 +57,7 @@ from scalesim.report.text import (
     PORTFOLIO_ROWS,
     breakeven_summary,
     decision_summary,
+    drawn_operations_lines,
     experiment_summary,
     origin_lines,
     portfolio_summary,
@@ -478,6 +479,7 @@ def _(stored: PortfolioResult, manifest: dict[str, Any]) -> Document:
     data = stored.to_dict()
     source = _source(manifest)
     name = stored.scenario.name
+    curve = stored.survival_curve()
     kinds = {"count": "number", "pct": "percent", "days": "days", "money": "money"}
     funnel = Table(
         "The funnel, per programme",
@@ -500,12 +502,40 @@ def _(stored: PortfolioResult, manifest: dict[str, Any]) -> Document:
                     ("archive", partial(F.archive_growth, {name: stored.monthly}, source)),
                     ("time-to-production", partial(F.time_to_production, {name: stored.initiatives}, source)),
                 ],
-            )
+            ),
+            Section(
+                "After go-live",
+                paragraphs=[
+                    "Survival after go-live: the share of go-lives not yet decommissioned or retired, Kaplan-Meier "
+                    "with censoring where the run or an operation's simulation ends, mean and interval over "
+                    "replications.",
+                    *drawn_operations_lines([data]),
+                ],
+                figures=[("survival", partial(F.survival_after_go_live, {name: curve}, source))],
+                tables=[survival_table(curve)],
+            ),
         ],
         technical=[
             Raw("The model's text output", portfolio_summary([data])),
             Raw("Replications, as stored", frame=stored.runs),
         ],
+    )
+
+
+def survival_table(curve: pd.DataFrame) -> Table:
+    """The survival curve every half year after go-live, with its interval and how many replications saw so far."""
+    rows = curve[(curve["month"] > 0) & (curve["month"] % 6 == 0)]
+    return Table(
+        "Still in production after go-live (Kaplan-Meier)",
+        [
+            Column("months after go-live"),
+            Column("share", "percent"),
+            Column("± 95% half-width", "percent"),
+            Column("replications that saw so far", "number"),
+        ],
+        [[f"{m:g}", v, h, n] for m, v, h, n in rows[["month", "mean", "half_width", "n"]].itertuples(index=False)],
+        note="go-lives still in production are censored where the run or their operation's simulation ends",
+        name="Survival",
     )
 
 

@@ -503,17 +503,44 @@ def portfolio_funnel(results: list[dict], source: str) -> Figure:
     return finish(fig, source)
 
 
+ARCHIVE_LINES = (("archived", "-"), ("in_production", "--"), ("live", ":"))
+ARCHIVE_WORDS = {
+    "archived": "archived so far",
+    "in_production": "reached production so far",
+    "live": "in production at the time",
+}
+
+
 def archive_growth(monthly: dict[str, pd.DataFrame], source: str) -> Figure:
     """The archive of quietly stalled initiatives, and initiatives in production, month by month."""
     fig, ax = plt.subplots(figsize=(9, 4.8))
     for colour, (name, rows) in zip(PALETTE, monthly.items(), strict=False):
-        for column, style in (("archived", "-"), ("in_production", "--")):
+        for column, style in ARCHIVE_LINES:
+            if column not in rows:  # a result stored before live initiatives were counted
+                continue
             band = _mean_band(rows, "month", column)
-            ax.plot(band.index, band["mean"], style, color=colour, label=f"{name}: {_label(column)}")
+            ax.plot(band.index, band["mean"], style, color=colour, label=f"{name}: {ARCHIVE_WORDS[column]}")
             ax.fill_between(band.index, band["mean"] - band["hw"], band["mean"] + band["hw"], color=colour, alpha=0.15)
     ax.set_xlabel("month")
-    ax.set_ylabel("initiatives so far")
-    ax.set_title("The growing archive of pilots that never reached production")
+    ax.set_ylabel("initiatives (mean per programme)")
+    ax.set_title("The growing archive, and the systems still running")
+    ax.legend(fontsize=8)
+    return finish(fig, source)
+
+
+def survival_after_go_live(curves: dict[str, pd.DataFrame], source: str) -> Figure:
+    """Share of go-lives still in production by months after go-live, per portfolio scenario: Kaplan-Meier with
+    censoring, mean and 95% interval over replications."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for colour, (name, curve) in zip(PALETTE, curves.items(), strict=False):
+        months = curve["day"] / (365.0 / 12.0)
+        ax.step(months, 100 * curve["mean"], where="post", color=colour, label=name)
+        low, high = 100 * (curve["mean"] - curve["half_width"]), 100 * (curve["mean"] + curve["half_width"])
+        ax.fill_between(months, low.clip(0, 100), high.clip(0, 100), step="post", color=colour, alpha=0.15)
+    ax.set_xlabel("months after go-live")
+    ax.set_ylabel("% still in production")
+    ax.set_ylim(0, 102)
+    ax.set_title("Survival after go-live (Kaplan-Meier; censored where a programme's data end)")
     ax.legend(fontsize=8)
     return finish(fig, source)
 

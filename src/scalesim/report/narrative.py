@@ -10,6 +10,7 @@ first read into the same :class:`Facts`. Every number in a sentence is written a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -441,6 +442,15 @@ def sweep_narrative(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _survival_sentence(f: dict[str, Any]) -> str:
+    """How many go-lives stay in production, a year and three years on (where the data reach that far)."""
+    one, three = f["survival_1y"]["mean"], f["survival_3y"]["mean"]
+    if math.isnan(one):
+        return ""
+    later = "" if math.isnan(three) else f", {percent(three)} three years on"
+    return f" Of the go-lives, {percent(one)} are still in production a year later{later} (Kaplan-Meier)."
+
+
 def portfolio_narrative(results: list[dict[str, Any]], comparisons: list[dict[str, Any]] | None = None) -> list[str]:
     """The funnel of each portfolio in one sentence, and what changes between two."""
     out = []
@@ -452,6 +462,7 @@ def portfolio_narrative(results: list[dict[str, Any]], comparisons: list[dict[st
             f"({percent(f['share_reaching_production']['mean'])} of pilots); "
             f"{f['delivering']['mean']:,.1f} still deliver value after review, and "
             f"{money(f['money_never_produced']['mean'], r['currency'])} goes on pilots that never reach production."
+            + _survival_sentence(f)
         )
     for c in comparisons or []:
         if c["figure"] == "share_reaching_production":

@@ -509,12 +509,16 @@ PORTFOLIO_ROWS = (
     ("endorsed (funded)", "endorsed", "count"),
     ("reached production", "reached_production", "count"),
     ("delivering value after review", "delivering", "count"),
-    ("retired: operation stalled after go-live", "retired", "count"),
-    ("still in production 1 year after go-live", "survival_1y", "pct"),
-    ("still in production 2 years after go-live", "survival_2y", "pct"),
-    ("still in production 3 years after go-live", "survival_3y", "pct"),
+    ("retired: operation stalled, no relaunch", "retired", "count"),
+    ("relaunched after a stall", "relaunched", "count"),
+    ("kept running below the review's bar", "kept_at_low_value", "count"),
+    ("lost their process owner", "owner_lost", "count"),
+    ("still in production 1 year after go-live (KM)", "survival_1y", "pct"),
+    ("still in production 2 years after go-live (KM)", "survival_2y", "pct"),
+    ("still in production 3 years after go-live (KM)", "survival_3y", "pct"),
     ("explicit kills", "explicit_kills", "count"),
     ("quiet stalls (archived)", "quiet_stalls", "count"),
+    ("late arrivals (over a year to production)", "late_arrivals", "count"),
     ("share of pilots reaching production", "share_reaching_production", "pct"),
     ("time to production, mean (days)", "time_to_production_mean", "days"),
     ("time to production, median (days)", "time_to_production_median", "days"),
@@ -524,6 +528,35 @@ PORTFOLIO_ROWS = (
 )
 
 
+def _portfolio_cell(result: dict[str, Any], key: str, kind: str) -> str:
+    """A figure of a portfolio with its interval; a survival no replication observed that long says so, and one
+    only some replications observed says how many."""
+    stat = result["figures"][key]
+    if not key.startswith("survival_"):
+        return _ci(stat, "money" if kind == "count" else kind)
+    if stat["mean"] != stat["mean"]:
+        return "not observed so long"
+    seen = f" (in {stat['n']} of {result['replications']})" if stat["n"] < result["replications"] else ""
+    return _ci(stat, kind) + seen
+
+
+def drawn_operations_lines(results: list[dict[str, Any]]) -> list[str]:
+    """How much a different draw of the operations would move each portfolio's survival (the intervals of the
+    table hold the drawn operations fixed), one sentence per portfolio."""
+    lines = []
+    for r in results:
+        errors = [r["figures"][f"survival_{k}y"].get("operations_half_width", math.nan) for k in (1, 2, 3)]
+        if all(math.isnan(e) for e in errors):
+            continue
+        shown = " / ".join("n/a" if math.isnan(e) else f"±{100 * e:.1f}" for e in errors)
+        lines.append(
+            f"{r['scenario']}: another draw of its operations would move survival at 1 / 2 / 3 years by {shown} "
+            "points (95%, grouped jackknife over the drawn operations; the intervals of the table hold them fixed). "
+            "More operations.N.variants narrow it: doubling them, by about 1/sqrt(2)."
+        )
+    return lines
+
+
 def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str, Any]] | None = None) -> str:
     """The funnel per portfolio scenario (columns), with intervals, and paired differences if compared."""
     first = results[0]
@@ -531,19 +564,19 @@ def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str,
         f"portfolio · {first['years']:g} years · {first['replications']} replications · "
         f"{first['confidence']:.0%} confidence intervals · money in {first['currency']}"
     )
-    rows = [
-        (label, [_ci(r["figures"][key], "money" if kind == "count" else kind) for r in results])
-        for label, key, kind in PORTFOLIO_ROWS
-    ]
+    rows = [(label, [_portfolio_cell(r, key, kind) for r in results]) for label, key, kind in PORTFOLIO_ROWS]
     retention = "; ".join(
-        f"{d} {v:.0%} ({first['stalls_by_design'][d]:.0%} of its operations stalled)"
-        for d, v in first["retention_by_design"].items()
+        f"{use_case} {d} {v:.0%} ({first['stalls_by_design'][use_case][d]:.0%} of its operations stalled)"
+        for use_case, by in first["retention_by_design"].items()
+        for d, v in by.items()
     )
     lead = "\n\n".join(wrapped(p) for p in portfolio_narrative(results, comparisons))
     text = (lead + "\n\n" if lead else "") + render(head, [r["scenario"] for r in results], rows)
     text += f"\n\nproduction retention by design, from the operations model: {retention}"
+    text += "".join(f"\n{wrapped(line)}" for line in drawn_operations_lines(results))
     if comparisons:
         labels = {key: label for label, key, _ in PORTFOLIO_ROWS}
+        width = max(len(label) for label in labels.values())
         lines = [
             f"\npaired differences, {comparisons[0]['scenario']} minus {comparisons[0]['baseline']} "
             "(same proposals and draws in each replication):"
@@ -556,11 +589,16 @@ def portfolio_summary(results: list[dict[str, Any]], comparisons: list[dict[str,
                 "money_never_produced",
                 "value_per_year",
                 "quiet_stalls",
+                "survival_1y",
+                "survival_2y",
+                "survival_3y",
             ):
-                scale, unit = (100, " points") if c["figure"] == "share_reaching_production" else (1, "")
-                lines.append(
-                    f"  {labels[c['figure']]:<38} {c['mean'] * scale:+,.1f} ± {c['half_width'] * scale:,.1f}{unit}"
-                )
+                points = c["figure"] == "share_reaching_production" or c["figure"].startswith("survival_")
+                scale, unit = (100, " points") if points else (1, "")
+                drawn = c.get("operations_half_width")
+                also = "" if drawn is None else f" (another draw of operations: ± {drawn * scale:,.1f})"
+                shown = f"{c['mean'] * scale:+,.1f} ± {c['half_width'] * scale:,.1f}{unit}"
+                lines.append(f"  {labels[c['figure']]:<{width}} {shown}{also}")
         text += "\n".join(lines)
     return text
 

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from scalesim.errors import ScenarioError
 from scalesim.scenario.files import read_mapping
@@ -335,6 +335,13 @@ def _display_path(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, typ
     return ".".join(parts) or "(top level)", owner
 
 
+def _tag_of(tp: Any) -> str | None:
+    """The ``Tag`` a member of a union carries in its ``Annotated`` metadata (a callable discriminator's)."""
+    if typing.get_origin(tp) is not typing.Annotated:
+        return None
+    return next((m.tag for m in getattr(tp, "__metadata__", ()) if isinstance(m, Tag)), None)
+
+
 def _descend(current: Any, item: Any) -> tuple[Any, str]:
     """Step from a type into ``item``: a model field, a dict value, a list element or a union tag."""
     current = unwrap(current)
@@ -352,9 +359,10 @@ def _descend(current: Any, item: Any) -> tuple[Any, str]:
         if origin is list:
             return args[0], "item"
         for arg in args:
+            named = _tag_of(arg)
             arg = unwrap(arg)
             tag = getattr(arg, "model_fields", {}).get("dist")
-            if tag is not None and tag.default == item:
+            if (tag is not None and tag.default == item) or (named is not None and named == item):
                 return arg, "tag"
         if len(args) == 1:
             return _descend(args[0], item)

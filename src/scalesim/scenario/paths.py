@@ -58,6 +58,17 @@ def _noun(container: str) -> str:
     return {"added_staff": "team", "parameters": "parameter"}.get(container, container.removesuffix("s"))
 
 
+def _shaped(tp: Any, node: Any) -> Any:
+    """Pick the member of a union of one group of fields and a list of them (one use case, or several) that the
+    scenario's value is; None for any other union."""
+    members = [unwrap(a) for a in typing.get_args(tp) if a is not type(None)]
+    lists = [m for m in members if typing.get_origin(m) is list]
+    models = [m for m in members if model_in(m) is not None]
+    if len(lists) != 1 or len(models) != 1 or len(members) != 2:
+        return None
+    return lists[0] if isinstance(node, list) else models[0]
+
+
 def _tagged(tp: Any, node: Any, where: str) -> Any:
     """Pick the member of a tagged union (a distribution) that the scenario's value is."""
     members = [unwrap(a) for a in typing.get_args(tp) if a is not type(None)]
@@ -102,7 +113,7 @@ def _walk(raw: dict[str, Any], path: str, root: type[BaseModel], *, create: bool
         last = depth == len(keys) - 1
         tp = unwrap(tp)
         if _is_union(tp):
-            tp = _tagged(tp, node, parent)
+            tp = _shaped(tp, node) or _tagged(tp, node, parent)
             if tp is None:
                 raise ScenarioError(f"{where}: {parent} is a single value, not a group of fields")
         model = model_in(tp)
