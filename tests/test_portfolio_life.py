@@ -313,3 +313,22 @@ def test_the_text_says_a_survival_nobody_observed_so_long_and_the_operations_dra
     data = result.to_dict()["figures"]
     assert data["survival_1y"]["operations_half_width"] > 0  # half the drawn operations stall at day 300
     assert math.isnan(data["survival_3y"]["mean"])
+
+
+def test_an_owner_leaving_a_relaunch_switches_within_the_relaunchs_own_drawn_operation():
+    """The relaunch lives drawn operation k of the redesign; when its owner leaves, the rest is drawn operation k
+    without an owner — here the first bolt-on draw stalls (drift, day 30), the second never does."""
+    steady = Operation(tuple([0.6] * YEARS), None, "scaled")
+    ops = of_every_use_case(
+        {
+            "redesigned": (steady, steady),
+            "bolt_on": (Operation(tuple([0.6] * 4 + [0.0] * (YEARS - 4)), 30.0, "drift"), steady),
+        }
+    )
+    sets = ["life.rescue_probability=1", "life.rescue_delay_days=10", "life.owner_lost_per_year=3"]
+    _, lived = _lives(ops, *sets, "review.min_share=0", "run.follow_up_days=2000", "readiness.process_owner=0")
+    relaunched = [x for x in lived if not math.isnan(x.relaunched) and not math.isnan(x.owner_lost)]
+    assert {x.relaunch_operation for x in relaunched} == {0, 1}
+    for x in relaunched:
+        assert x.design == "bolt_on" and x.owner_lost > x.relaunched
+        assert (x.fate == "retired") == (x.relaunch_operation == 0), x

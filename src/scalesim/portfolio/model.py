@@ -260,11 +260,10 @@ class Portfolio:
         spec, env, record = self.spec, self.env, self.initiatives[i]
         link = next(x for x in spec.use_cases if x.name == record.use_case)
         choices = self.operations[link.name][record.design]
-        record.operation = _pick(choices, self.operation_u[i])
-        operation = choices[record.operation]
-        origin = record.production
+        record.operation = variant = _pick(choices, self.operation_u[i])
+        design, origin, first = record.design, record.production, 0
         while True:
-            stalled = yield from self._live(i, link, operation, origin)
+            stalled = yield from self._live(i, link, design, variant, origin, first)
             if not stalled:
                 return
             life = spec.life
@@ -275,25 +274,26 @@ class Portfolio:
             record.observed_until = math.inf  # waiting for the relaunch: still not out of production at the end
             yield env.timeout(life.rescue_delay_days)
             design = spec.relaunch_design(link)
-            choices = self.operations[link.name][design]
-            record.relaunch_operation = _pick(choices, self.relaunch_u[i])
-            operation = choices[record.relaunch_operation]
+            record.relaunch_operation = variant = _pick(self.operations[link.name][design], self.relaunch_u[i])
             record.relaunched = origin = env.now
+            first = MAX_REVIEWS // 2  # the relaunch's reviews draw their own keep-or-decommission numbers
             record.spent += life.rescue_cost
             self._close(i, "in_production")
 
     def _live(
-        self, i: int, link: OperationsLink, operation: Operation, origin: float
+        self, i: int, link: OperationsLink, design: str, variant: int, origin: float, first_review: int
     ) -> Generator[simpy.Event, object, bool]:
-        """One spell in production from ``origin``: value week by week at the operation's retention (times the
-        initiative's own spread), reviews at their cadence, the owner's departure (the rest of the spell is the
-        same operation without an owner). True if the operation stalled, False once the spell ended otherwise."""
+        """One spell in production from ``origin``, living ``design``'s drawn operation ``variant``: value week by
+        week at its retention (times the initiative's own spread), reviews at their cadence (their draws from
+        ``first_review`` on), the owner's departure (the rest of the spell is the same drawn operation without an
+        owner). True if the operation stalled, False once the spell ended otherwise."""
         spec, env, record = self.spec, self.env, self.initiatives[i]
+        operation = self.operations[link.name][design][variant]
         sigma = math.sqrt(math.log1p(spec.review.noise_cv**2))
         spread = math.exp(sigma * self.review_z[i] - sigma**2 / 2)
         review = spec.review
         owner_leaves = math.inf
-        if spec.life.owner_lost_per_year > 0 and math.isnan(record.owner_lost) and link.owned(record.design):
+        if spec.life.owner_lost_per_year > 0 and math.isnan(record.owner_lost) and link.owned(design):
             owner_leaves = origin + float(self.owner_e[i]) / spec.life.owner_lost_per_year * 365.0
         record.observed_until = origin + operation.days
         next_review = review.after_days
@@ -309,7 +309,7 @@ class Portfolio:
                 return False
             if start >= owner_leaves:
                 record.owner_lost, owner_leaves = owner_leaves, math.inf
-                operation = self.operations[link.name][link.without_owner][record.operation]
+                operation = self.operations[link.name][link.without_owner][variant]
                 stall = operation.stall_day if operation.stall_day is not None else math.inf
             share = operation.retention_at(week) * spread
             length = min(WEEK, end - start, max(stall - week * WEEK, 0.0))
@@ -323,7 +323,7 @@ class Portfolio:
             if (week + 1) * WEEK >= next_review:
                 yield env.timeout(max(origin + next_review - env.now, 0.0))
                 if since_review / weeks_since_review < review.min_share:
-                    if self.keep_u[i, min(reviews, MAX_REVIEWS - 1)] < review.decommission_probability:
+                    if self.keep_u[i, min(first_review + reviews, MAX_REVIEWS - 1)] < review.decommission_probability:
                         self._close(i, "decommissioned")
                         return False
                     record.kept_at_low_value += 1
