@@ -36,6 +36,7 @@ from scalesim.portfolio.measures import (
     SURVIVAL_FIGURES,
     archive_series,
     figures,
+    initiative_frame,
     simulate_portfolio,
     survival,
 )
@@ -248,7 +249,7 @@ def execute_portfolio(task: PortfolioTask) -> TaskOutput:
     initiatives = simulate_portfolio(spec, task.operations, replication_seed(spec.run.seed, task.replication))
     row = {"key": task.key, "replication": task.replication, "design": spec.name} | figures(spec, initiatives)
     series = archive_series(spec, initiatives).assign(replication=task.replication, design=spec.name)
-    table = pd.DataFrame([vars(x) for x in initiatives]).drop(columns="waits")
+    table = initiative_frame(initiatives).drop(columns="waits")
     table.insert(0, "initiative", range(len(table)))
     table.insert(0, "replication", task.replication)
     return TaskOutput(task.key, pd.DataFrame([row]), series, {"initiatives": table})

@@ -64,19 +64,8 @@ def simulate_portfolio(spec: PortfolioScenario, operations: Operations, seed: An
 
 def figures(spec: PortfolioScenario, initiatives: list[Initiative]) -> dict[str, float]:
     """The funnel, conversion, time to production, money and value of one replication."""
-    return frame_figures(spec, initiative_frame(initiatives))
-
-
-def initiative_frame(initiatives: list[Initiative]) -> pd.DataFrame:
-    """The initiatives as a table, one row each (the columns of :class:`Initiative` even when there are none)."""
-    if not initiatives:
-        return pd.DataFrame(columns=[*vars(Initiative(0.0))])
-    return pd.DataFrame([vars(x) for x in initiatives])
-
-
-def frame_figures(spec: PortfolioScenario, frame: pd.DataFrame) -> dict[str, float]:
-    """:func:`figures` of a table of initiatives (one replication's)."""
     end = spec.run.years * 365.0 + spec.run.follow_up_days
+    frame = initiative_frame(initiatives)
     started = frame["pilot_start"].notna()
     produced = frame["production"].notna()
     ttp = (frame["production"] - frame["pilot_start"])[produced]
@@ -117,6 +106,13 @@ def lives(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ended = live["fate"].isin(LEFT_PRODUCTION) & (live["fate_day"] <= live["observed_until"])
     until = live["fate_day"].where(ended, live["observed_until"])
     return (until - live["production"]).to_numpy(float), ended.to_numpy(bool)
+
+
+def initiative_frame(initiatives: list[Initiative]) -> pd.DataFrame:
+    """The initiatives as a table, one row each (the columns of :class:`Initiative` even when there are none)."""
+    if not initiatives:
+        return pd.DataFrame(columns=[*vars(Initiative(0.0))])
+    return pd.DataFrame([vars(x) for x in initiatives])
 
 
 def survival(frame: pd.DataFrame, days: Sequence[float]) -> list[float]:
